@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+//
+// Open-Swarm: a distributed job scheduler for AI work. README.md describes the
+// layout; the groups below follow the layers (C libraries, protocol, CLI).
+import PackageDescription
+
+// MARK: - C system libraries
+//
+// Module maps over libraries found with pkg-config; nothing else. Each has a
+// `shim.h` that wraps the macros Swift cannot import (`<Module>_<MACRO>`).
+// `make deps` installs the Debian packages named in `providers`.
+
+let cSystemLibraries: [Target] = [
+    // HTTP/2 framing, HPACK and flow control for SwarmRPC.
+    .systemLibrary(
+        name: "CNghttp2",
+        pkgConfig: "libnghttp2",
+        providers: [.apt(["libnghttp2-dev"])]
+    ),
+    // TLS 1.3 with ALPN (libssl) and Ed25519 signatures (libcrypto).
+    .systemLibrary(
+        name: "COpenSSL",
+        pkgConfig: "openssl",
+        providers: [.apt(["libssl-dev"])]
+    ),
+    // The PostgreSQL store engine.
+    .systemLibrary(
+        name: "CLibpq",
+        pkgConfig: "libpq",
+        providers: [.apt(["libpq-dev"])]
+    ),
+    // The embedded SQLite store engine.
+    .systemLibrary(
+        name: "CSQLite",
+        pkgConfig: "sqlite3",
+        providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // The protobuf-c runtime: the C reference codec. Tests and benchmarks only.
+    .systemLibrary(
+        name: "CProtobufC",
+        pkgConfig: "libprotobuf-c",
+        providers: [.apt(["libprotobuf-c-dev"])]
+    ),
+]
+
+// MARK: - Protocol
+
+let protocolTargets: [Target] = [
+    // Generated code (Sources/SwarmProto/Generated, `make proto`) and its small
+    // hand-written runtime. No dependencies.
+    .target(name: "SwarmProto"),
+    // protoc-c output for Protos/ (generated/, `make proto`) and thin C wrappers over
+    // it: the C reference codec for the conformance tests and `make bench`.
+    .target(
+        name: "CSwarmProtoC",
+        dependencies: ["CProtobufC"],
+        cSettings: [.headerSearchPath("generated")]
+    ),
+    .testTarget(
+        name: "SwarmProtoTests",
+        dependencies: ["SwarmProto", "CSwarmProtoC"]
+    ),
+    // `make bench`: Swift codec against protobuf-c on the same messages.
+    .executableTarget(
+        name: "swarm-proto-bench",
+        dependencies: ["SwarmProto", "CSwarmProtoC"]
+    ),
+]
+
+// MARK: - Command-line tool
+
+let cliTargets: [Target] = [
+    // The one binary: `openswarm version` today; `server`, `worker`, `submit`, ... later.
+    .executableTarget(
+        name: "openswarm",
+        dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CNghttp2",
+            "COpenSSL",
+            "CLibpq",
+            "CSQLite",
+        ]
+    ),
+    .testTarget(
+        name: "OpenSwarmCLITests",
+        dependencies: ["openswarm"]
+    ),
+]
+
+// MARK: - Fuzzing (only with OPENSWARM_FUZZ=1)
+//
+// libFuzzer links only into an executable that calls `LLVMFuzzerRunDriver` and is
+// built with `-sanitize=fuzzer,address`; a plain `swift build` must never see it.
+// `make fuzz` sets OPENSWARM_FUZZ=1 and builds into its own scratch path (.build-fuzz).
+
+let fuzzTargets: [Target] =
+    Context.environment["OPENSWARM_FUZZ"] == "1"
+    ? [
+        // To be added with its code:
+        // .executableTarget(name: "swarm-proto-fuzz", dependencies: ["SwarmProto"]),
+    ]
+    : []
+
+let package = Package(
+    name: "open-swarm",
+    products: [
+        .executable(name: "openswarm", targets: ["openswarm"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: cSystemLibraries + protocolTargets + cliTargets + fuzzTargets,
+    swiftLanguageModes: [.v6]
+)
