@@ -1122,6 +1122,10 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
     /// Specialisation multipliers.
     public var specialized: Openswarm_V1_SpecializedRates? = nil
 
+    /// Flat part of every attempt's price, paid to the node on top of its per-second
+    /// rate when its result is accepted, in micro-tokens.
+    public var taskBasePriceMicros: Int64 = 0
+
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
 
@@ -1135,6 +1139,7 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
         case 1: return "compute"
         case 2: return "network"
         case 3: return "specialized"
+        case 4: return "task_base_price_micros"
         default: return nil
         }
     }
@@ -1144,6 +1149,7 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
         size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
         size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
         size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, taskBasePriceMicros)
         return size
     }
 
@@ -1151,6 +1157,7 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
         writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
         writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
         writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
+        writer.writeSingular(32, ProtoInt64.self, taskBasePriceMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1176,6 +1183,7 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
                     specialized = nil
                     try reader.readMessage(into: &message)
                     specialized = message
+                case 32: taskBasePriceMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1192,6 +1200,7 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
         writer.writeOptional("compute", "compute", ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
         writer.writeOptional("network", "network", ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
         writer.writeOptional("specialized", "specialized", ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
+        writer.writeSingular("taskBasePriceMicros", "task_base_price_micros", ProtoInt64.self, taskBasePriceMicros)
         writer.endObject()
     }
 
@@ -1210,6 +1219,8 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
                     network = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, member.value, options)
                 case "specialized":
                     specialized = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, member.value, options)
+                case "taskBasePriceMicros", "task_base_price_micros":
+                    taskBasePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

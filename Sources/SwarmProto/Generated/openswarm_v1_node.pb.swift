@@ -1756,7 +1756,7 @@ public struct Openswarm_V1_AvailabilitySchedule: ProtoMessage {
 /// Measured track record of a node (spec `performance`), computed by the coordinator.
 public struct Openswarm_V1_NodePerformance: ProtoMessage {
     /// Mean time from lease to result over recent attempts.
-    public var averageResponseTime: Google_Protobuf_Duration? = nil
+    public var averageResponseDuration: Google_Protobuf_Duration? = nil
 
     /// Fraction of leased attempts that ended with a reported result, 0 to 1.
     public var completionRate: Double = 0
@@ -1780,7 +1780,7 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
     /// The `.proto` name of a field number, for error messages.
     public static func protoFieldName(_ number: UInt32) -> String? {
         switch number {
-        case 1: return "average_response_time"
+        case 1: return "average_response_duration"
         case 2: return "completion_rate"
         case 3: return "quality_score"
         case 4: return "uptime_percent"
@@ -1791,7 +1791,7 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
         size += ProtoFieldSize.singular(17, ProtoDouble.self, completionRate)
         size += ProtoFieldSize.singular(25, ProtoDouble.self, qualityScore)
         size += ProtoFieldSize.singular(33, ProtoDouble.self, uptimePercent)
@@ -1800,7 +1800,7 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
         writer.writeSingular(17, ProtoDouble.self, completionRate)
         writer.writeSingular(25, ProtoDouble.self, qualityScore)
         writer.writeSingular(33, ProtoDouble.self, uptimePercent)
@@ -1816,10 +1816,10 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10:
-                    var message = averageResponseTime ?? Google_Protobuf_Duration()
-                    averageResponseTime = nil
+                    var message = averageResponseDuration ?? Google_Protobuf_Duration()
+                    averageResponseDuration = nil
                     try reader.readMessage(into: &message)
-                    averageResponseTime = message
+                    averageResponseDuration = message
                 case 17: completionRate = try ProtoDouble.read(from: &reader)
                 case 25: qualityScore = try ProtoDouble.read(from: &reader)
                 case 33: uptimePercent = try ProtoDouble.read(from: &reader)
@@ -1837,7 +1837,7 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("averageResponseTime", "average_response_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
+        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
         writer.writeSingular("completionRate", "completion_rate", ProtoDouble.self, completionRate)
         writer.writeSingular("qualityScore", "quality_score", ProtoDouble.self, qualityScore)
         writer.writeSingular("uptimePercent", "uptime_percent", ProtoDouble.self, uptimePercent)
@@ -1854,8 +1854,8 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
             for member in members {
                 key = member.key
                 switch member.key {
-                case "averageResponseTime", "average_response_time":
-                    averageResponseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "averageResponseDuration", "average_response_duration":
+                    averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "completionRate", "completion_rate":
                     completionRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "qualityScore", "quality_score":

@@ -556,13 +556,13 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
     public var averageQualityScore: Double = 0
 
     /// Mean time from submission to terminal state.
-    public var averageResponseTime: Google_Protobuf_Duration? = nil
+    public var averageResponseDuration: Google_Protobuf_Duration? = nil
 
     /// Median of that time over the last hour.
-    public var p50ResponseTime: Google_Protobuf_Duration? = nil
+    public var p50ResponseDuration: Google_Protobuf_Duration? = nil
 
     /// 99th percentile of that time over the last hour.
-    public var p99ResponseTime: Google_Protobuf_Duration? = nil
+    public var p99ResponseDuration: Google_Protobuf_Duration? = nil
 
     /// Succeeded tasks over finished tasks, 0 to 1.
     public var successRate: Double = 0
@@ -586,9 +586,9 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
         switch number {
         case 1: return "total_tasks_completed"
         case 2: return "average_quality_score"
-        case 3: return "average_response_time"
-        case 4: return "p50_response_time"
-        case 5: return "p99_response_time"
+        case 3: return "average_response_duration"
+        case 4: return "p50_response_duration"
+        case 5: return "p99_response_duration"
         case 6: return "success_rate"
         case 7: return "cost_efficiency"
         case 8: return "throughput_per_minute"
@@ -600,9 +600,9 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
         var size = unknownFields.bytes.count
         size += ProtoFieldSize.singular(8, ProtoUInt64.self, totalTasksCompleted)
         size += ProtoFieldSize.singular(17, ProtoDouble.self, averageQualityScore)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseTime)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseTime)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
         size += ProtoFieldSize.singular(49, ProtoDouble.self, successRate)
         size += ProtoFieldSize.singular(57, ProtoDouble.self, costEfficiency)
         size += ProtoFieldSize.singular(65, ProtoDouble.self, throughputPerMinute)
@@ -612,9 +612,9 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
     public func encode(to writer: inout ProtoWriter) {
         writer.writeSingular(8, ProtoUInt64.self, totalTasksCompleted)
         writer.writeSingular(17, ProtoDouble.self, averageQualityScore)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseTime)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseTime)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
         writer.writeSingular(49, ProtoDouble.self, successRate)
         writer.writeSingular(57, ProtoDouble.self, costEfficiency)
         writer.writeSingular(65, ProtoDouble.self, throughputPerMinute)
@@ -631,20 +631,20 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
                 case 8: totalTasksCompleted = try ProtoUInt64.read(from: &reader)
                 case 17: averageQualityScore = try ProtoDouble.read(from: &reader)
                 case 26:
-                    var message = averageResponseTime ?? Google_Protobuf_Duration()
-                    averageResponseTime = nil
+                    var message = averageResponseDuration ?? Google_Protobuf_Duration()
+                    averageResponseDuration = nil
                     try reader.readMessage(into: &message)
-                    averageResponseTime = message
+                    averageResponseDuration = message
                 case 34:
-                    var message = p50ResponseTime ?? Google_Protobuf_Duration()
-                    p50ResponseTime = nil
+                    var message = p50ResponseDuration ?? Google_Protobuf_Duration()
+                    p50ResponseDuration = nil
                     try reader.readMessage(into: &message)
-                    p50ResponseTime = message
+                    p50ResponseDuration = message
                 case 42:
-                    var message = p99ResponseTime ?? Google_Protobuf_Duration()
-                    p99ResponseTime = nil
+                    var message = p99ResponseDuration ?? Google_Protobuf_Duration()
+                    p99ResponseDuration = nil
                     try reader.readMessage(into: &message)
-                    p99ResponseTime = message
+                    p99ResponseDuration = message
                 case 49: successRate = try ProtoDouble.read(from: &reader)
                 case 57: costEfficiency = try ProtoDouble.read(from: &reader)
                 case 65: throughputPerMinute = try ProtoDouble.read(from: &reader)
@@ -663,9 +663,9 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
         writer.beginObject()
         writer.writeSingular("totalTasksCompleted", "total_tasks_completed", ProtoUInt64.self, totalTasksCompleted)
         writer.writeSingular("averageQualityScore", "average_quality_score", ProtoDouble.self, averageQualityScore)
-        writer.writeOptional("averageResponseTime", "average_response_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseTime)
-        writer.writeOptional("p50ResponseTime", "p50_response_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseTime)
-        writer.writeOptional("p99ResponseTime", "p99_response_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseTime)
+        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
+        writer.writeOptional("p50ResponseDuration", "p50_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
+        writer.writeOptional("p99ResponseDuration", "p99_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
         writer.writeSingular("successRate", "success_rate", ProtoDouble.self, successRate)
         writer.writeSingular("costEfficiency", "cost_efficiency", ProtoDouble.self, costEfficiency)
         writer.writeSingular("throughputPerMinute", "throughput_per_minute", ProtoDouble.self, throughputPerMinute)
@@ -685,12 +685,12 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
                     totalTasksCompleted = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "averageQualityScore", "average_quality_score":
                     averageQualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
-                case "averageResponseTime", "average_response_time":
-                    averageResponseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
-                case "p50ResponseTime", "p50_response_time":
-                    p50ResponseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
-                case "p99ResponseTime", "p99_response_time":
-                    p99ResponseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "averageResponseDuration", "average_response_duration":
+                    averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "p50ResponseDuration", "p50_response_duration":
+                    p50ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "p99ResponseDuration", "p99_response_duration":
+                    p99ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "successRate", "success_rate":
                     successRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "costEfficiency", "cost_efficiency":
@@ -720,7 +720,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
     public var tokenEscrowedMicros: Int64 = 0
 
     /// Total node time used (the spec's `nodeHours`).
-    public var nodeTime: Google_Protobuf_Duration? = nil
+    public var nodeDuration: Google_Protobuf_Duration? = nil
 
     /// Most attempts that ran at once.
     public var peakConcurrency: UInt32 = 0
@@ -738,7 +738,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
         case 1: return "token_budget_micros"
         case 2: return "token_spent_micros"
         case 3: return "token_escrowed_micros"
-        case 4: return "node_time"
+        case 4: return "node_duration"
         case 5: return "peak_concurrency"
         default: return nil
         }
@@ -749,7 +749,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
         size += ProtoFieldSize.singular(8, ProtoInt64.self, tokenBudgetMicros)
         size += ProtoFieldSize.singular(16, ProtoInt64.self, tokenSpentMicros)
         size += ProtoFieldSize.singular(24, ProtoInt64.self, tokenEscrowedMicros)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeTime)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
         size += ProtoFieldSize.singular(40, ProtoUInt32.self, peakConcurrency)
         return size
     }
@@ -758,7 +758,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
         writer.writeSingular(8, ProtoInt64.self, tokenBudgetMicros)
         writer.writeSingular(16, ProtoInt64.self, tokenSpentMicros)
         writer.writeSingular(24, ProtoInt64.self, tokenEscrowedMicros)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeTime)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
         writer.writeSingular(40, ProtoUInt32.self, peakConcurrency)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -774,10 +774,10 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
                 case 16: tokenSpentMicros = try ProtoInt64.read(from: &reader)
                 case 24: tokenEscrowedMicros = try ProtoInt64.read(from: &reader)
                 case 34:
-                    var message = nodeTime ?? Google_Protobuf_Duration()
-                    nodeTime = nil
+                    var message = nodeDuration ?? Google_Protobuf_Duration()
+                    nodeDuration = nil
                     try reader.readMessage(into: &message)
-                    nodeTime = message
+                    nodeDuration = message
                 case 40: peakConcurrency = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -795,7 +795,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
         writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, tokenBudgetMicros)
         writer.writeSingular("tokenSpentMicros", "token_spent_micros", ProtoInt64.self, tokenSpentMicros)
         writer.writeSingular("tokenEscrowedMicros", "token_escrowed_micros", ProtoInt64.self, tokenEscrowedMicros)
-        writer.writeOptional("nodeTime", "node_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeTime)
+        writer.writeOptional("nodeDuration", "node_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
         writer.writeSingular("peakConcurrency", "peak_concurrency", ProtoUInt32.self, peakConcurrency)
         writer.endObject()
     }
@@ -815,8 +815,8 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
                     tokenSpentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "tokenEscrowedMicros", "token_escrowed_micros":
                     tokenEscrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
-                case "nodeTime", "node_time":
-                    nodeTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "nodeDuration", "node_duration":
+                    nodeDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "peakConcurrency", "peak_concurrency":
                     peakConcurrency = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:

@@ -3624,13 +3624,13 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
 /// Timing and token totals of a task (spec `performanceMetrics` of GetTaskResults).
 public struct Openswarm_V1_TaskPerformance: ProtoMessage {
     /// From submission (or from becoming READY, for DAG children) to the first lease.
-    public var queueTime: Google_Protobuf_Duration? = nil
+    public var queueDuration: Google_Protobuf_Duration? = nil
 
     /// From the first start to the terminal state.
-    public var runTime: Google_Protobuf_Duration? = nil
+    public var runDuration: Google_Protobuf_Duration? = nil
 
     /// From submission to the terminal state.
-    public var totalTime: Google_Protobuf_Duration? = nil
+    public var totalDuration: Google_Protobuf_Duration? = nil
 
     /// Attempts made.
     public var attemptCount: UInt32 = 0
@@ -3654,9 +3654,9 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
     /// The `.proto` name of a field number, for error messages.
     public static func protoFieldName(_ number: UInt32) -> String? {
         switch number {
-        case 1: return "queue_time"
-        case 2: return "run_time"
-        case 3: return "total_time"
+        case 1: return "queue_duration"
+        case 2: return "run_duration"
+        case 3: return "total_duration"
         case 4: return "attempt_count"
         case 5: return "input_tokens"
         case 6: return "output_tokens"
@@ -3667,9 +3667,9 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueTime)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runTime)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalTime)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
         size += ProtoFieldSize.singular(32, ProtoUInt32.self, attemptCount)
         size += ProtoFieldSize.singular(40, ProtoUInt64.self, inputTokens)
         size += ProtoFieldSize.singular(48, ProtoUInt64.self, outputTokens)
@@ -3678,9 +3678,9 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueTime)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runTime)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalTime)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
         writer.writeSingular(32, ProtoUInt32.self, attemptCount)
         writer.writeSingular(40, ProtoUInt64.self, inputTokens)
         writer.writeSingular(48, ProtoUInt64.self, outputTokens)
@@ -3696,20 +3696,20 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10:
-                    var message = queueTime ?? Google_Protobuf_Duration()
-                    queueTime = nil
+                    var message = queueDuration ?? Google_Protobuf_Duration()
+                    queueDuration = nil
                     try reader.readMessage(into: &message)
-                    queueTime = message
+                    queueDuration = message
                 case 18:
-                    var message = runTime ?? Google_Protobuf_Duration()
-                    runTime = nil
+                    var message = runDuration ?? Google_Protobuf_Duration()
+                    runDuration = nil
                     try reader.readMessage(into: &message)
-                    runTime = message
+                    runDuration = message
                 case 26:
-                    var message = totalTime ?? Google_Protobuf_Duration()
-                    totalTime = nil
+                    var message = totalDuration ?? Google_Protobuf_Duration()
+                    totalDuration = nil
                     try reader.readMessage(into: &message)
-                    totalTime = message
+                    totalDuration = message
                 case 32: attemptCount = try ProtoUInt32.read(from: &reader)
                 case 40: inputTokens = try ProtoUInt64.read(from: &reader)
                 case 48: outputTokens = try ProtoUInt64.read(from: &reader)
@@ -3727,9 +3727,9 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("queueTime", "queue_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, queueTime)
-        writer.writeOptional("runTime", "run_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, runTime)
-        writer.writeOptional("totalTime", "total_time", ProtoMessageCodec<Google_Protobuf_Duration>.self, totalTime)
+        writer.writeOptional("queueDuration", "queue_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
+        writer.writeOptional("runDuration", "run_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
+        writer.writeOptional("totalDuration", "total_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
         writer.writeSingular("attemptCount", "attempt_count", ProtoUInt32.self, attemptCount)
         writer.writeSingular("inputTokens", "input_tokens", ProtoUInt64.self, inputTokens)
         writer.writeSingular("outputTokens", "output_tokens", ProtoUInt64.self, outputTokens)
@@ -3746,12 +3746,12 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
             for member in members {
                 key = member.key
                 switch member.key {
-                case "queueTime", "queue_time":
-                    queueTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
-                case "runTime", "run_time":
-                    runTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
-                case "totalTime", "total_time":
-                    totalTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "queueDuration", "queue_duration":
+                    queueDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "runDuration", "run_duration":
+                    runDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                case "totalDuration", "total_duration":
+                    totalDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "attemptCount", "attempt_count":
                     attemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "inputTokens", "input_tokens":
@@ -4185,11 +4185,15 @@ public struct Openswarm_V1_Lease: ProtoMessage {
     /// Outputs of the task's parents, when its DAG entry asked for them.
     public var parentOutputs: [Openswarm_V1_ParentOutput] = []
 
-    /// Rate the node is paid, micro-tokens per hour of run time.
+    /// Rate the node is paid, micro-tokens per hour of run time (billed per second).
     public var hourlyRateMicros: Int64 = 0
 
     /// Most the node can be paid for this attempt, in micro-tokens.
     public var maxPaymentMicros: Int64 = 0
+
+    /// Flat part of the attempt's price, paid with the time-based part if the result is
+    /// accepted, in micro-tokens.
+    public var basePriceMicros: Int64 = 0
 
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
@@ -4217,6 +4221,7 @@ public struct Openswarm_V1_Lease: ProtoMessage {
         case 14: return "parent_outputs"
         case 15: return "hourly_rate_micros"
         case 16: return "max_payment_micros"
+        case 17: return "base_price_micros"
         default: return nil
         }
     }
@@ -4239,6 +4244,7 @@ public struct Openswarm_V1_Lease: ProtoMessage {
         size += ProtoFieldSize.repeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
         size += ProtoFieldSize.singular(120, ProtoInt64.self, hourlyRateMicros)
         size += ProtoFieldSize.singular(128, ProtoInt64.self, maxPaymentMicros)
+        size += ProtoFieldSize.singular(136, ProtoInt64.self, basePriceMicros)
         return size
     }
 
@@ -4259,6 +4265,7 @@ public struct Openswarm_V1_Lease: ProtoMessage {
         writer.writeRepeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
         writer.writeSingular(120, ProtoInt64.self, hourlyRateMicros)
         writer.writeSingular(128, ProtoInt64.self, maxPaymentMicros)
+        writer.writeSingular(136, ProtoInt64.self, basePriceMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -4305,6 +4312,7 @@ public struct Openswarm_V1_Lease: ProtoMessage {
                 case 114: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, into: &parentOutputs)
                 case 120: hourlyRateMicros = try ProtoInt64.read(from: &reader)
                 case 128: maxPaymentMicros = try ProtoInt64.read(from: &reader)
+                case 136: basePriceMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -4334,6 +4342,7 @@ public struct Openswarm_V1_Lease: ProtoMessage {
         writer.writeRepeated("parentOutputs", "parent_outputs", ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
         writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, hourlyRateMicros)
         writer.writeSingular("maxPaymentMicros", "max_payment_micros", ProtoInt64.self, maxPaymentMicros)
+        writer.writeSingular("basePriceMicros", "base_price_micros", ProtoInt64.self, basePriceMicros)
         writer.endObject()
     }
 
@@ -4378,6 +4387,8 @@ public struct Openswarm_V1_Lease: ProtoMessage {
                     hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "maxPaymentMicros", "max_payment_micros":
                     maxPaymentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                case "basePriceMicros", "base_price_micros":
+                    basePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

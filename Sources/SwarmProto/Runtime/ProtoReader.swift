@@ -124,10 +124,10 @@ public struct ProtoReader {
     @inlinable
     public mutating func readString() throws(ProtoDecodingError) -> String {
         let bytes = try readLengthDelimited()
-        guard let string = String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) else {
+        guard ProtoUTF8.isValid(bytes) else {
             throw ProtoDecodingError(.invalidUTF8, "string field is not valid UTF-8")
         }
-        return string
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     @inlinable

@@ -1101,7 +1101,7 @@ const ProtobufCMessageDescriptor openswarm__v1__specialized_rates__descriptor =
   (ProtobufCMessageInit) openswarm__v1__specialized_rates__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__market_rates__field_descriptors[3] =
+static const ProtobufCFieldDescriptor openswarm__v1__market_rates__field_descriptors[4] =
 {
   {
     "compute",
@@ -1139,16 +1139,29 @@ static const ProtobufCFieldDescriptor openswarm__v1__market_rates__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "task_base_price_micros",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Openswarm__V1__MarketRates, task_base_price_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__market_rates__field_indices_by_name[] = {
   0,   /* field[0] = compute */
   1,   /* field[1] = network */
   2,   /* field[2] = specialized */
+  3,   /* field[3] = task_base_price_micros */
 };
 static const ProtobufCIntRange openswarm__v1__market_rates__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__market_rates__descriptor =
 {
@@ -1158,7 +1171,7 @@ const ProtobufCMessageDescriptor openswarm__v1__market_rates__descriptor =
   "Openswarm__V1__MarketRates",
   "openswarm.v1",
   sizeof(Openswarm__V1__MarketRates),
-  3,
+  4,
   openswarm__v1__market_rates__field_descriptors,
   openswarm__v1__market_rates__field_indices_by_name,
   1,  openswarm__v1__market_rates__number_ranges,

@@ -422,10 +422,15 @@ struct  Openswarm__V1__MarketRates
    * Specialisation multipliers.
    */
   Openswarm__V1__SpecializedRates *specialized;
+  /*
+   * Flat part of every attempt's price, paid to the node on top of its per-second
+   * rate when its result is accepted, in micro-tokens.
+   */
+  int64_t task_base_price_micros;
 };
 #define OPENSWARM__V1__MARKET_RATES__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__market_rates__descriptor) \
-    , NULL, NULL, NULL }
+    , NULL, NULL, NULL, 0 }
 
 
 /*

@@ -1706,12 +1706,12 @@ const ProtobufCMessageDescriptor openswarm__v1__availability_schedule__descripto
 static const ProtobufCFieldDescriptor openswarm__v1__node_performance__field_descriptors[5] =
 {
   {
-    "average_response_time",
+    "average_response_duration",
     1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__NodePerformance, average_response_time),
+    offsetof(Openswarm__V1__NodePerformance, average_response_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
@@ -1767,7 +1767,7 @@ static const ProtobufCFieldDescriptor openswarm__v1__node_performance__field_des
   },
 };
 static const unsigned openswarm__v1__node_performance__field_indices_by_name[] = {
-  0,   /* field[0] = average_response_time */
+  0,   /* field[0] = average_response_duration */
   1,   /* field[1] = completion_rate */
   2,   /* field[2] = quality_score */
   4,   /* field[4] = task_count */

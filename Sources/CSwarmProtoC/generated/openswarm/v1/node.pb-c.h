@@ -608,7 +608,7 @@ struct  Openswarm__V1__NodePerformance
   /*
    * Mean time from lease to result over recent attempts.
    */
-  Google__Protobuf__Duration *average_response_time;
+  Google__Protobuf__Duration *average_response_duration;
   /*
    * Fraction of leased attempts that ended with a reported result, 0 to 1.
    */

@@ -568,36 +568,36 @@ static const ProtobufCFieldDescriptor openswarm__v1__swarm_metrics__field_descri
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_response_time",
+    "average_response_duration",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__SwarmMetrics, average_response_time),
+    offsetof(Openswarm__V1__SwarmMetrics, average_response_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "p50_response_time",
+    "p50_response_duration",
     4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__SwarmMetrics, p50_response_time),
+    offsetof(Openswarm__V1__SwarmMetrics, p50_response_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "p99_response_time",
+    "p99_response_duration",
     5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__SwarmMetrics, p99_response_time),
+    offsetof(Openswarm__V1__SwarmMetrics, p99_response_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
@@ -642,10 +642,10 @@ static const ProtobufCFieldDescriptor openswarm__v1__swarm_metrics__field_descri
 };
 static const unsigned openswarm__v1__swarm_metrics__field_indices_by_name[] = {
   1,   /* field[1] = average_quality_score */
-  2,   /* field[2] = average_response_time */
+  2,   /* field[2] = average_response_duration */
   6,   /* field[6] = cost_efficiency */
-  3,   /* field[3] = p50_response_time */
-  4,   /* field[4] = p99_response_time */
+  3,   /* field[3] = p50_response_duration */
+  4,   /* field[4] = p99_response_duration */
   5,   /* field[5] = success_rate */
   7,   /* field[7] = throughput_per_minute */
   0,   /* field[0] = total_tasks_completed */
@@ -709,12 +709,12 @@ static const ProtobufCFieldDescriptor openswarm__v1__swarm_resources__field_desc
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "node_time",
+    "node_duration",
     4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__SwarmResources, node_time),
+    offsetof(Openswarm__V1__SwarmResources, node_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
@@ -734,7 +734,7 @@ static const ProtobufCFieldDescriptor openswarm__v1__swarm_resources__field_desc
   },
 };
 static const unsigned openswarm__v1__swarm_resources__field_indices_by_name[] = {
-  3,   /* field[3] = node_time */
+  3,   /* field[3] = node_duration */
   4,   /* field[4] = peak_concurrency */
   0,   /* field[0] = token_budget_micros */
   2,   /* field[2] = token_escrowed_micros */

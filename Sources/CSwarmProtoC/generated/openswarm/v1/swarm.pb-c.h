@@ -242,15 +242,15 @@ struct  Openswarm__V1__SwarmMetrics
   /*
    * Mean time from submission to terminal state.
    */
-  Google__Protobuf__Duration *average_response_time;
+  Google__Protobuf__Duration *average_response_duration;
   /*
    * Median of that time over the last hour.
    */
-  Google__Protobuf__Duration *p50_response_time;
+  Google__Protobuf__Duration *p50_response_duration;
   /*
    * 99th percentile of that time over the last hour.
    */
-  Google__Protobuf__Duration *p99_response_time;
+  Google__Protobuf__Duration *p99_response_duration;
   /*
    * Succeeded tasks over finished tasks, 0 to 1.
    */
@@ -292,7 +292,7 @@ struct  Openswarm__V1__SwarmResources
   /*
    * Total node time used (the spec's `nodeHours`).
    */
-  Google__Protobuf__Duration *node_time;
+  Google__Protobuf__Duration *node_duration;
   /*
    * Most attempts that ran at once.
    */

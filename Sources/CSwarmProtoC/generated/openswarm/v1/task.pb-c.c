@@ -3208,36 +3208,36 @@ const ProtobufCMessageDescriptor openswarm__v1__task_costs__descriptor =
 static const ProtobufCFieldDescriptor openswarm__v1__task_performance__field_descriptors[7] =
 {
   {
-    "queue_time",
+    "queue_duration",
     1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__TaskPerformance, queue_time),
+    offsetof(Openswarm__V1__TaskPerformance, queue_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "run_time",
+    "run_duration",
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__TaskPerformance, run_time),
+    offsetof(Openswarm__V1__TaskPerformance, run_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "total_time",
+    "total_duration",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Openswarm__V1__TaskPerformance, total_time),
+    offsetof(Openswarm__V1__TaskPerformance, total_duration),
     &google__protobuf__duration__descriptor,
     NULL,
     0,             /* flags */
@@ -3296,10 +3296,10 @@ static const unsigned openswarm__v1__task_performance__field_indices_by_name[] =
   3,   /* field[3] = attempt_count */
   4,   /* field[4] = input_tokens */
   5,   /* field[5] = output_tokens */
-  0,   /* field[0] = queue_time */
-  1,   /* field[1] = run_time */
+  0,   /* field[0] = queue_duration */
+  1,   /* field[1] = run_duration */
   6,   /* field[6] = tokens_per_second */
-  2,   /* field[2] = total_time */
+  2,   /* field[2] = total_duration */
 };
 static const ProtobufCIntRange openswarm__v1__task_performance__number_ranges[1 + 1] =
 {
@@ -3644,7 +3644,7 @@ const ProtobufCMessageDescriptor openswarm__v1__parent_output__descriptor =
   (ProtobufCMessageInit) openswarm__v1__parent_output__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__lease__field_descriptors[16] =
+static const ProtobufCFieldDescriptor openswarm__v1__lease__field_descriptors[17] =
 {
   {
     "lease_id",
@@ -3838,9 +3838,22 @@ static const ProtobufCFieldDescriptor openswarm__v1__lease__field_descriptors[16
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "base_price_micros",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Openswarm__V1__Lease, base_price_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__lease__field_indices_by_name[] = {
   2,   /* field[2] = attempt_number */
+  16,   /* field[16] = base_price_micros */
   10,   /* field[10] = dag_id */
   5,   /* field[5] = deadline */
   8,   /* field[8] = definition */
@@ -3860,7 +3873,7 @@ static const unsigned openswarm__v1__lease__field_indices_by_name[] = {
 static const ProtobufCIntRange openswarm__v1__lease__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__lease__descriptor =
 {
@@ -3870,7 +3883,7 @@ const ProtobufCMessageDescriptor openswarm__v1__lease__descriptor =
   "Openswarm__V1__Lease",
   "openswarm.v1",
   sizeof(Openswarm__V1__Lease),
-  16,
+  17,
   openswarm__v1__lease__field_descriptors,
   openswarm__v1__lease__field_indices_by_name,
   1,  openswarm__v1__lease__number_ranges,

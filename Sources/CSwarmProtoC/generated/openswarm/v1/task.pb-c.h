@@ -1350,15 +1350,15 @@ struct  Openswarm__V1__TaskPerformance
   /*
    * From submission (or from becoming READY, for DAG children) to the first lease.
    */
-  Google__Protobuf__Duration *queue_time;
+  Google__Protobuf__Duration *queue_duration;
   /*
    * From the first start to the terminal state.
    */
-  Google__Protobuf__Duration *run_time;
+  Google__Protobuf__Duration *run_duration;
   /*
    * From submission to the terminal state.
    */
-  Google__Protobuf__Duration *total_time;
+  Google__Protobuf__Duration *total_duration;
   /*
    * Attempts made.
    */
@@ -1557,17 +1557,22 @@ struct  Openswarm__V1__Lease
   size_t n_parent_outputs;
   Openswarm__V1__ParentOutput **parent_outputs;
   /*
-   * Rate the node is paid, micro-tokens per hour of run time.
+   * Rate the node is paid, micro-tokens per hour of run time (billed per second).
    */
   int64_t hourly_rate_micros;
   /*
    * Most the node can be paid for this attempt, in micro-tokens.
    */
   int64_t max_payment_micros;
+  /*
+   * Flat part of the attempt's price, paid with the time-based part if the result is
+   * accepted, in micro-tokens.
+   */
+  int64_t base_price_micros;
 };
 #define OPENSWARM__V1__LEASE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__lease__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, OPENSWARM__V1__PRIORITY__PRIORITY_UNSPECIFIED, 0,NULL, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, OPENSWARM__V1__PRIORITY__PRIORITY_UNSPECIFIED, 0,NULL, 0,NULL, 0, 0, 0 }
 
 
 /*
