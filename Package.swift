@@ -96,8 +96,8 @@ let cliTargets: [Target] = [
 let fuzzTargets: [Target] =
     Context.environment["OPENSWARM_FUZZ"] == "1"
     ? [
-        // To be added with its code:
-        // .executableTarget(name: "swarm-proto-fuzz", dependencies: ["SwarmProto"]),
+        // The decoders on arbitrary bytes (`make fuzz`).
+        .executableTarget(name: "swarm-proto-fuzz", dependencies: ["SwarmProto"])
     ]
     : []
 

@@ -62,115 +62,37 @@ enum ProtoJSONScalar {
     }
 }
 
-extension ProtoInt32 {
-    public static func writeJSON(_ value: Int32, to writer: inout ProtoJSONWriter) { writer.number(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.integer(json, Int32.self)
+/// Integer codecs share one JSON mapping: a number for 32-bit types, a quoted string for
+/// 64-bit types (so JavaScript readers lose no precision); both forms accepted on input.
+public protocol ProtoIntegerJSONCodec: ProtoMapKeyCodec where Value: FixedWidthInteger {}
+
+extension ProtoIntegerJSONCodec {
+    public static func writeJSON(_ value: Value, to writer: inout ProtoJSONWriter) {
+        if Value.bitWidth == 64 {
+            writer.quotedNumber(value)
+        } else {
+            writer.number(value)
+        }
     }
-    public static func jsonMapKey(_ key: Int32) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int32.self)
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Value {
+        try ProtoJSONScalar.integer(json, Value.self)
+    }
+    public static func jsonMapKey(_ key: Value) -> String { String(key) }
+    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Value {
+        try ProtoJSONScalar.mapKeyInteger(text, Value.self)
     }
 }
 
-extension ProtoSInt32 {
-    public static func writeJSON(_ value: Int32, to writer: inout ProtoJSONWriter) { writer.number(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.integer(json, Int32.self)
-    }
-    public static func jsonMapKey(_ key: Int32) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int32.self)
-    }
-}
-
-extension ProtoSFixed32 {
-    public static func writeJSON(_ value: Int32, to writer: inout ProtoJSONWriter) { writer.number(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.integer(json, Int32.self)
-    }
-    public static func jsonMapKey(_ key: Int32) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int32 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int32.self)
-    }
-}
-
-extension ProtoUInt32 {
-    public static func writeJSON(_ value: UInt32, to writer: inout ProtoJSONWriter) { writer.number(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> UInt32 {
-        try ProtoJSONScalar.integer(json, UInt32.self)
-    }
-    public static func jsonMapKey(_ key: UInt32) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> UInt32 {
-        try ProtoJSONScalar.mapKeyInteger(text, UInt32.self)
-    }
-}
-
-extension ProtoFixed32 {
-    public static func writeJSON(_ value: UInt32, to writer: inout ProtoJSONWriter) { writer.number(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> UInt32 {
-        try ProtoJSONScalar.integer(json, UInt32.self)
-    }
-    public static func jsonMapKey(_ key: UInt32) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> UInt32 {
-        try ProtoJSONScalar.mapKeyInteger(text, UInt32.self)
-    }
-}
-
-extension ProtoInt64 {
-    public static func writeJSON(_ value: Int64, to writer: inout ProtoJSONWriter) { writer.quotedNumber(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.integer(json, Int64.self)
-    }
-    public static func jsonMapKey(_ key: Int64) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int64.self)
-    }
-}
-
-extension ProtoSInt64 {
-    public static func writeJSON(_ value: Int64, to writer: inout ProtoJSONWriter) { writer.quotedNumber(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.integer(json, Int64.self)
-    }
-    public static func jsonMapKey(_ key: Int64) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int64.self)
-    }
-}
-
-extension ProtoSFixed64 {
-    public static func writeJSON(_ value: Int64, to writer: inout ProtoJSONWriter) { writer.quotedNumber(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.integer(json, Int64.self)
-    }
-    public static func jsonMapKey(_ key: Int64) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> Int64 {
-        try ProtoJSONScalar.mapKeyInteger(text, Int64.self)
-    }
-}
-
-extension ProtoUInt64 {
-    public static func writeJSON(_ value: UInt64, to writer: inout ProtoJSONWriter) { writer.quotedNumber(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> UInt64 {
-        try ProtoJSONScalar.integer(json, UInt64.self)
-    }
-    public static func jsonMapKey(_ key: UInt64) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> UInt64 {
-        try ProtoJSONScalar.mapKeyInteger(text, UInt64.self)
-    }
-}
-
-extension ProtoFixed64 {
-    public static func writeJSON(_ value: UInt64, to writer: inout ProtoJSONWriter) { writer.quotedNumber(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> UInt64 {
-        try ProtoJSONScalar.integer(json, UInt64.self)
-    }
-    public static func jsonMapKey(_ key: UInt64) -> String { String(key) }
-    public static func parseJSONMapKey(_ text: String) throws(ProtoJSONError) -> UInt64 {
-        try ProtoJSONScalar.mapKeyInteger(text, UInt64.self)
-    }
-}
+extension ProtoInt32: ProtoIntegerJSONCodec {}
+extension ProtoSInt32: ProtoIntegerJSONCodec {}
+extension ProtoSFixed32: ProtoIntegerJSONCodec {}
+extension ProtoUInt32: ProtoIntegerJSONCodec {}
+extension ProtoFixed32: ProtoIntegerJSONCodec {}
+extension ProtoInt64: ProtoIntegerJSONCodec {}
+extension ProtoSInt64: ProtoIntegerJSONCodec {}
+extension ProtoSFixed64: ProtoIntegerJSONCodec {}
+extension ProtoUInt64: ProtoIntegerJSONCodec {}
+extension ProtoFixed64: ProtoIntegerJSONCodec {}
 
 extension ProtoBool {
     public static func writeJSON(_ value: Bool, to writer: inout ProtoJSONWriter) { writer.bool(value) }
