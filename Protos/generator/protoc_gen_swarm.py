@@ -894,6 +894,33 @@ def registry_file(files, generated, registry, imports):
         lines.append('                """),')
     lines.append("    ]")
     lines.append("")
+    lines.append("    /// The generated message type with a fully-qualified name, e.g. for a")
+    lines.append("    /// transport that learns the type from a method descriptor.")
+    lines.append("    public static func messageType(named name: String) -> (any ProtoMessage.Type)? {")
+    messages = []
+    for f in generated:
+        prefix = package_prefix(f.package)
+        scope = f.package + "." if f.package else ""
+
+        def walk(m, full, swift):
+            if m.options.map_entry:
+                return
+            messages.append((full, swift))
+            for n in m.nested_type:
+                walk(n, full + "." + n.name, swift + "." + TypeIndex._type_name(n.name))
+
+        for m in f.message_type:
+            walk(m, scope + m.name, prefix + TypeIndex._type_name(m.name))
+    if messages:
+        lines.append("        switch name {")
+        for full, swift in messages:
+            lines.append("        case %s: return %s.self" % (swift_string(full), swift))
+        lines.append("        default: return nil")
+        lines.append("        }")
+    else:
+        lines.append("        nil")
+    lines.append("    }")
+    lines.append("")
     lines.append("    /// The services declared in the generated files.")
     services = []
     for f in generated:

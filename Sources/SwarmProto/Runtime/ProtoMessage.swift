@@ -8,6 +8,9 @@ public protocol ProtoMessage: Sendable, Hashable {
     /// The fully-qualified protobuf name, e.g. `openswarm.v1.Task`.
     static var protoMessageName: String { get }
 
+    /// The `.proto` name of a field number, or nil when the message has no such field.
+    static func protoFieldName(_ number: UInt32) -> String?
+
     /// A message with every field at its default.
     init()
 
