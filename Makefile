@@ -130,7 +130,7 @@ bench: deps ## Release-build swarm-proto-bench and print codec throughput next t
 
 fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)
 	OPENSWARM_FUZZ=1 $(SWIFT) build -c debug --scratch-path $(FUZZ_SCRATCH) \
-		-Xswiftc -sanitize=fuzzer,address --product swarm-proto-fuzz
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product swarm-proto-fuzz
 	mkdir -p $(FUZZ_CORPUS)
 	$(FUZZ_SCRATCH)/debug/swarm-proto-fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS)
 

@@ -206,7 +206,7 @@ class TypeIndex:
 class Field:
     """One field with everything the emitters need."""
 
-    def __init__(self, proto, message_full_name, index, types):
+    def __init__(self, proto, message_full_name, types):
         self.proto = proto
         self.number = proto.number
         self.name = proto.name
@@ -229,8 +229,11 @@ class Field:
             if self.repeated and entry.options.map_entry:
                 self.is_map = True
                 key, value = entry.field[0], entry.field[1]
-                self.key_codec = Field._codec(key, types)[1]
-                self.key_type = Field._codec(key, types)[0]
+                if key.type == FD.TYPE_STRING:
+                    # Compared by bytes, as protobuf compares keys (see ProtoStringKey).
+                    self.key_type, self.key_codec = "ProtoStringKey", "ProtoStringKeyCodec"
+                else:
+                    self.key_type, self.key_codec = Field._codec(key, types)
                 self.value_type, self.value_codec = Field._codec(value, types)
                 self.swift_type = "[%s: %s]" % (self.key_type, self.value_type)
                 self.codec = None
@@ -405,7 +408,7 @@ class FileGenerator:
     def message(self, m, swift_name, full_name, path, ind):
         if m.options.map_entry:
             return
-        fields = [Field(fp, full_name, i, self.types) for i, fp in enumerate(m.field)]
+        fields = [Field(fp, full_name, self.types) for fp in m.field]
         oneofs = []  # (name, swift enum name, property, [fields], decl index)
         for k, od in enumerate(m.oneof_decl):
             members = [f for f in fields if f.proto.HasField("oneof_index") and f.proto.oneof_index == k
@@ -730,7 +733,7 @@ class FileGenerator:
                 swift_string(full), swift_string(meth.name), kind))
             self.emit("                requestType: %s, responseType: %s))" % (
                 swift_string(meth.input_type[1:]), swift_string(meth.output_type[1:])))
-            for rule in http_rules(meth, self.types):
+            for rule in http_rules(meth):
                 routes.append((prop, rule))
         self.emit("    }")
         self.emit()
@@ -793,7 +796,7 @@ def http_rule_bytes(method):
     return None
 
 
-def http_rules(method, types):
+def http_rules(method):
     raw = http_rule_bytes(method)
     if raw is None:
         return []

@@ -20,8 +20,10 @@ enum BenchMessages {
 
         var definition = Openswarm_V1_TaskDefinition()
         definition.type = .init(protoValue: 1)
-        definition.prompt = String(
-            repeating: "Summarise the attached incident report in three bullet points. ", count: 4)
+        definition.prompt =
+            String(
+                repeating: "Summarise the attached incident report in three bullet points. ", count: 4
+            )
             .prefix(200).description
         definition.requirements = requirements
         definition.generation = generation

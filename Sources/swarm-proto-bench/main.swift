@@ -83,7 +83,8 @@ func fixed(_ value: Double, _ digits: Int) -> String {
 }
 
 let rounds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 7
-print("swarm-proto-bench: Swift codec vs protobuf-c \(String(cString: swarm_pbc_version())), median of \(rounds) rounds")
+print(
+    "swarm-proto-bench: Swift codec vs protobuf-c \(String(cString: swarm_pbc_version())), median of \(rounds) rounds")
 let rows = [
     measure("lease (small)", BenchMessages.lease(), SWARM_PBC_BENCH_LEASE, iterations: 200_000, rounds: rounds),
     measure(

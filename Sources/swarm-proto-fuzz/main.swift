@@ -29,15 +29,15 @@ func exercise<M: ProtoMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func llvmFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
-let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+let status = llvmFuzzerRunDriver(&argc, &argv) { data, size in
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     exercise(Openswarm_V1_Lease.self, bytes)
     exercise(Openswarm_V1_TaskResult.self, bytes)

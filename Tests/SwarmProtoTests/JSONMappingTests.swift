@@ -166,10 +166,12 @@ struct JSONMappingTests {
         #expect(inArray?.code == .typeMismatch)
     }
 
-    @Test("text that is not strict JSON is a syntax error", arguments: [
-        "", "{", #"{"fInt32":1}x"#, #"{"fInt32":01}"#, #"{"fInt32":1,}"#, #"{'fInt32':1}"#,
-        #"{"fString":"\ud800"}"#, #"{"fString":"\x"}"#, "[1]x", #"{"fString":"a"#,
-    ])
+    @Test(
+        "text that is not strict JSON is a syntax error",
+        arguments: [
+            "", "{", #"{"fInt32":1}x"#, #"{"fInt32":01}"#, #"{"fInt32":1,}"#, #"{'fInt32':1}"#,
+            #"{"fString":"\ud800"}"#, #"{"fString":"\x"}"#, "[1]x", #"{"fString":"a"#,
+        ])
     func syntax(json: String) {
         #expect(error(json)?.code == .syntax)
     }
@@ -221,7 +223,9 @@ struct WellKnownTypeJSONTests {
 
     @Test("timestamps are read with any offset and digit count")
     func timestampInput() throws {
-        #expect(try Google_Protobuf_Timestamp(jsonString: #""2026-12-01T01:00:00.25+01:00""#) == timestamp(1_796_083_200, 250_000_000))
+        #expect(
+            try Google_Protobuf_Timestamp(jsonString: #""2026-12-01T01:00:00.25+01:00""#)
+                == timestamp(1_796_083_200, 250_000_000))
         #expect(try Google_Protobuf_Timestamp(jsonString: #""1969-12-31T23:59:59.000001Z""#) == timestamp(-1, 1000))
         for bad in [
             #""2026-02-30T00:00:00Z""#, #""2026-12-01 00:00:00Z""#, #""2026-12-01T00:00:00""#,

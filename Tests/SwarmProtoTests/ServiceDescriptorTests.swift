@@ -29,16 +29,18 @@ struct ServiceDescriptorTests {
         #expect(Openswarm_V1_EventService.descriptor.methods.allSatisfy { $0.kind == .serverStreaming })
     }
 
-    @Test("every REST endpoint of the spec (section 3.2) has a route", arguments: [
-        ("GET", "/api/v1/swarms", "ListSwarms"),
-        ("POST", "/api/v1/swarms", "CreateSwarm"),
-        ("GET", "/api/v1/swarms/{swarm_id}/status", "GetSwarmStatus"),
-        ("POST", "/api/v1/tasks", "SubmitTask"),
-        ("GET", "/api/v1/tasks/{task_id}", "GetTask"),
-        ("GET", "/api/v1/tasks/{task_id}/results", "GetTaskResults"),
-        ("POST", "/api/v1/nodes/register", "RegisterNode"),
-        ("GET", "/api/v1/nodes/{node_id}/metrics", "GetNodeMetrics"),
-    ])
+    @Test(
+        "every REST endpoint of the spec (section 3.2) has a route",
+        arguments: [
+            ("GET", "/api/v1/swarms", "ListSwarms"),
+            ("POST", "/api/v1/swarms", "CreateSwarm"),
+            ("GET", "/api/v1/swarms/{swarm_id}/status", "GetSwarmStatus"),
+            ("POST", "/api/v1/tasks", "SubmitTask"),
+            ("GET", "/api/v1/tasks/{task_id}", "GetTask"),
+            ("GET", "/api/v1/tasks/{task_id}/results", "GetTaskResults"),
+            ("POST", "/api/v1/nodes/register", "RegisterNode"),
+            ("GET", "/api/v1/nodes/{node_id}/metrics", "GetNodeMetrics"),
+        ])
     func specEndpoints(verb: String, path: String, method: String) {
         let route = routes.first { $0.verb == verb && $0.pathTemplate == path }
         #expect(route?.method.method == method, "\(verb) \(path)")

@@ -254,7 +254,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
     public var createTime: Google_Protobuf_Timestamp? = nil
 
     /// Free-form labels given at submission.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
@@ -285,7 +285,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
         size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
         size += ProtoFieldSize.singular(42, ProtoString.self, createdBy)
         size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.map(58, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(58, ProtoStringKeyCodec.self, ProtoString.self, labels)
         return size
     }
 
@@ -296,7 +296,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
         writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
         writer.writeSingular(42, ProtoString.self, createdBy)
         writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeMap(58, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(58, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -317,7 +317,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
                     createTime = nil
                     try reader.readMessage(into: &message)
                     createTime = message
-                case 58: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 58: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -337,7 +337,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
         writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
         writer.writeSingular("createdBy", "created_by", ProtoString.self, createdBy)
         writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.endObject()
     }
 
@@ -363,7 +363,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
                 case "createTime", "create_time":
                     createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

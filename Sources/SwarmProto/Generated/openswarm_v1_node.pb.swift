@@ -2728,7 +2728,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
     public var swarmIDs: [String] = []
 
     /// Free-form labels set by the operator, usable in filters.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Why the node is draining, in maintenance or offline; empty otherwise.
     public var statusReason: String = ""
@@ -2787,7 +2787,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
         size += ProtoFieldSize.singular(130, ProtoString.self, operatorID)
         size += ProtoFieldSize.singular(138, ProtoString.self, agentVersion)
         size += ProtoFieldSize.repeated(146, ProtoString.self, swarmIDs)
-        size += ProtoFieldSize.map(154, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(154, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.singular(162, ProtoString.self, statusReason)
         return size
     }
@@ -2811,7 +2811,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
         writer.writeSingular(130, ProtoString.self, operatorID)
         writer.writeSingular(138, ProtoString.self, agentVersion)
         writer.writeRepeated(146, ProtoString.self, swarmIDs)
-        writer.writeMap(154, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(154, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular(162, ProtoString.self, statusReason)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -2877,7 +2877,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
                 case 130: operatorID = try ProtoString.read(from: &reader)
                 case 138: agentVersion = try ProtoString.read(from: &reader)
                 case 146: try reader.readRepeated(ProtoString.self, into: &swarmIDs)
-                case 154: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 154: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 162: statusReason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -2910,7 +2910,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
         writer.writeSingular("operatorId", "operator_id", ProtoString.self, operatorID)
         writer.writeSingular("agentVersion", "agent_version", ProtoString.self, agentVersion)
         writer.writeRepeated("swarmIds", "swarm_ids", ProtoString.self, swarmIDs)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular("statusReason", "status_reason", ProtoString.self, statusReason)
         writer.endObject()
     }
@@ -2961,7 +2961,7 @@ public struct Openswarm_V1_Node: ProtoMessage {
                 case "swarmIds", "swarm_ids":
                     swarmIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "statusReason", "status_reason":
                     statusReason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:

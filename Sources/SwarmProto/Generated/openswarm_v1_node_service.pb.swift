@@ -32,7 +32,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
     public var agentVersion: String = ""
 
     /// Free-form labels.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Idempotency key: a repeat with the same key and public key returns the same node id
     /// (and a fresh credential, revoking the previous one).
@@ -74,7 +74,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
         size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
         size += ProtoFieldSize.singular(66, ProtoBytes.self, publicKey)
         size += ProtoFieldSize.singular(74, ProtoString.self, agentVersion)
-        size += ProtoFieldSize.map(82, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(82, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.singular(90, ProtoString.self, requestID)
         return size
     }
@@ -89,7 +89,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
         writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
         writer.writeSingular(66, ProtoBytes.self, publicKey)
         writer.writeSingular(74, ProtoString.self, agentVersion)
-        writer.writeMap(82, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(82, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular(90, ProtoString.self, requestID)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -130,7 +130,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
                     pricing = message
                 case 66: publicKey = try ProtoBytes.read(from: &reader)
                 case 74: agentVersion = try ProtoString.read(from: &reader)
-                case 82: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 82: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 90: requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -154,7 +154,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
         writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
         writer.writeSingular("publicKey", "public_key", ProtoBytes.self, publicKey)
         writer.writeSingular("agentVersion", "agent_version", ProtoString.self, agentVersion)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
         writer.endObject()
     }
@@ -187,7 +187,7 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
                 case "agentVersion", "agent_version":
                     agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
                     requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:

@@ -671,7 +671,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
 
     /// Named measurements behind the score, e.g. "coverage_percent" -> 87.5,
     /// "cyclomatic_complexity" -> 4 (spec `EfficiencyMetrics`, `CoverageMetrics`, ...).
-    public var metrics: [String: Double] = [:]
+    public var metrics: [ProtoStringKey: Double] = [:]
 
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
@@ -698,7 +698,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
         size += ProtoFieldSize.singular(17, ProtoDouble.self, confidence)
         size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
         size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        size += ProtoFieldSize.map(42, ProtoString.self, ProtoDouble.self, metrics)
+        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
         return size
     }
 
@@ -707,7 +707,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
         writer.writeSingular(17, ProtoDouble.self, confidence)
         writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
         writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        writer.writeMap(42, ProtoString.self, ProtoDouble.self, metrics)
+        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -722,7 +722,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
                 case 17: confidence = try ProtoDouble.read(from: &reader)
                 case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, into: &evidence)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, into: &findings)
-                case 42: try reader.readMapEntry(ProtoString.self, ProtoDouble.self, into: &metrics)
+                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoDouble.self, into: &metrics)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -740,7 +740,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
         writer.writeSingular("confidence", "confidence", ProtoDouble.self, confidence)
         writer.writeRepeated("evidence", "evidence", ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
         writer.writeRepeated("findings", "findings", ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        writer.writeMap("metrics", "metrics", ProtoString.self, ProtoDouble.self, metrics)
+        writer.writeMap("metrics", "metrics", ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
         writer.endObject()
     }
 
@@ -762,7 +762,7 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
                 case "findings":
                     findings = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, member.value, options)
                 case "metrics":
-                    metrics = try ProtoJSONField.map(ProtoString.self, ProtoDouble.self, member.value, options)
+                    metrics = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -982,7 +982,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
     public var resources: Openswarm_V1_SwarmResources? = nil
 
     /// Free-form labels.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// When it last changed.
     public var updateTime: Google_Protobuf_Timestamp? = nil
@@ -1027,7 +1027,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
         size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
         size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
         size += ProtoFieldSize.optional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        size += ProtoFieldSize.map(98, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(98, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.optional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
         return size
     }
@@ -1044,7 +1044,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
         writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
         writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
         writer.writeOptional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        writer.writeMap(98, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(98, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeOptional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -1087,7 +1087,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
                     resources = nil
                     try reader.readMessage(into: &message)
                     resources = message
-                case 98: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 98: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 106:
                     var message = updateTime ?? Google_Protobuf_Timestamp()
                     updateTime = nil
@@ -1117,7 +1117,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
         writer.writeOptional("state", "state", ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
         writer.writeOptional("metrics", "metrics", ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
         writer.writeOptional("resources", "resources", ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
         writer.endObject()
     }
@@ -1154,7 +1154,7 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
                 case "resources":
                     resources = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "updateTime", "update_time":
                     updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:

@@ -19,7 +19,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
     public var configuration: Openswarm_V1_SwarmConfiguration? = nil
 
     /// Free-form labels.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Idempotency key: a repeat with the same key returns the swarm created the first
     /// time.
@@ -51,7 +51,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
         size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
         size += ProtoFieldSize.singular(24, ProtoInt64.self, tokenBudgetMicros)
         size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        size += ProtoFieldSize.map(42, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.singular(50, ProtoString.self, requestID)
         return size
     }
@@ -61,7 +61,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
         writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
         writer.writeSingular(24, ProtoInt64.self, tokenBudgetMicros)
         writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeMap(42, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular(50, ProtoString.self, requestID)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -81,7 +81,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
                     configuration = nil
                     try reader.readMessage(into: &message)
                     configuration = message
-                case 42: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 50: requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -100,7 +100,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
         writer.writeSingular("topology", "topology", ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
         writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, tokenBudgetMicros)
         writer.writeOptional("configuration", "configuration", ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
         writer.endObject()
     }
@@ -123,7 +123,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
                 case "configuration":
                     configuration = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
                     requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:

@@ -1145,7 +1145,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
 
     /// Named values for the runtime (e.g. for `exec` programs); never interpreted by the
     /// coordinator.
-    public var variables: [String: String] = [:]
+    public var variables: [ProtoStringKey: String] = [:]
 
     /// Main programming language of the task, lower case, e.g. "python"; empty if none.
     public var language: String = ""
@@ -1172,7 +1172,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
         var size = unknownFields.bytes.count
         size += ProtoFieldSize.singular(10, ProtoString.self, systemPrompt)
         size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        size += ProtoFieldSize.map(26, ProtoString.self, ProtoString.self, variables)
+        size += ProtoFieldSize.map(26, ProtoStringKeyCodec.self, ProtoString.self, variables)
         size += ProtoFieldSize.singular(34, ProtoString.self, language)
         return size
     }
@@ -1180,7 +1180,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
     public func encode(to writer: inout ProtoWriter) {
         writer.writeSingular(10, ProtoString.self, systemPrompt)
         writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        writer.writeMap(26, ProtoString.self, ProtoString.self, variables)
+        writer.writeMap(26, ProtoStringKeyCodec.self, ProtoString.self, variables)
         writer.writeSingular(34, ProtoString.self, language)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -1194,7 +1194,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
                 switch tag {
                 case 10: systemPrompt = try ProtoString.read(from: &reader)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, into: &documents)
-                case 26: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &variables)
+                case 26: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &variables)
                 case 34: language = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1211,7 +1211,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
         writer.beginObject()
         writer.writeSingular("systemPrompt", "system_prompt", ProtoString.self, systemPrompt)
         writer.writeRepeated("documents", "documents", ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        writer.writeMap("variables", "variables", ProtoString.self, ProtoString.self, variables)
+        writer.writeMap("variables", "variables", ProtoStringKeyCodec.self, ProtoString.self, variables)
         writer.writeSingular("language", "language", ProtoString.self, language)
         writer.endObject()
     }
@@ -1230,7 +1230,7 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
                 case "documents":
                     documents = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, member.value, options)
                 case "variables":
-                    variables = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    variables = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "language":
                     language = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
@@ -2095,7 +2095,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
     public var tags: [String] = []
 
     /// Free-form labels for search and filtering.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Task this one is a subtask of (spec `parentTaskId`); empty for top-level tasks.
     /// This is a planning relation, not a dependency (dependencies come from DAGs).
@@ -2139,7 +2139,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
         size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
         size += ProtoFieldSize.optional(72, ProtoInt64.self, maxCostMicros)
         size += ProtoFieldSize.repeated(82, ProtoString.self, tags)
-        size += ProtoFieldSize.map(90, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(90, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.singular(98, ProtoString.self, parentTaskID)
         return size
     }
@@ -2155,7 +2155,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
         writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
         writer.writeOptional(72, ProtoInt64.self, maxCostMicros)
         writer.writeRepeated(82, ProtoString.self, tags)
-        writer.writeMap(90, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(90, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular(98, ProtoString.self, parentTaskID)
         writer.writeRaw(unknownFields.bytes)
     }
@@ -2193,7 +2193,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
                     redundancy = message
                 case 72: maxCostMicros = try ProtoInt64.read(from: &reader)
                 case 82: try reader.readRepeated(ProtoString.self, into: &tags)
-                case 90: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 90: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 98: parentTaskID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -2218,7 +2218,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
         writer.writeOptional("redundancy", "redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
         writer.writeOptional("maxCostMicros", "max_cost_micros", ProtoInt64.self, maxCostMicros)
         writer.writeRepeated("tags", "tags", ProtoString.self, tags)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular("parentTaskId", "parent_task_id", ProtoString.self, parentTaskID)
         writer.endObject()
     }
@@ -2253,7 +2253,7 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
                 case "tags":
                     tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "parentTaskId", "parent_task_id":
                     parentTaskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:

@@ -224,7 +224,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
     public var tasks: [Openswarm_V1_DagTask] = []
 
     /// Free-form labels for the DAG.
-    public var labels: [String: String] = [:]
+    public var labels: [ProtoStringKey: String] = [:]
 
     /// Idempotency key: a repeat with the same key returns the DAG created the first time.
     public var requestID: String = ""
@@ -257,7 +257,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
         size += ProtoFieldSize.singular(10, ProtoString.self, name)
         size += ProtoFieldSize.singular(18, ProtoString.self, swarmID)
         size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        size += ProtoFieldSize.map(34, ProtoString.self, ProtoString.self, labels)
+        size += ProtoFieldSize.map(34, ProtoStringKeyCodec.self, ProtoString.self, labels)
         size += ProtoFieldSize.singular(42, ProtoString.self, requestID)
         size += ProtoFieldSize.singular(48, ProtoBool.self, validateOnly)
         return size
@@ -267,7 +267,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
         writer.writeSingular(10, ProtoString.self, name)
         writer.writeSingular(18, ProtoString.self, swarmID)
         writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        writer.writeMap(34, ProtoString.self, ProtoString.self, labels)
+        writer.writeMap(34, ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular(42, ProtoString.self, requestID)
         writer.writeSingular(48, ProtoBool.self, validateOnly)
         writer.writeRaw(unknownFields.bytes)
@@ -283,7 +283,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
                 case 10: name = try ProtoString.read(from: &reader)
                 case 18: swarmID = try ProtoString.read(from: &reader)
                 case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, into: &tasks)
-                case 34: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &labels)
+                case 34: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 42: requestID = try ProtoString.read(from: &reader)
                 case 48: validateOnly = try ProtoBool.read(from: &reader)
                 default:
@@ -302,7 +302,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
         writer.writeSingular("name", "name", ProtoString.self, name)
         writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
         writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        writer.writeMap("labels", "labels", ProtoString.self, ProtoString.self, labels)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
         writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
         writer.writeSingular("validateOnly", "validate_only", ProtoBool.self, validateOnly)
         writer.endObject()
@@ -324,7 +324,7 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
                 case "tasks":
                     tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
                     requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "validateOnly", "validate_only":

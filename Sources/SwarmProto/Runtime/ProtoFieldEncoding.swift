@@ -110,7 +110,8 @@ public enum ProtoFieldSize {
     ) -> Int {
         var total = 0
         for (key, value) in map {
-            total += ProtoSize.varint(tag) + ProtoSize.lengthDelimited(mapEntryPayload(keyCodec, valueCodec, key, value))
+            total +=
+                ProtoSize.varint(tag) + ProtoSize.lengthDelimited(mapEntryPayload(keyCodec, valueCodec, key, value))
         }
         return total
     }
@@ -142,10 +143,14 @@ extension ProtoReader {
         let length = try readLength()
         switch C.wireType {
         case .fixed32:
-            guard length % 4 == 0 else { throw ProtoDecodingError(.truncated, "packed fixed32 payload of \(length) bytes") }
+            guard length % 4 == 0 else {
+                throw ProtoDecodingError(.truncated, "packed fixed32 payload of \(length) bytes")
+            }
             values.reserveCapacity(values.count + length / 4)
         case .fixed64:
-            guard length % 8 == 0 else { throw ProtoDecodingError(.truncated, "packed fixed64 payload of \(length) bytes") }
+            guard length % 8 == 0 else {
+                throw ProtoDecodingError(.truncated, "packed fixed64 payload of \(length) bytes")
+            }
             values.reserveCapacity(values.count + length / 8)
         default:
             break

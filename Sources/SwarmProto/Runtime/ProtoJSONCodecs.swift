@@ -38,7 +38,9 @@ enum ProtoJSONScalar {
             throw ProtoJSONError(.invalidValue, "\"\(text)\" is not a number")
         }
         guard value.isFinite else { throw ProtoJSONError(.outOfRange, "\(text) is out of range") }
-        if float, abs(value) > Double(Float.greatestFiniteMagnitude) {
+        // A value that rounds to a finite Float is in range: FLT_MAX as written by any
+        // encoder (3.4028235e+38) must read back.
+        if float, !Float(value).isFinite {
             throw ProtoJSONError(.outOfRange, "\(text) is out of range for float")
         }
         return value
@@ -74,7 +76,9 @@ extension ProtoIntegerJSONCodec {
             writer.number(value)
         }
     }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Value {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> Value
+    {
         try ProtoJSONScalar.integer(json, Value.self)
     }
     public static func jsonMapKey(_ key: Value) -> String { String(key) }
@@ -96,7 +100,9 @@ extension ProtoFixed64: ProtoIntegerJSONCodec {}
 
 extension ProtoBool {
     public static func writeJSON(_ value: Bool, to writer: inout ProtoJSONWriter) { writer.bool(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Bool {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> Bool
+    {
         guard case .bool(let value) = json else {
             throw ProtoJSONError(.typeMismatch, "expected a boolean, found \(json.kindName)")
         }
@@ -114,21 +120,27 @@ extension ProtoBool {
 
 extension ProtoFloat {
     public static func writeJSON(_ value: Float, to writer: inout ProtoJSONWriter) { writer.floatingPoint(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Float {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> Float
+    {
         Float(try ProtoJSONScalar.double(json, float: true))
     }
 }
 
 extension ProtoDouble {
     public static func writeJSON(_ value: Double, to writer: inout ProtoJSONWriter) { writer.floatingPoint(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> Double {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> Double
+    {
         try ProtoJSONScalar.double(json, float: false)
     }
 }
 
 extension ProtoString {
     public static func writeJSON(_ value: String, to writer: inout ProtoJSONWriter) { writer.string(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> String {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> String
+    {
         guard case .string(let value) = json else {
             throw ProtoJSONError(.typeMismatch, "expected a string, found \(json.kindName)")
         }
@@ -140,7 +152,9 @@ extension ProtoString {
 
 extension ProtoBytes {
     public static func writeJSON(_ value: [UInt8], to writer: inout ProtoJSONWriter) { writer.base64(value) }
-    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError) -> [UInt8] {
+    public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
+        -> [UInt8]
+    {
         guard case .string(let text) = json else {
             throw ProtoJSONError(.typeMismatch, "expected a base64 string, found \(json.kindName)")
         }

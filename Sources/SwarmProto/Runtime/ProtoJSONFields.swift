@@ -81,7 +81,8 @@ public enum ProtoJSONField {
             values.reserveCapacity(elements.count)
             for (index, element) in elements.enumerated() {
                 guard !element.isNull else {
-                    throw ProtoJSONError(.typeMismatch, "null is not allowed in a repeated field", fieldPath: ["[\(index)]"])
+                    throw ProtoJSONError(
+                        .typeMismatch, "null is not allowed in a repeated field", fieldPath: ["[\(index)]"])
                 }
                 do throws(ProtoJSONError) {
                     values.append(try C.readJSON(element, options: options))

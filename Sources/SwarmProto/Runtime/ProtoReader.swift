@@ -1,5 +1,6 @@
 /// Stands in for the address of an empty input, which may have none.
-@usableFromInline nonisolated(unsafe) let protoEmptyBuffer = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+@usableFromInline nonisolated(unsafe) let protoEmptyBuffer = UnsafeMutableRawPointer.allocate(
+    byteCount: 1, alignment: 1)
 
 /// Reads the binary wire format from a borrowed buffer, checking every length.
 ///

@@ -112,6 +112,16 @@ public enum SwarmProtoTestingFiles {
                 """),
     ]
 
+    /// The generated message type with a fully-qualified name, e.g. for a
+    /// transport that learns the type from a method descriptor.
+    public static func messageType(named name: String) -> (any ProtoMessage.Type)? {
+        switch name {
+        case "openswarm.testing.Nested": return Openswarm_Testing_Nested.self
+        case "openswarm.testing.AllTypes": return Openswarm_Testing_AllTypes.self
+        default: return nil
+        }
+    }
+
     /// The services declared in the generated files.
     public static let services: [RPCServiceDescriptor] = []
 }

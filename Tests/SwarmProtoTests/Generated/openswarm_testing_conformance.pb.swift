@@ -309,7 +309,7 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
     public var oUint64: UInt64? = nil
 
     /// Maps of several key and value kinds.
-    public var mStringString: [String: String] = [:]
+    public var mStringString: [ProtoStringKey: String] = [:]
 
     /// int32 keys.
     public var mInt32Int32: [Int32: Int32] = [:]
@@ -330,7 +330,7 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
     public var mFixed32Float: [UInt32: Float] = [:]
 
     /// string keys, message values.
-    public var mStringNested: [String: Openswarm_Testing_Nested] = [:]
+    public var mStringNested: [ProtoStringKey: Openswarm_Testing_Nested] = [:]
 
     /// A oneof of several kinds.
     public var choice: OneOf_Choice? = nil
@@ -493,14 +493,14 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
         size += ProtoFieldSize.optional(522, ProtoBytes.self, oBytes)
         size += ProtoFieldSize.optional(528, ProtoBool.self, oBool)
         size += ProtoFieldSize.optional(536, ProtoUInt64.self, oUint64)
-        size += ProtoFieldSize.map(570, ProtoString.self, ProtoString.self, mStringString)
+        size += ProtoFieldSize.map(570, ProtoStringKeyCodec.self, ProtoString.self, mStringString)
         size += ProtoFieldSize.map(578, ProtoInt32.self, ProtoInt32.self, mInt32Int32)
         size += ProtoFieldSize.map(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
         size += ProtoFieldSize.map(594, ProtoBool.self, ProtoBytes.self, mBoolBytes)
         size += ProtoFieldSize.map(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
         size += ProtoFieldSize.map(610, ProtoSInt64.self, ProtoDouble.self, mSint64Double)
         size += ProtoFieldSize.map(618, ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        size += ProtoFieldSize.map(626, ProtoString.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
+        size += ProtoFieldSize.map(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
         if case .cUint32(let value)? = choice { size += ProtoFieldSize.field(648, ProtoUInt32.self, value) }
         if case .cString(let value)? = choice { size += ProtoFieldSize.field(658, ProtoString.self, value) }
         if case .cNested(let value)? = choice { size += ProtoFieldSize.field(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
@@ -559,14 +559,14 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
         writer.writeOptional(522, ProtoBytes.self, oBytes)
         writer.writeOptional(528, ProtoBool.self, oBool)
         writer.writeOptional(536, ProtoUInt64.self, oUint64)
-        writer.writeMap(570, ProtoString.self, ProtoString.self, mStringString)
+        writer.writeMap(570, ProtoStringKeyCodec.self, ProtoString.self, mStringString)
         writer.writeMap(578, ProtoInt32.self, ProtoInt32.self, mInt32Int32)
         writer.writeMap(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
         writer.writeMap(594, ProtoBool.self, ProtoBytes.self, mBoolBytes)
         writer.writeMap(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
         writer.writeMap(610, ProtoSInt64.self, ProtoDouble.self, mSint64Double)
         writer.writeMap(618, ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        writer.writeMap(626, ProtoString.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
+        writer.writeMap(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
         if case .cUint32(let value)? = choice { writer.writeField(648, ProtoUInt32.self, value) }
         if case .cString(let value)? = choice { writer.writeField(658, ProtoString.self, value) }
         if case .cNested(let value)? = choice { writer.writeField(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
@@ -650,14 +650,14 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 case 522: oBytes = try ProtoBytes.read(from: &reader)
                 case 528: oBool = try ProtoBool.read(from: &reader)
                 case 536: oUint64 = try ProtoUInt64.read(from: &reader)
-                case 570: try reader.readMapEntry(ProtoString.self, ProtoString.self, into: &mStringString)
+                case 570: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &mStringString)
                 case 578: try reader.readMapEntry(ProtoInt32.self, ProtoInt32.self, into: &mInt32Int32)
                 case 586: try reader.readMapEntry(ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &mInt64Nested)
                 case 594: try reader.readMapEntry(ProtoBool.self, ProtoBytes.self, into: &mBoolBytes)
                 case 602: try reader.readMapEntry(ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &mUint32Enum)
                 case 610: try reader.readMapEntry(ProtoSInt64.self, ProtoDouble.self, into: &mSint64Double)
                 case 618: try reader.readMapEntry(ProtoFixed32.self, ProtoFloat.self, into: &mFixed32Float)
-                case 626: try reader.readMapEntry(ProtoString.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &mStringNested)
+                case 626: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &mStringNested)
                 case 648: choice = .cUint32(try ProtoUInt32.read(from: &reader))
                 case 658: choice = .cString(try ProtoString.read(from: &reader))
                 case 666:
@@ -746,14 +746,14 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
         writer.writeOptional("oBytes", "o_bytes", ProtoBytes.self, oBytes)
         writer.writeOptional("oBool", "o_bool", ProtoBool.self, oBool)
         writer.writeOptional("oUint64", "o_uint64", ProtoUInt64.self, oUint64)
-        writer.writeMap("mStringString", "m_string_string", ProtoString.self, ProtoString.self, mStringString)
+        writer.writeMap("mStringString", "m_string_string", ProtoStringKeyCodec.self, ProtoString.self, mStringString)
         writer.writeMap("mInt32Int32", "m_int32_int32", ProtoInt32.self, ProtoInt32.self, mInt32Int32)
         writer.writeMap("mInt64Nested", "m_int64_nested", ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
         writer.writeMap("mBoolBytes", "m_bool_bytes", ProtoBool.self, ProtoBytes.self, mBoolBytes)
         writer.writeMap("mUint32Enum", "m_uint32_enum", ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
         writer.writeMap("mSint64Double", "m_sint64_double", ProtoSInt64.self, ProtoDouble.self, mSint64Double)
         writer.writeMap("mFixed32Float", "m_fixed32_float", ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        writer.writeMap("mStringNested", "m_string_nested", ProtoString.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
+        writer.writeMap("mStringNested", "m_string_nested", ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
         if case .cUint32(let value)? = choice { writer.key("cUint32", "c_uint32"); ProtoUInt32.writeJSON(value, to: &writer) }
         if case .cString(let value)? = choice { writer.key("cString", "c_string"); ProtoString.writeJSON(value, to: &writer) }
         if case .cNested(let value)? = choice { writer.key("cNested", "c_nested"); ProtoMessageCodec<Openswarm_Testing_Nested>.writeJSON(value, to: &writer) }
@@ -864,7 +864,7 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 case "oUint64", "o_uint64":
                     oUint64 = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
                 case "mStringString", "m_string_string":
-                    mStringString = try ProtoJSONField.map(ProtoString.self, ProtoString.self, member.value, options)
+                    mStringString = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "mInt32Int32", "m_int32_int32":
                     mInt32Int32 = try ProtoJSONField.map(ProtoInt32.self, ProtoInt32.self, member.value, options)
                 case "mInt64Nested", "m_int64_nested":
@@ -878,7 +878,7 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 case "mFixed32Float", "m_fixed32_float":
                     mFixed32Float = try ProtoJSONField.map(ProtoFixed32.self, ProtoFloat.self, member.value, options)
                 case "mStringNested", "m_string_nested":
-                    mStringNested = try ProtoJSONField.map(ProtoString.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    mStringNested = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "cUint32", "c_uint32":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
