@@ -128,11 +128,12 @@ bench: deps ## Release-build swarm-proto-bench and print codec throughput next t
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
 	"$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/swarm-proto-bench"
 
+# lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.
 fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)
-	OPENSWARM_FUZZ=1 $(SWIFT) build -c debug --scratch-path $(FUZZ_SCRATCH) \
+	OPENSWARM_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_SCRATCH) \
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product swarm-proto-fuzz
 	mkdir -p $(FUZZ_CORPUS)
-	$(FUZZ_SCRATCH)/debug/swarm-proto-fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS)
+	$(FUZZ_SCRATCH)/release/swarm-proto-fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS)
 
 fmt: ## Format hand-written Swift in place (swift format; Generated/ is skipped)
 	$(SWIFT) format -i -p $(SWIFT_FORMAT_FILES)

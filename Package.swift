@@ -101,6 +101,20 @@ let fuzzTargets: [Target] =
     ]
     : []
 
+// MARK: - Scheduling core and durable state (issue 4)
+//
+// SwarmCore: the domain and its decisions, pure (no I/O, injected clock and randomness).
+// SwarmStore: SQLite and PostgreSQL engines behind one Store API.
+
+let coreTargets: [Target] = []
+
+// MARK: - Transport (issue 3)
+//
+// SwarmRPC: gRPC over HTTP/2 on nghttp2, SwiftNIO and OpenSSL.
+
+let rpcPackageDependencies: [Package.Dependency] = []
+let rpcTargets: [Target] = []
+
 let package = Package(
     name: "open-swarm",
     products: [
@@ -108,7 +122,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
-    ],
-    targets: cSystemLibraries + protocolTargets + cliTargets + fuzzTargets,
+    ] + rpcPackageDependencies,
+    targets: cSystemLibraries + protocolTargets + coreTargets + rpcTargets + cliTargets + fuzzTargets,
     swiftLanguageModes: [.v6]
 )

@@ -49,3 +49,4 @@ for f in $data_protos openswarm/testing/conformance.proto; do
 done
 (cd "$rewritten" && protoc -I "$rewritten" -I "$wkt_include" --c_out="$out" \
   $wkt_protos $data_protos openswarm/testing/conformance.proto)
+
