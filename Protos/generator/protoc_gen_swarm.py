@@ -665,13 +665,7 @@ class FileGenerator:
                 lines.append("case %d: try reader.readPacked(%s.self, into: &%s)" % (f.tag(2), f.codec, f.prop))
             return lines
         if f.is_message:
-            return [
-                "case %d:" % f.tag(),
-                "    var message = %s ?? %s()" % (f.prop, f.element_type),
-                "    %s = nil" % f.prop,
-                "    try reader.readMessage(into: &message)",
-                "    %s = message" % f.prop,
-            ]
+            return ["case %d: try reader.readMessage(into: &%s)" % (f.tag(), f.prop)]
         return ["case %d: %s = try %s.read(from: &reader)" % (f.tag(), f.prop, f.codec)]
 
     def json_write_line(self, f):

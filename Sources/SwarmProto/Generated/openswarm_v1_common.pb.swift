@@ -565,17 +565,9 @@ public struct Openswarm_V1_ResourceRequirements: ProtoMessage {
                 case 74: try reader.readRepeated(ProtoString.self, into: &languages)
                 case 82: try reader.readRepeated(ProtoString.self, into: &specializations)
                 case 89: minReputation = try ProtoDouble.read(from: &reader)
-                case 98:
-                    var message = geography ?? Openswarm_V1_GeographicConstraints()
-                    geography = nil
-                    try reader.readMessage(into: &message)
-                    geography = message
+                case 98: try reader.readMessage(into: &geography)
                 case 104: maxHourlyRateMicros = try ProtoInt64.read(from: &reader)
-                case 114:
-                    var message = maxLatency ?? Google_Protobuf_Duration()
-                    maxLatency = nil
-                    try reader.readMessage(into: &message)
-                    maxLatency = message
+                case 114: try reader.readMessage(into: &maxLatency)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -728,11 +720,7 @@ public struct Openswarm_V1_ResourceUtilization: ProtoMessage {
                 case 25: storagePercent = try ProtoDouble.read(from: &reader)
                 case 33: networkPercent = try ProtoDouble.read(from: &reader)
                 case 41: gpuPercent = try ProtoDouble.read(from: &reader)
-                case 50:
-                    var message = sampleTime ?? Google_Protobuf_Timestamp()
-                    sampleTime = nil
-                    try reader.readMessage(into: &message)
-                    sampleTime = message
+                case 50: try reader.readMessage(into: &sampleTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -836,16 +824,8 @@ public struct Openswarm_V1_TimeRange: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = startTime ?? Google_Protobuf_Timestamp()
-                    startTime = nil
-                    try reader.readMessage(into: &message)
-                    startTime = message
-                case 18:
-                    var message = endTime ?? Google_Protobuf_Timestamp()
-                    endTime = nil
-                    try reader.readMessage(into: &message)
-                    endTime = message
+                case 10: try reader.readMessage(into: &startTime)
+                case 18: try reader.readMessage(into: &endTime)
                 case 26: reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -963,11 +943,7 @@ public struct Openswarm_V1_CostLine: ProtoMessage {
                 case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
                 case 26: nodeID = try ProtoString.read(from: &reader)
                 case 32: amountMicros = try ProtoInt64.read(from: &reader)
-                case 42:
-                    var message = billedDuration ?? Google_Protobuf_Duration()
-                    billedDuration = nil
-                    try reader.readMessage(into: &message)
-                    billedDuration = message
+                case 42: try reader.readMessage(into: &billedDuration)
                 case 50: description_p = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }

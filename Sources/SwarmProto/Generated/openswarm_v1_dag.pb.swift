@@ -89,11 +89,7 @@ public struct Openswarm_V1_DagTask: ProtoMessage {
                 switch tag {
                 case 10: name = try ProtoString.read(from: &reader)
                 case 18: try reader.readRepeated(ProtoString.self, into: &dependsOn)
-                case 26:
-                    var message = spec ?? Openswarm_V1_TaskSpec()
-                    spec = nil
-                    try reader.readMessage(into: &message)
-                    spec = message
+                case 26: try reader.readMessage(into: &spec)
                 case 34: inputFrom = try ProtoString.read(from: &reader)
                 case 40: attachParentOutputs = try ProtoBool.read(from: &reader)
                 default:
@@ -312,11 +308,7 @@ public struct Openswarm_V1_Dag: ProtoMessage {
                 case 26: swarmID = try ProtoString.read(from: &reader)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, into: &tasks)
                 case 42: createdBy = try ProtoString.read(from: &reader)
-                case 50:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
+                case 50: try reader.readMessage(into: &createTime)
                 case 58: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -472,23 +464,11 @@ public struct Openswarm_V1_PlannedTask: ProtoMessage {
                 case 26: try reader.readRepeated(ProtoString.self, into: &dependsOnTaskIDs)
                 case 34: try reader.readRepeated(ProtoString.self, into: &assignedNodeIDs)
                 case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 50:
-                    var message = timeouts ?? Openswarm_V1_Timeouts()
-                    timeouts = nil
-                    try reader.readMessage(into: &message)
-                    timeouts = message
-                case 58:
-                    var message = redundancy ?? Openswarm_V1_Redundancy()
-                    redundancy = nil
-                    try reader.readMessage(into: &message)
-                    redundancy = message
+                case 50: try reader.readMessage(into: &timeouts)
+                case 58: try reader.readMessage(into: &redundancy)
                 case 64: initialState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
                 case 72: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 82:
-                    var message = estimatedDuration ?? Google_Protobuf_Duration()
-                    estimatedDuration = nil
-                    try reader.readMessage(into: &message)
-                    estimatedDuration = message
+                case 82: try reader.readMessage(into: &estimatedDuration)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -620,11 +600,7 @@ public struct Openswarm_V1_ExecutionPlan: ProtoMessage {
                 case 10: dagID = try ProtoString.read(from: &reader)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, into: &tasks)
                 case 24: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 34:
-                    var message = estimatedDuration ?? Google_Protobuf_Duration()
-                    estimatedDuration = nil
-                    try reader.readMessage(into: &message)
-                    estimatedDuration = message
+                case 34: try reader.readMessage(into: &estimatedDuration)
                 case 40: eligibleNodeCount = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }

@@ -190,11 +190,7 @@ public struct Openswarm_V1_WatchResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = event ?? Openswarm_V1_Event()
-                    event = nil
-                    try reader.readMessage(into: &message)
-                    event = message
+                case 10: try reader.readMessage(into: &event)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

@@ -313,11 +313,7 @@ public struct Openswarm_V1_TaskProgressEvent: ProtoMessage {
                 case 26: nodeID = try ProtoString.read(from: &reader)
                 case 33: progressPercent = try ProtoDouble.read(from: &reader)
                 case 42: currentStep = try ProtoString.read(from: &reader)
-                case 50:
-                    var message = estimatedRemaining ?? Google_Protobuf_Duration()
-                    estimatedRemaining = nil
-                    try reader.readMessage(into: &message)
-                    estimatedRemaining = message
+                case 50: try reader.readMessage(into: &estimatedRemaining)
                 case 56: outputTokens = try ProtoUInt32.read(from: &reader)
                 case 66: partialOutput = try ProtoBytes.read(from: &reader)
                 default:
@@ -443,11 +439,7 @@ public struct Openswarm_V1_TaskCompletedEvent: ProtoMessage {
                 switch tag {
                 case 10: taskID = try ProtoString.read(from: &reader)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &results)
-                case 26:
-                    var message = qualityScore ?? Openswarm_V1_QualityScore()
-                    qualityScore = nil
-                    try reader.readMessage(into: &message)
-                    qualityScore = message
+                case 26: try reader.readMessage(into: &qualityScore)
                 case 32: finalCostMicros = try ProtoInt64.read(from: &reader)
                 case 40: canonicalAttemptNumber = try ProtoUInt32.read(from: &reader)
                 default:
@@ -579,11 +571,7 @@ public struct Openswarm_V1_TaskStateChangedEvent: ProtoMessage {
                 case 16: previousState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
                 case 24: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
                 case 32: endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
-                case 42:
-                    var message = error ?? Openswarm_V1_TaskError()
-                    error = nil
-                    try reader.readMessage(into: &message)
-                    error = message
+                case 42: try reader.readMessage(into: &error)
                 case 48: attemptNumber = try ProtoUInt32.read(from: &reader)
                 case 58: nodeID = try ProtoString.read(from: &reader)
                 default:
@@ -693,16 +681,8 @@ public struct Openswarm_V1_NodeConnectedEvent: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = capabilities ?? Openswarm_V1_NodeCapabilities()
-                    capabilities = nil
-                    try reader.readMessage(into: &message)
-                    capabilities = message
-                case 26:
-                    var message = location ?? Openswarm_V1_GeoLocation()
-                    location = nil
-                    try reader.readMessage(into: &message)
-                    location = message
+                case 18: try reader.readMessage(into: &capabilities)
+                case 26: try reader.readMessage(into: &location)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1108,11 +1088,7 @@ public struct Openswarm_V1_TransactionRecordedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = transaction ?? Openswarm_V1_TokenTransaction()
-                    transaction = nil
-                    try reader.readMessage(into: &message)
-                    transaction = message
+                case 10: try reader.readMessage(into: &transaction)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1263,11 +1239,7 @@ public struct Openswarm_V1_Event: ProtoMessage {
                 switch tag {
                 case 10: id = try ProtoString.read(from: &reader)
                 case 16: sequence = try ProtoUInt64.read(from: &reader)
-                case 26:
-                    var message = time ?? Google_Protobuf_Timestamp()
-                    time = nil
-                    try reader.readMessage(into: &message)
-                    time = message
+                case 26: try reader.readMessage(into: &time)
                 case 34: swarmID = try ProtoString.read(from: &reader)
                 case 42: dagID = try ProtoString.read(from: &reader)
                 case 82:

@@ -407,16 +407,8 @@ public struct Openswarm_V1_Account: ProtoMessage {
                 case 40: escrowedMicros = try ProtoInt64.read(from: &reader)
                 case 48: earnedMicros = try ProtoInt64.read(from: &reader)
                 case 56: spentMicros = try ProtoInt64.read(from: &reader)
-                case 66:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
-                case 74:
-                    var message = updateTime ?? Google_Protobuf_Timestamp()
-                    updateTime = nil
-                    try reader.readMessage(into: &message)
-                    updateTime = message
+                case 66: try reader.readMessage(into: &createTime)
+                case 74: try reader.readMessage(into: &updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -713,11 +705,7 @@ public struct Openswarm_V1_TokenTransaction: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: id = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
+                case 18: try reader.readMessage(into: &createTime)
                 case 24: type = try ProtoEnumCodec<Openswarm_V1_TransactionType>.read(from: &reader)
                 case 32: category = try ProtoEnumCodec<Openswarm_V1_TransactionCategory>.read(from: &reader)
                 case 42: fromAccountID = try ProtoString.read(from: &reader)
@@ -1168,21 +1156,9 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = compute ?? Openswarm_V1_ComputeRates()
-                    compute = nil
-                    try reader.readMessage(into: &message)
-                    compute = message
-                case 18:
-                    var message = network ?? Openswarm_V1_NetworkRates()
-                    network = nil
-                    try reader.readMessage(into: &message)
-                    network = message
-                case 26:
-                    var message = specialized ?? Openswarm_V1_SpecializedRates()
-                    specialized = nil
-                    try reader.readMessage(into: &message)
-                    specialized = message
+                case 10: try reader.readMessage(into: &compute)
+                case 18: try reader.readMessage(into: &network)
+                case 26: try reader.readMessage(into: &specialized)
                 case 32: taskBasePriceMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1512,26 +1488,10 @@ public struct Openswarm_V1_ResourceEconomics: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = rates ?? Openswarm_V1_MarketRates()
-                    rates = nil
-                    try reader.readMessage(into: &message)
-                    rates = message
-                case 18:
-                    var message = pricing ?? Openswarm_V1_DynamicPricing()
-                    pricing = nil
-                    try reader.readMessage(into: &message)
-                    pricing = message
-                case 26:
-                    var message = statistics ?? Openswarm_V1_MarketStatistics()
-                    statistics = nil
-                    try reader.readMessage(into: &message)
-                    statistics = message
-                case 34:
-                    var message = computeTime ?? Google_Protobuf_Timestamp()
-                    computeTime = nil
-                    try reader.readMessage(into: &message)
-                    computeTime = message
+                case 10: try reader.readMessage(into: &rates)
+                case 18: try reader.readMessage(into: &pricing)
+                case 26: try reader.readMessage(into: &statistics)
+                case 34: try reader.readMessage(into: &computeTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

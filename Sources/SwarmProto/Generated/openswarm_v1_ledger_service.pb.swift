@@ -150,11 +150,7 @@ public struct Openswarm_V1_GetBalanceResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = account ?? Openswarm_V1_Account()
-                    account = nil
-                    try reader.readMessage(into: &message)
-                    account = message
+                case 10: try reader.readMessage(into: &account)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, into: &history)
                 case 24: projectedDailyEarningsMicros = try ProtoInt64.read(from: &reader)
                 default:
@@ -289,16 +285,8 @@ public struct Openswarm_V1_ListTransactionsRequest: ProtoMessage {
                 case 24: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &categories)
                 case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &categories)
                 case 34: referenceID = try ProtoString.read(from: &reader)
-                case 42:
-                    var message = startTime ?? Google_Protobuf_Timestamp()
-                    startTime = nil
-                    try reader.readMessage(into: &message)
-                    startTime = message
-                case 50:
-                    var message = endTime ?? Google_Protobuf_Timestamp()
-                    endTime = nil
-                    try reader.readMessage(into: &message)
-                    endTime = message
+                case 42: try reader.readMessage(into: &startTime)
+                case 50: try reader.readMessage(into: &endTime)
                 case 56: pageSize = try ProtoInt32.read(from: &reader)
                 case 66: pageToken = try ProtoString.read(from: &reader)
                 default:
@@ -598,16 +586,8 @@ public struct Openswarm_V1_MintResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = transaction ?? Openswarm_V1_TokenTransaction()
-                    transaction = nil
-                    try reader.readMessage(into: &message)
-                    transaction = message
-                case 18:
-                    var message = account ?? Openswarm_V1_Account()
-                    account = nil
-                    try reader.readMessage(into: &message)
-                    account = message
+                case 10: try reader.readMessage(into: &transaction)
+                case 18: try reader.readMessage(into: &account)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -810,16 +790,8 @@ public struct Openswarm_V1_TransferResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = transaction ?? Openswarm_V1_TokenTransaction()
-                    transaction = nil
-                    try reader.readMessage(into: &message)
-                    transaction = message
-                case 18:
-                    var message = fromAccount ?? Openswarm_V1_Account()
-                    fromAccount = nil
-                    try reader.readMessage(into: &message)
-                    fromAccount = message
+                case 10: try reader.readMessage(into: &transaction)
+                case 18: try reader.readMessage(into: &fromAccount)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -976,11 +948,7 @@ public struct Openswarm_V1_GetResourceEconomicsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = economics ?? Openswarm_V1_ResourceEconomics()
-                    economics = nil
-                    try reader.readMessage(into: &message)
-                    economics = message
+                case 10: try reader.readMessage(into: &economics)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

@@ -1096,11 +1096,7 @@ public struct Openswarm_V1_NetworkSpec: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 8: bandwidthMbps = try ProtoUInt32.read(from: &reader)
-                case 18:
-                    var message = latency ?? Google_Protobuf_Duration()
-                    latency = nil
-                    try reader.readMessage(into: &message)
-                    latency = message
+                case 18: try reader.readMessage(into: &latency)
                 case 25: reliability = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1209,27 +1205,11 @@ public struct Openswarm_V1_HardwareSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = cpu ?? Openswarm_V1_CpuSpec()
-                    cpu = nil
-                    try reader.readMessage(into: &message)
-                    cpu = message
-                case 18:
-                    var message = memory ?? Openswarm_V1_MemorySpec()
-                    memory = nil
-                    try reader.readMessage(into: &message)
-                    memory = message
-                case 26:
-                    var message = storage ?? Openswarm_V1_StorageSpec()
-                    storage = nil
-                    try reader.readMessage(into: &message)
-                    storage = message
+                case 10: try reader.readMessage(into: &cpu)
+                case 18: try reader.readMessage(into: &memory)
+                case 26: try reader.readMessage(into: &storage)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, into: &gpus)
-                case 42:
-                    var message = network ?? Openswarm_V1_NetworkSpec()
-                    network = nil
-                    try reader.readMessage(into: &message)
-                    network = message
+                case 42: try reader.readMessage(into: &network)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1815,11 +1795,7 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = averageResponseDuration ?? Google_Protobuf_Duration()
-                    averageResponseDuration = nil
-                    try reader.readMessage(into: &message)
-                    averageResponseDuration = message
+                case 10: try reader.readMessage(into: &averageResponseDuration)
                 case 17: completionRate = try ProtoDouble.read(from: &reader)
                 case 25: qualityScore = try ProtoDouble.read(from: &reader)
                 case 33: uptimePercent = try ProtoDouble.read(from: &reader)
@@ -2031,11 +2007,7 @@ public struct Openswarm_V1_NodeEconomics: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: accountID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = pricing ?? Openswarm_V1_NodePricing()
-                    pricing = nil
-                    try reader.readMessage(into: &message)
-                    pricing = message
+                case 18: try reader.readMessage(into: &pricing)
                 case 24: totalEarnedMicros = try ProtoInt64.read(from: &reader)
                 case 33: reputation = try ProtoDouble.read(from: &reader)
                 default:
@@ -2268,11 +2240,7 @@ public struct Openswarm_V1_ReputationScore: ProtoMessage {
                 case 24: invalidResults = try ProtoUInt64.read(from: &reader)
                 case 32: consecutiveValidResults = try ProtoUInt64.read(from: &reader)
                 case 40: trustedAlone = try ProtoBool.read(from: &reader)
-                case 50:
-                    var message = updateTime ?? Google_Protobuf_Timestamp()
-                    updateTime = nil
-                    try reader.readMessage(into: &message)
-                    updateTime = message
+                case 50: try reader.readMessage(into: &updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2376,11 +2344,7 @@ public struct Openswarm_V1_EarningsBucket: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = startTime ?? Google_Protobuf_Timestamp()
-                    startTime = nil
-                    try reader.readMessage(into: &message)
-                    startTime = message
+                case 10: try reader.readMessage(into: &startTime)
                 case 16: earnedMicros = try ProtoInt64.read(from: &reader)
                 case 24: paidAttempts = try ProtoUInt64.read(from: &reader)
                 default:
@@ -2605,18 +2569,10 @@ public struct Openswarm_V1_NodeBenchmark: ProtoMessage {
                 switch tag {
                 case 10: modelID = try ProtoString.read(from: &reader)
                 case 17: tokensPerSecond = try ProtoDouble.read(from: &reader)
-                case 26:
-                    var message = timeToFirstToken ?? Google_Protobuf_Duration()
-                    timeToFirstToken = nil
-                    try reader.readMessage(into: &message)
-                    timeToFirstToken = message
+                case 26: try reader.readMessage(into: &timeToFirstToken)
                 case 33: qualityScore = try ProtoDouble.read(from: &reader)
                 case 40: passed = try ProtoBool.read(from: &reader)
-                case 50:
-                    var message = runTime ?? Google_Protobuf_Timestamp()
-                    runTime = nil
-                    try reader.readMessage(into: &message)
-                    runTime = message
+                case 50: try reader.readMessage(into: &runTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2827,51 +2783,15 @@ public struct Openswarm_V1_Node: ProtoMessage {
                 case 18: displayName = try ProtoString.read(from: &reader)
                 case 24: status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
                 case 32: registrationStatus = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
-                case 42:
-                    var message = registrationTime ?? Google_Protobuf_Timestamp()
-                    registrationTime = nil
-                    try reader.readMessage(into: &message)
-                    registrationTime = message
-                case 50:
-                    var message = lastHeartbeatTime ?? Google_Protobuf_Timestamp()
-                    lastHeartbeatTime = nil
-                    try reader.readMessage(into: &message)
-                    lastHeartbeatTime = message
-                case 58:
-                    var message = hardware ?? Openswarm_V1_HardwareSpec()
-                    hardware = nil
-                    try reader.readMessage(into: &message)
-                    hardware = message
-                case 66:
-                    var message = capabilities ?? Openswarm_V1_NodeCapabilities()
-                    capabilities = nil
-                    try reader.readMessage(into: &message)
-                    capabilities = message
-                case 74:
-                    var message = performance ?? Openswarm_V1_NodePerformance()
-                    performance = nil
-                    try reader.readMessage(into: &message)
-                    performance = message
-                case 82:
-                    var message = economics ?? Openswarm_V1_NodeEconomics()
-                    economics = nil
-                    try reader.readMessage(into: &message)
-                    economics = message
-                case 90:
-                    var message = location ?? Openswarm_V1_GeoLocation()
-                    location = nil
-                    try reader.readMessage(into: &message)
-                    location = message
-                case 98:
-                    var message = availability ?? Openswarm_V1_AvailabilitySchedule()
-                    availability = nil
-                    try reader.readMessage(into: &message)
-                    availability = message
-                case 106:
-                    var message = utilization ?? Openswarm_V1_ResourceUtilization()
-                    utilization = nil
-                    try reader.readMessage(into: &message)
-                    utilization = message
+                case 42: try reader.readMessage(into: &registrationTime)
+                case 50: try reader.readMessage(into: &lastHeartbeatTime)
+                case 58: try reader.readMessage(into: &hardware)
+                case 66: try reader.readMessage(into: &capabilities)
+                case 74: try reader.readMessage(into: &performance)
+                case 82: try reader.readMessage(into: &economics)
+                case 90: try reader.readMessage(into: &location)
+                case 98: try reader.readMessage(into: &availability)
+                case 106: try reader.readMessage(into: &utilization)
                 case 112: activeLeases = try ProtoUInt32.read(from: &reader)
                 case 122: publicKey = try ProtoBytes.read(from: &reader)
                 case 130: operatorID = try ProtoString.read(from: &reader)

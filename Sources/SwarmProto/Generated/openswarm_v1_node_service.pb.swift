@@ -102,32 +102,12 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: displayName = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = hardware ?? Openswarm_V1_HardwareSpec()
-                    hardware = nil
-                    try reader.readMessage(into: &message)
-                    hardware = message
-                case 26:
-                    var message = capabilities ?? Openswarm_V1_NodeCapabilities()
-                    capabilities = nil
-                    try reader.readMessage(into: &message)
-                    capabilities = message
-                case 34:
-                    var message = availability ?? Openswarm_V1_AvailabilitySchedule()
-                    availability = nil
-                    try reader.readMessage(into: &message)
-                    availability = message
-                case 42:
-                    var message = location ?? Openswarm_V1_GeoLocation()
-                    location = nil
-                    try reader.readMessage(into: &message)
-                    location = message
+                case 18: try reader.readMessage(into: &hardware)
+                case 26: try reader.readMessage(into: &capabilities)
+                case 34: try reader.readMessage(into: &availability)
+                case 42: try reader.readMessage(into: &location)
                 case 50: accountID = try ProtoString.read(from: &reader)
-                case 58:
-                    var message = pricing ?? Openswarm_V1_NodePricing()
-                    pricing = nil
-                    try reader.readMessage(into: &message)
-                    pricing = message
+                case 58: try reader.readMessage(into: &pricing)
                 case 66: publicKey = try ProtoBytes.read(from: &reader)
                 case 74: agentVersion = try ProtoString.read(from: &reader)
                 case 82: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
@@ -279,22 +259,10 @@ public struct Openswarm_V1_RegisterNodeResponse: ProtoMessage {
                 case 10: nodeID = try ProtoString.read(from: &reader)
                 case 16: status = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
                 case 26: nodeCredential = try ProtoString.read(from: &reader)
-                case 34:
-                    var message = acceptedCapabilities ?? Openswarm_V1_NodeCapabilities()
-                    acceptedCapabilities = nil
-                    try reader.readMessage(into: &message)
-                    acceptedCapabilities = message
+                case 34: try reader.readMessage(into: &acceptedCapabilities)
                 case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, into: &onboardingSteps)
-                case 50:
-                    var message = heartbeatInterval ?? Google_Protobuf_Duration()
-                    heartbeatInterval = nil
-                    try reader.readMessage(into: &message)
-                    heartbeatInterval = message
-                case 58:
-                    var message = node ?? Openswarm_V1_Node()
-                    node = nil
-                    try reader.readMessage(into: &message)
-                    node = message
+                case 50: try reader.readMessage(into: &heartbeatInterval)
+                case 58: try reader.readMessage(into: &node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -466,11 +434,7 @@ public struct Openswarm_V1_GetNodeResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = node ?? Openswarm_V1_Node()
-                    node = nil
-                    try reader.readMessage(into: &message)
-                    node = message
+                case 10: try reader.readMessage(into: &node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -588,11 +552,7 @@ public struct Openswarm_V1_ListNodesRequest: ProtoMessage {
                 case 10: swarmID = try ProtoString.read(from: &reader)
                 case 16: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &statuses)
                 case 18: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &statuses)
-                case 26:
-                    var message = requirements ?? Openswarm_V1_ResourceRequirements()
-                    requirements = nil
-                    try reader.readMessage(into: &message)
-                    requirements = message
+                case 26: try reader.readMessage(into: &requirements)
                 case 34: region = try ProtoString.read(from: &reader)
                 case 42: operatorID = try ProtoString.read(from: &reader)
                 case 48: pageSize = try ProtoInt32.read(from: &reader)
@@ -913,26 +873,10 @@ public struct Openswarm_V1_GetNodeMetricsResponse: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = performance ?? Openswarm_V1_NodePerformance()
-                    performance = nil
-                    try reader.readMessage(into: &message)
-                    performance = message
-                case 26:
-                    var message = utilization ?? Openswarm_V1_ResourceUtilization()
-                    utilization = nil
-                    try reader.readMessage(into: &message)
-                    utilization = message
-                case 34:
-                    var message = earnings ?? Openswarm_V1_EarningsHistory()
-                    earnings = nil
-                    try reader.readMessage(into: &message)
-                    earnings = message
-                case 42:
-                    var message = reputation ?? Openswarm_V1_ReputationScore()
-                    reputation = nil
-                    try reader.readMessage(into: &message)
-                    reputation = message
+                case 18: try reader.readMessage(into: &performance)
+                case 26: try reader.readMessage(into: &utilization)
+                case 34: try reader.readMessage(into: &earnings)
+                case 42: try reader.readMessage(into: &reputation)
                 case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, into: &benchmarks)
                 case 56: activeLeases = try ProtoUInt32.read(from: &reader)
                 default:
@@ -1055,26 +999,10 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = capabilities ?? Openswarm_V1_NodeCapabilities()
-                    capabilities = nil
-                    try reader.readMessage(into: &message)
-                    capabilities = message
-                case 26:
-                    var message = availability ?? Openswarm_V1_AvailabilitySchedule()
-                    availability = nil
-                    try reader.readMessage(into: &message)
-                    availability = message
-                case 34:
-                    var message = pricing ?? Openswarm_V1_NodePricing()
-                    pricing = nil
-                    try reader.readMessage(into: &message)
-                    pricing = message
-                case 42:
-                    var message = hardware ?? Openswarm_V1_HardwareSpec()
-                    hardware = nil
-                    try reader.readMessage(into: &message)
-                    hardware = message
+                case 18: try reader.readMessage(into: &capabilities)
+                case 26: try reader.readMessage(into: &availability)
+                case 34: try reader.readMessage(into: &pricing)
+                case 42: try reader.readMessage(into: &hardware)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1163,11 +1091,7 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = node ?? Openswarm_V1_Node()
-                    node = nil
-                    try reader.readMessage(into: &message)
-                    node = message
+                case 10: try reader.readMessage(into: &node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1266,11 +1190,7 @@ public struct Openswarm_V1_DrainNodeRequest: ProtoMessage {
                 case 10: nodeID = try ProtoString.read(from: &reader)
                 case 18: reason = try ProtoString.read(from: &reader)
                 case 24: mode = try ProtoEnumCodec<Openswarm_V1_DrainMode>.read(from: &reader)
-                case 34:
-                    var message = gracePeriod ?? Google_Protobuf_Duration()
-                    gracePeriod = nil
-                    try reader.readMessage(into: &message)
-                    gracePeriod = message
+                case 34: try reader.readMessage(into: &gracePeriod)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1368,11 +1288,7 @@ public struct Openswarm_V1_DrainNodeResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = node ?? Openswarm_V1_Node()
-                    node = nil
-                    try reader.readMessage(into: &message)
-                    node = message
+                case 10: try reader.readMessage(into: &node)
                 case 16: runningLeases = try ProtoUInt32.read(from: &reader)
                 case 24: releasedLeases = try ProtoUInt32.read(from: &reader)
                 default:

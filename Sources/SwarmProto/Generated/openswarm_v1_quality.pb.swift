@@ -836,31 +836,11 @@ public struct Openswarm_V1_QualityDimensions: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = correctness ?? Openswarm_V1_DimensionScore()
-                    correctness = nil
-                    try reader.readMessage(into: &message)
-                    correctness = message
-                case 18:
-                    var message = efficiency ?? Openswarm_V1_DimensionScore()
-                    efficiency = nil
-                    try reader.readMessage(into: &message)
-                    efficiency = message
-                case 26:
-                    var message = maintainability ?? Openswarm_V1_DimensionScore()
-                    maintainability = nil
-                    try reader.readMessage(into: &message)
-                    maintainability = message
-                case 34:
-                    var message = security ?? Openswarm_V1_DimensionScore()
-                    security = nil
-                    try reader.readMessage(into: &message)
-                    security = message
-                case 42:
-                    var message = completeness ?? Openswarm_V1_DimensionScore()
-                    completeness = nil
-                    try reader.readMessage(into: &message)
-                    completeness = message
+                case 10: try reader.readMessage(into: &correctness)
+                case 18: try reader.readMessage(into: &efficiency)
+                case 26: try reader.readMessage(into: &maintainability)
+                case 34: try reader.readMessage(into: &security)
+                case 42: try reader.readMessage(into: &completeness)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1215,18 +1195,10 @@ public struct Openswarm_V1_QualityScore: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 9: overall = try ProtoDouble.read(from: &reader)
-                case 18:
-                    var message = dimensions ?? Openswarm_V1_QualityDimensions()
-                    dimensions = nil
-                    try reader.readMessage(into: &message)
-                    dimensions = message
+                case 18: try reader.readMessage(into: &dimensions)
                 case 25: confidence = try ProtoDouble.read(from: &reader)
                 case 34: try reader.readRepeated(ProtoString.self, into: &reviewerIDs)
-                case 42:
-                    var message = validation ?? Openswarm_V1_ValidationInfo()
-                    validation = nil
-                    try reader.readMessage(into: &message)
-                    validation = message
+                case 42: try reader.readMessage(into: &validation)
                 case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &improvements)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1760,17 +1732,9 @@ public struct Openswarm_V1_ReviewSubmission: ProtoMessage {
                 switch tag {
                 case 10: reviewID = try ProtoString.read(from: &reader)
                 case 18: reviewerID = try ProtoString.read(from: &reader)
-                case 26:
-                    var message = score ?? Openswarm_V1_QualityScore()
-                    score = nil
-                    try reader.readMessage(into: &message)
-                    score = message
+                case 26: try reader.readMessage(into: &score)
                 case 34: feedback = try ProtoString.read(from: &reader)
-                case 42:
-                    var message = submitTime ?? Google_Protobuf_Timestamp()
-                    submitTime = nil
-                    try reader.readMessage(into: &message)
-                    submitTime = message
+                case 42: try reader.readMessage(into: &submitTime)
                 case 48: counted = try ProtoBool.read(from: &reader)
                 case 56: paidMicros = try ProtoInt64.read(from: &reader)
                 default:
@@ -1962,11 +1926,7 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: id = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = subject ?? Openswarm_V1_ReviewSubject()
-                    subject = nil
-                    try reader.readMessage(into: &message)
-                    subject = message
+                case 18: try reader.readMessage(into: &subject)
                 case 26: try reader.readRepeated(ProtoString.self, into: &expertise)
                 case 32: urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
                 case 40: level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
@@ -1976,27 +1936,11 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
                 case 74: try reader.readRepeated(ProtoString.self, into: &assignedReviewerIDs)
                 case 80: state = try ProtoEnumCodec<Openswarm_V1_ReviewState>.read(from: &reader)
                 case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, into: &submissions)
-                case 98:
-                    var message = aggregateScore ?? Openswarm_V1_QualityScore()
-                    aggregateScore = nil
-                    try reader.readMessage(into: &message)
-                    aggregateScore = message
+                case 98: try reader.readMessage(into: &aggregateScore)
                 case 106: requestedBy = try ProtoString.read(from: &reader)
-                case 114:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
-                case 122:
-                    var message = deadline ?? Google_Protobuf_Timestamp()
-                    deadline = nil
-                    try reader.readMessage(into: &message)
-                    deadline = message
-                case 130:
-                    var message = endTime ?? Google_Protobuf_Timestamp()
-                    endTime = nil
-                    try reader.readMessage(into: &message)
-                    endTime = message
+                case 114: try reader.readMessage(into: &createTime)
+                case 122: try reader.readMessage(into: &deadline)
+                case 130: try reader.readMessage(into: &endTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

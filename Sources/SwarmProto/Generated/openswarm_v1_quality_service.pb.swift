@@ -218,16 +218,8 @@ public struct Openswarm_V1_ValidateResultResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = qualityScore ?? Openswarm_V1_QualityScore()
-                    qualityScore = nil
-                    try reader.readMessage(into: &message)
-                    qualityScore = message
-                case 18:
-                    var message = review ?? Openswarm_V1_PeerReview()
-                    review = nil
-                    try reader.readMessage(into: &message)
-                    review = message
+                case 10: try reader.readMessage(into: &qualityScore)
+                case 18: try reader.readMessage(into: &review)
                 case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &improvementSuggestions)
                 case 32: validationCostMicros = try ProtoInt64.read(from: &reader)
                 default:
@@ -357,21 +349,13 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = subject ?? Openswarm_V1_ReviewSubject()
-                    subject = nil
-                    try reader.readMessage(into: &message)
-                    subject = message
+                case 10: try reader.readMessage(into: &subject)
                 case 18: try reader.readRepeated(ProtoString.self, into: &expertise)
                 case 24: urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
                 case 32: compensationMicros = try ProtoInt64.read(from: &reader)
                 case 40: reviewerCount = try ProtoUInt32.read(from: &reader)
                 case 48: level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
-                case 58:
-                    var message = timeLimit ?? Google_Protobuf_Duration()
-                    timeLimit = nil
-                    try reader.readMessage(into: &message)
-                    timeLimit = message
+                case 58: try reader.readMessage(into: &timeLimit)
                 case 66: requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -488,17 +472,9 @@ public struct Openswarm_V1_RequestPeerReviewResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = review ?? Openswarm_V1_PeerReview()
-                    review = nil
-                    try reader.readMessage(into: &message)
-                    review = message
+                case 10: try reader.readMessage(into: &review)
                 case 18: try reader.readRepeated(ProtoString.self, into: &assignedReviewerIDs)
-                case 26:
-                    var message = estimatedCompletion ?? Google_Protobuf_Duration()
-                    estimatedCompletion = nil
-                    try reader.readMessage(into: &message)
-                    estimatedCompletion = message
+                case 26: try reader.readMessage(into: &estimatedCompletion)
                 case 32: escrowedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -605,11 +581,7 @@ public struct Openswarm_V1_SubmitReviewRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: reviewID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = score ?? Openswarm_V1_QualityScore()
-                    score = nil
-                    try reader.readMessage(into: &message)
-                    score = message
+                case 18: try reader.readMessage(into: &score)
                 case 26: feedback = try ProtoString.read(from: &reader)
                 case 34: leaseID = try ProtoString.read(from: &reader)
                 default:
@@ -703,16 +675,8 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = submission ?? Openswarm_V1_ReviewSubmission()
-                    submission = nil
-                    try reader.readMessage(into: &message)
-                    submission = message
-                case 18:
-                    var message = review ?? Openswarm_V1_PeerReview()
-                    review = nil
-                    try reader.readMessage(into: &message)
-                    review = message
+                case 10: try reader.readMessage(into: &submission)
+                case 18: try reader.readMessage(into: &review)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

@@ -325,34 +325,14 @@ public struct Openswarm_V1_SwarmConfiguration: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 8: maxNodes = try ProtoUInt32.read(from: &reader)
-                case 18:
-                    var message = nodeRequirements ?? Openswarm_V1_ResourceRequirements()
-                    nodeRequirements = nil
-                    try reader.readMessage(into: &message)
-                    nodeRequirements = message
+                case 18: try reader.readMessage(into: &nodeRequirements)
                 case 25: qualityThreshold = try ProtoDouble.read(from: &reader)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 42:
-                    var message = geographicConstraints ?? Openswarm_V1_GeographicConstraints()
-                    geographicConstraints = nil
-                    try reader.readMessage(into: &message)
-                    geographicConstraints = message
+                case 42: try reader.readMessage(into: &geographicConstraints)
                 case 48: securityLevel = try ProtoEnumCodec<Openswarm_V1_SecurityLevel>.read(from: &reader)
-                case 58:
-                    var message = defaultRetryPolicy ?? Openswarm_V1_RetryPolicy()
-                    defaultRetryPolicy = nil
-                    try reader.readMessage(into: &message)
-                    defaultRetryPolicy = message
-                case 66:
-                    var message = defaultTimeouts ?? Openswarm_V1_Timeouts()
-                    defaultTimeouts = nil
-                    try reader.readMessage(into: &message)
-                    defaultTimeouts = message
-                case 74:
-                    var message = defaultRedundancy ?? Openswarm_V1_Redundancy()
-                    defaultRedundancy = nil
-                    try reader.readMessage(into: &message)
-                    defaultRedundancy = message
+                case 58: try reader.readMessage(into: &defaultRetryPolicy)
+                case 66: try reader.readMessage(into: &defaultTimeouts)
+                case 74: try reader.readMessage(into: &defaultRedundancy)
                 case 81: minReputation = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -630,21 +610,9 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
                 switch tag {
                 case 8: totalTasksCompleted = try ProtoUInt64.read(from: &reader)
                 case 17: averageQualityScore = try ProtoDouble.read(from: &reader)
-                case 26:
-                    var message = averageResponseDuration ?? Google_Protobuf_Duration()
-                    averageResponseDuration = nil
-                    try reader.readMessage(into: &message)
-                    averageResponseDuration = message
-                case 34:
-                    var message = p50ResponseDuration ?? Google_Protobuf_Duration()
-                    p50ResponseDuration = nil
-                    try reader.readMessage(into: &message)
-                    p50ResponseDuration = message
-                case 42:
-                    var message = p99ResponseDuration ?? Google_Protobuf_Duration()
-                    p99ResponseDuration = nil
-                    try reader.readMessage(into: &message)
-                    p99ResponseDuration = message
+                case 26: try reader.readMessage(into: &averageResponseDuration)
+                case 34: try reader.readMessage(into: &p50ResponseDuration)
+                case 42: try reader.readMessage(into: &p99ResponseDuration)
                 case 49: successRate = try ProtoDouble.read(from: &reader)
                 case 57: costEfficiency = try ProtoDouble.read(from: &reader)
                 case 65: throughputPerMinute = try ProtoDouble.read(from: &reader)
@@ -773,11 +741,7 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
                 case 8: tokenBudgetMicros = try ProtoInt64.read(from: &reader)
                 case 16: tokenSpentMicros = try ProtoInt64.read(from: &reader)
                 case 24: tokenEscrowedMicros = try ProtoInt64.read(from: &reader)
-                case 34:
-                    var message = nodeDuration ?? Google_Protobuf_Duration()
-                    nodeDuration = nil
-                    try reader.readMessage(into: &message)
-                    nodeDuration = message
+                case 34: try reader.readMessage(into: &nodeDuration)
                 case 40: peakConcurrency = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1061,38 +1025,14 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
                 case 24: topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
                 case 32: status = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
                 case 42: statusReason = try ProtoString.read(from: &reader)
-                case 50:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
+                case 50: try reader.readMessage(into: &createTime)
                 case 58: createdBy = try ProtoString.read(from: &reader)
-                case 66:
-                    var message = configuration ?? Openswarm_V1_SwarmConfiguration()
-                    configuration = nil
-                    try reader.readMessage(into: &message)
-                    configuration = message
-                case 74:
-                    var message = state ?? Openswarm_V1_SwarmState()
-                    state = nil
-                    try reader.readMessage(into: &message)
-                    state = message
-                case 82:
-                    var message = metrics ?? Openswarm_V1_SwarmMetrics()
-                    metrics = nil
-                    try reader.readMessage(into: &message)
-                    metrics = message
-                case 90:
-                    var message = resources ?? Openswarm_V1_SwarmResources()
-                    resources = nil
-                    try reader.readMessage(into: &message)
-                    resources = message
+                case 66: try reader.readMessage(into: &configuration)
+                case 74: try reader.readMessage(into: &state)
+                case 82: try reader.readMessage(into: &metrics)
+                case 90: try reader.readMessage(into: &resources)
                 case 98: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 106:
-                    var message = updateTime ?? Google_Protobuf_Timestamp()
-                    updateTime = nil
-                    try reader.readMessage(into: &message)
-                    updateTime = message
+                case 106: try reader.readMessage(into: &updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

@@ -76,11 +76,7 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
                 case 10: name = try ProtoString.read(from: &reader)
                 case 16: topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
                 case 24: tokenBudgetMicros = try ProtoInt64.read(from: &reader)
-                case 34:
-                    var message = configuration ?? Openswarm_V1_SwarmConfiguration()
-                    configuration = nil
-                    try reader.readMessage(into: &message)
-                    configuration = message
+                case 34: try reader.readMessage(into: &configuration)
                 case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
                 case 50: requestID = try ProtoString.read(from: &reader)
                 default:
@@ -194,18 +190,10 @@ public struct Openswarm_V1_CreateSwarmResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = swarm ?? Openswarm_V1_Swarm()
-                    swarm = nil
-                    try reader.readMessage(into: &message)
-                    swarm = message
+                case 10: try reader.readMessage(into: &swarm)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, into: &assignedNodes)
                 case 24: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 34:
-                    var message = estimatedDuration ?? Google_Protobuf_Duration()
-                    estimatedDuration = nil
-                    try reader.readMessage(into: &message)
-                    estimatedDuration = message
+                case 34: try reader.readMessage(into: &estimatedDuration)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -634,24 +622,12 @@ public struct Openswarm_V1_GetSwarmStatusResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = swarm ?? Openswarm_V1_Swarm()
-                    swarm = nil
-                    try reader.readMessage(into: &message)
-                    swarm = message
+                case 10: try reader.readMessage(into: &swarm)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Node>.self, into: &activeNodes)
                 case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Task>.self, into: &taskQueue)
                 case 32: queueDepth = try ProtoUInt64.read(from: &reader)
-                case 42:
-                    var message = performance ?? Openswarm_V1_SwarmMetrics()
-                    performance = nil
-                    try reader.readMessage(into: &message)
-                    performance = message
-                case 50:
-                    var message = costs ?? Openswarm_V1_CostBreakdown()
-                    costs = nil
-                    try reader.readMessage(into: &message)
-                    costs = message
+                case 42: try reader.readMessage(into: &performance)
+                case 50: try reader.readMessage(into: &costs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -852,11 +828,7 @@ public struct Openswarm_V1_DeleteSwarmResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = swarm ?? Openswarm_V1_Swarm()
-                    swarm = nil
-                    try reader.readMessage(into: &message)
-                    swarm = message
+                case 10: try reader.readMessage(into: &swarm)
                 case 16: cancelledTaskCount = try ProtoUInt64.read(from: &reader)
                 case 24: refundedMicros = try ProtoInt64.read(from: &reader)
                 default:

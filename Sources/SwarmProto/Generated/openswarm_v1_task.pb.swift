@@ -1570,23 +1570,11 @@ public struct Openswarm_V1_TaskDefinition: ProtoMessage {
                 switch tag {
                 case 8: type = try ProtoEnumCodec<Openswarm_V1_TaskType>.read(from: &reader)
                 case 18: prompt = try ProtoString.read(from: &reader)
-                case 26:
-                    var message = context ?? Openswarm_V1_TaskContext()
-                    context = nil
-                    try reader.readMessage(into: &message)
-                    context = message
-                case 34:
-                    var message = requirements ?? Openswarm_V1_ResourceRequirements()
-                    requirements = nil
-                    try reader.readMessage(into: &message)
-                    requirements = message
+                case 26: try reader.readMessage(into: &context)
+                case 34: try reader.readMessage(into: &requirements)
                 case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, into: &expectedOutputs)
                 case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 58:
-                    var message = generation ?? Openswarm_V1_GenerationParameters()
-                    generation = nil
-                    try reader.readMessage(into: &message)
-                    generation = message
+                case 58: try reader.readMessage(into: &generation)
                 case 66: input = try ProtoBytes.read(from: &reader)
                 case 74: inputMediaType = try ProtoString.read(from: &reader)
                 default:
@@ -1724,17 +1712,9 @@ public struct Openswarm_V1_RetryPolicy: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = initialInterval ?? Google_Protobuf_Duration()
-                    initialInterval = nil
-                    try reader.readMessage(into: &message)
-                    initialInterval = message
+                case 10: try reader.readMessage(into: &initialInterval)
                 case 17: backoffCoefficient = try ProtoDouble.read(from: &reader)
-                case 26:
-                    var message = maximumInterval ?? Google_Protobuf_Duration()
-                    maximumInterval = nil
-                    try reader.readMessage(into: &message)
-                    maximumInterval = message
+                case 26: try reader.readMessage(into: &maximumInterval)
                 case 32: maximumAttempts = try ProtoUInt32.read(from: &reader)
                 case 41: jitter = try ProtoDouble.read(from: &reader)
                 case 48: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, into: &nonRetryableErrorKinds)
@@ -1853,26 +1833,10 @@ public struct Openswarm_V1_Timeouts: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = scheduleToStart ?? Google_Protobuf_Duration()
-                    scheduleToStart = nil
-                    try reader.readMessage(into: &message)
-                    scheduleToStart = message
-                case 18:
-                    var message = startToClose ?? Google_Protobuf_Duration()
-                    startToClose = nil
-                    try reader.readMessage(into: &message)
-                    startToClose = message
-                case 26:
-                    var message = heartbeat ?? Google_Protobuf_Duration()
-                    heartbeat = nil
-                    try reader.readMessage(into: &message)
-                    heartbeat = message
-                case 34:
-                    var message = scheduleToClose ?? Google_Protobuf_Duration()
-                    scheduleToClose = nil
-                    try reader.readMessage(into: &message)
-                    scheduleToClose = message
+                case 10: try reader.readMessage(into: &scheduleToStart)
+                case 18: try reader.readMessage(into: &startToClose)
+                case 26: try reader.readMessage(into: &heartbeat)
+                case 34: try reader.readMessage(into: &scheduleToClose)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2168,29 +2132,13 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: swarmID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = definition ?? Openswarm_V1_TaskDefinition()
-                    definition = nil
-                    try reader.readMessage(into: &message)
-                    definition = message
+                case 18: try reader.readMessage(into: &definition)
                 case 24: priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
                 case 32: strategy = try ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.read(from: &reader)
                 case 40: qualityLevel = try ProtoEnumCodec<Openswarm_V1_QualityLevel>.read(from: &reader)
-                case 50:
-                    var message = retryPolicy ?? Openswarm_V1_RetryPolicy()
-                    retryPolicy = nil
-                    try reader.readMessage(into: &message)
-                    retryPolicy = message
-                case 58:
-                    var message = timeouts ?? Openswarm_V1_Timeouts()
-                    timeouts = nil
-                    try reader.readMessage(into: &message)
-                    timeouts = message
-                case 66:
-                    var message = redundancy ?? Openswarm_V1_Redundancy()
-                    redundancy = nil
-                    try reader.readMessage(into: &message)
-                    redundancy = message
+                case 50: try reader.readMessage(into: &retryPolicy)
+                case 58: try reader.readMessage(into: &timeouts)
+                case 66: try reader.readMessage(into: &redundancy)
                 case 72: maxCostMicros = try ProtoInt64.read(from: &reader)
                 case 82: try reader.readRepeated(ProtoString.self, into: &tags)
                 case 90: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
@@ -2578,34 +2526,14 @@ public struct Openswarm_V1_TaskExecution: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: try reader.readRepeated(ProtoString.self, into: &assignedNodeIDs)
-                case 18:
-                    var message = startTime ?? Google_Protobuf_Timestamp()
-                    startTime = nil
-                    try reader.readMessage(into: &message)
-                    startTime = message
-                case 26:
-                    var message = endTime ?? Google_Protobuf_Timestamp()
-                    endTime = nil
-                    try reader.readMessage(into: &message)
-                    endTime = message
-                case 34:
-                    var message = deadline ?? Google_Protobuf_Timestamp()
-                    deadline = nil
-                    try reader.readMessage(into: &message)
-                    deadline = message
-                case 42:
-                    var message = availableTime ?? Google_Protobuf_Timestamp()
-                    availableTime = nil
-                    try reader.readMessage(into: &message)
-                    availableTime = message
+                case 18: try reader.readMessage(into: &startTime)
+                case 26: try reader.readMessage(into: &endTime)
+                case 34: try reader.readMessage(into: &deadline)
+                case 42: try reader.readMessage(into: &availableTime)
                 case 48: attemptCount = try ProtoUInt32.read(from: &reader)
                 case 56: failedAttemptCount = try ProtoUInt32.read(from: &reader)
                 case 64: maxAttempts = try ProtoUInt32.read(from: &reader)
-                case 74:
-                    var message = estimatedCompletionTime ?? Google_Protobuf_Timestamp()
-                    estimatedCompletionTime = nil
-                    try reader.readMessage(into: &message)
-                    estimatedCompletionTime = message
+                case 74: try reader.readMessage(into: &estimatedCompletionTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2754,21 +2682,9 @@ public struct Openswarm_V1_RuntimeStats: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = duration ?? Google_Protobuf_Duration()
-                    duration = nil
-                    try reader.readMessage(into: &message)
-                    duration = message
-                case 18:
-                    var message = modelLoadDuration ?? Google_Protobuf_Duration()
-                    modelLoadDuration = nil
-                    try reader.readMessage(into: &message)
-                    modelLoadDuration = message
-                case 26:
-                    var message = timeToFirstToken ?? Google_Protobuf_Duration()
-                    timeToFirstToken = nil
-                    try reader.readMessage(into: &message)
-                    timeToFirstToken = message
+                case 10: try reader.readMessage(into: &duration)
+                case 18: try reader.readMessage(into: &modelLoadDuration)
+                case 26: try reader.readMessage(into: &timeToFirstToken)
                 case 32: inputTokens = try ProtoUInt32.read(from: &reader)
                 case 40: outputTokens = try ProtoUInt32.read(from: &reader)
                 case 49: tokensPerSecond = try ProtoDouble.read(from: &reader)
@@ -3080,28 +2996,12 @@ public struct Openswarm_V1_TaskResult: ProtoMessage {
                 case 42: outputSha256 = try ProtoBytes.read(from: &reader)
                 case 50: signature = try ProtoBytes.read(from: &reader)
                 case 58: mediaType = try ProtoString.read(from: &reader)
-                case 66:
-                    var message = stats ?? Openswarm_V1_RuntimeStats()
-                    stats = nil
-                    try reader.readMessage(into: &message)
-                    stats = message
-                case 74:
-                    var message = finishTime ?? Google_Protobuf_Timestamp()
-                    finishTime = nil
-                    try reader.readMessage(into: &message)
-                    finishTime = message
+                case 66: try reader.readMessage(into: &stats)
+                case 74: try reader.readMessage(into: &finishTime)
                 case 82: nodeID = try ProtoString.read(from: &reader)
                 case 88: verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
-                case 98:
-                    var message = reportTime ?? Google_Protobuf_Timestamp()
-                    reportTime = nil
-                    try reader.readMessage(into: &message)
-                    reportTime = message
-                case 106:
-                    var message = qualityScore ?? Openswarm_V1_QualityScore()
-                    qualityScore = nil
-                    try reader.readMessage(into: &message)
-                    qualityScore = message
+                case 98: try reader.readMessage(into: &reportTime)
+                case 106: try reader.readMessage(into: &qualityScore)
                 case 112: outputSizeBytes = try ProtoUInt64.read(from: &reader)
                 case 120: outputOmitted = try ProtoBool.read(from: &reader)
                 default:
@@ -3413,22 +3313,10 @@ public struct Openswarm_V1_TaskOutcome: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = canonicalResult ?? Openswarm_V1_TaskResult()
-                    canonicalResult = nil
-                    try reader.readMessage(into: &message)
-                    canonicalResult = message
+                case 10: try reader.readMessage(into: &canonicalResult)
                 case 16: resultCount = try ProtoUInt32.read(from: &reader)
-                case 26:
-                    var message = consensus ?? Openswarm_V1_ConsensusOutcome()
-                    consensus = nil
-                    try reader.readMessage(into: &message)
-                    consensus = message
-                case 34:
-                    var message = qualityScore ?? Openswarm_V1_QualityScore()
-                    qualityScore = nil
-                    try reader.readMessage(into: &message)
-                    qualityScore = message
+                case 26: try reader.readMessage(into: &consensus)
+                case 34: try reader.readMessage(into: &qualityScore)
                 case 42: try reader.readRepeated(ProtoString.self, into: &peerReviewIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -3559,11 +3447,7 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
                 case 24: escrowedMicros = try ProtoInt64.read(from: &reader)
                 case 32: actualMicros = try ProtoInt64.read(from: &reader)
                 case 40: refundedMicros = try ProtoInt64.read(from: &reader)
-                case 50:
-                    var message = breakdown ?? Openswarm_V1_CostBreakdown()
-                    breakdown = nil
-                    try reader.readMessage(into: &message)
-                    breakdown = message
+                case 50: try reader.readMessage(into: &breakdown)
                 case 56: billingStatus = try ProtoEnumCodec<Openswarm_V1_BillingStatus>.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -3695,21 +3579,9 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = queueDuration ?? Google_Protobuf_Duration()
-                    queueDuration = nil
-                    try reader.readMessage(into: &message)
-                    queueDuration = message
-                case 18:
-                    var message = runDuration ?? Google_Protobuf_Duration()
-                    runDuration = nil
-                    try reader.readMessage(into: &message)
-                    runDuration = message
-                case 26:
-                    var message = totalDuration ?? Google_Protobuf_Duration()
-                    totalDuration = nil
-                    try reader.readMessage(into: &message)
-                    totalDuration = message
+                case 10: try reader.readMessage(into: &queueDuration)
+                case 18: try reader.readMessage(into: &runDuration)
+                case 26: try reader.readMessage(into: &totalDuration)
                 case 32: attemptCount = try ProtoUInt32.read(from: &reader)
                 case 40: inputTokens = try ProtoUInt64.read(from: &reader)
                 case 48: outputTokens = try ProtoUInt64.read(from: &reader)
@@ -3904,37 +3776,13 @@ public struct Openswarm_V1_Attempt: ProtoMessage {
                 case 34: leaseID = try ProtoString.read(from: &reader)
                 case 42: nodeID = try ProtoString.read(from: &reader)
                 case 48: state = try ProtoEnumCodec<Openswarm_V1_AttemptState>.read(from: &reader)
-                case 58:
-                    var message = leaseTime ?? Google_Protobuf_Timestamp()
-                    leaseTime = nil
-                    try reader.readMessage(into: &message)
-                    leaseTime = message
-                case 66:
-                    var message = startTime ?? Google_Protobuf_Timestamp()
-                    startTime = nil
-                    try reader.readMessage(into: &message)
-                    startTime = message
-                case 74:
-                    var message = leaseDeadline ?? Google_Protobuf_Timestamp()
-                    leaseDeadline = nil
-                    try reader.readMessage(into: &message)
-                    leaseDeadline = message
-                case 82:
-                    var message = endTime ?? Google_Protobuf_Timestamp()
-                    endTime = nil
-                    try reader.readMessage(into: &message)
-                    endTime = message
+                case 58: try reader.readMessage(into: &leaseTime)
+                case 66: try reader.readMessage(into: &startTime)
+                case 74: try reader.readMessage(into: &leaseDeadline)
+                case 82: try reader.readMessage(into: &endTime)
                 case 89: progressPercent = try ProtoDouble.read(from: &reader)
-                case 98:
-                    var message = error ?? Openswarm_V1_TaskError()
-                    error = nil
-                    try reader.readMessage(into: &message)
-                    error = message
-                case 106:
-                    var message = stats ?? Openswarm_V1_RuntimeStats()
-                    stats = nil
-                    try reader.readMessage(into: &message)
-                    stats = message
+                case 98: try reader.readMessage(into: &error)
+                case 106: try reader.readMessage(into: &stats)
                 case 112: verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
                 case 122: outputSha256 = try ProtoBytes.read(from: &reader)
                 case 128: paidMicros = try ProtoInt64.read(from: &reader)
@@ -4280,31 +4128,11 @@ public struct Openswarm_V1_Lease: ProtoMessage {
                 case 18: taskID = try ProtoString.read(from: &reader)
                 case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
                 case 32: replica = try ProtoUInt32.read(from: &reader)
-                case 42:
-                    var message = leaseTime ?? Google_Protobuf_Timestamp()
-                    leaseTime = nil
-                    try reader.readMessage(into: &message)
-                    leaseTime = message
-                case 50:
-                    var message = deadline ?? Google_Protobuf_Timestamp()
-                    deadline = nil
-                    try reader.readMessage(into: &message)
-                    deadline = message
-                case 58:
-                    var message = heartbeatTimeout ?? Google_Protobuf_Duration()
-                    heartbeatTimeout = nil
-                    try reader.readMessage(into: &message)
-                    heartbeatTimeout = message
-                case 66:
-                    var message = startToCloseTimeout ?? Google_Protobuf_Duration()
-                    startToCloseTimeout = nil
-                    try reader.readMessage(into: &message)
-                    startToCloseTimeout = message
-                case 74:
-                    var message = definition ?? Openswarm_V1_TaskDefinition()
-                    definition = nil
-                    try reader.readMessage(into: &message)
-                    definition = message
+                case 42: try reader.readMessage(into: &leaseTime)
+                case 50: try reader.readMessage(into: &deadline)
+                case 58: try reader.readMessage(into: &heartbeatTimeout)
+                case 66: try reader.readMessage(into: &startToCloseTimeout)
+                case 74: try reader.readMessage(into: &definition)
                 case 82: swarmID = try ProtoString.read(from: &reader)
                 case 90: dagID = try ProtoString.read(from: &reader)
                 case 96: priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
@@ -4516,51 +4344,19 @@ public struct Openswarm_V1_Task: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: id = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = spec ?? Openswarm_V1_TaskSpec()
-                    spec = nil
-                    try reader.readMessage(into: &message)
-                    spec = message
+                case 18: try reader.readMessage(into: &spec)
                 case 24: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
                 case 32: endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
                 case 41: progressPercent = try ProtoDouble.read(from: &reader)
                 case 50: currentStep = try ProtoString.read(from: &reader)
-                case 58:
-                    var message = execution ?? Openswarm_V1_TaskExecution()
-                    execution = nil
-                    try reader.readMessage(into: &message)
-                    execution = message
-                case 66:
-                    var message = outcome ?? Openswarm_V1_TaskOutcome()
-                    outcome = nil
-                    try reader.readMessage(into: &message)
-                    outcome = message
-                case 74:
-                    var message = costs ?? Openswarm_V1_TaskCosts()
-                    costs = nil
-                    try reader.readMessage(into: &message)
-                    costs = message
-                case 82:
-                    var message = metadata ?? Openswarm_V1_TaskMetadata()
-                    metadata = nil
-                    try reader.readMessage(into: &message)
-                    metadata = message
+                case 58: try reader.readMessage(into: &execution)
+                case 66: try reader.readMessage(into: &outcome)
+                case 74: try reader.readMessage(into: &costs)
+                case 82: try reader.readMessage(into: &metadata)
                 case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Attempt>.self, into: &attempts)
-                case 98:
-                    var message = lastError ?? Openswarm_V1_TaskError()
-                    lastError = nil
-                    try reader.readMessage(into: &message)
-                    lastError = message
-                case 106:
-                    var message = createTime ?? Google_Protobuf_Timestamp()
-                    createTime = nil
-                    try reader.readMessage(into: &message)
-                    createTime = message
-                case 114:
-                    var message = updateTime ?? Google_Protobuf_Timestamp()
-                    updateTime = nil
-                    try reader.readMessage(into: &message)
-                    updateTime = message
+                case 98: try reader.readMessage(into: &lastError)
+                case 106: try reader.readMessage(into: &createTime)
+                case 114: try reader.readMessage(into: &updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

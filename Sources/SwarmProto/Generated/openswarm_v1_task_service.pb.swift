@@ -52,11 +52,7 @@ public struct Openswarm_V1_SubmitTaskRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = task ?? Openswarm_V1_TaskSpec()
-                    task = nil
-                    try reader.readMessage(into: &message)
-                    task = message
+                case 10: try reader.readMessage(into: &task)
                 case 18: requestID = try ProtoString.read(from: &reader)
                 case 24: validateOnly = try ProtoBool.read(from: &reader)
                 default:
@@ -153,21 +149,9 @@ public struct Openswarm_V1_SubmitTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = task ?? Openswarm_V1_Task()
-                    task = nil
-                    try reader.readMessage(into: &message)
-                    task = message
-                case 18:
-                    var message = plan ?? Openswarm_V1_ExecutionPlan()
-                    plan = nil
-                    try reader.readMessage(into: &message)
-                    plan = message
-                case 26:
-                    var message = estimatedCompletion ?? Google_Protobuf_Duration()
-                    estimatedCompletion = nil
-                    try reader.readMessage(into: &message)
-                    estimatedCompletion = message
+                case 10: try reader.readMessage(into: &task)
+                case 18: try reader.readMessage(into: &plan)
+                case 26: try reader.readMessage(into: &estimatedCompletion)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -389,16 +373,8 @@ public struct Openswarm_V1_SubmitDagResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = dag ?? Openswarm_V1_Dag()
-                    dag = nil
-                    try reader.readMessage(into: &message)
-                    dag = message
-                case 18:
-                    var message = plan ?? Openswarm_V1_ExecutionPlan()
-                    plan = nil
-                    try reader.readMessage(into: &message)
-                    plan = message
+                case 10: try reader.readMessage(into: &dag)
+                case 18: try reader.readMessage(into: &plan)
                 case 24: escrowedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -569,11 +545,7 @@ public struct Openswarm_V1_GetTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = task ?? Openswarm_V1_Task()
-                    task = nil
-                    try reader.readMessage(into: &message)
-                    task = message
+                case 10: try reader.readMessage(into: &task)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -712,16 +684,8 @@ public struct Openswarm_V1_ListTasksRequest: ProtoMessage {
                 case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TaskState>.self, into: &states)
                 case 34: try reader.readRepeated(ProtoString.self, into: &tags)
                 case 42: createdBy = try ProtoString.read(from: &reader)
-                case 50:
-                    var message = createdAfter ?? Google_Protobuf_Timestamp()
-                    createdAfter = nil
-                    try reader.readMessage(into: &message)
-                    createdAfter = message
-                case 58:
-                    var message = createdBefore ?? Google_Protobuf_Timestamp()
-                    createdBefore = nil
-                    try reader.readMessage(into: &message)
-                    createdBefore = message
+                case 50: try reader.readMessage(into: &createdAfter)
+                case 58: try reader.readMessage(into: &createdBefore)
                 case 64: view = try ProtoEnumCodec<Openswarm_V1_TaskView>.read(from: &reader)
                 case 72: pageSize = try ProtoInt32.read(from: &reader)
                 case 82: pageToken = try ProtoString.read(from: &reader)
@@ -1061,21 +1025,9 @@ public struct Openswarm_V1_GetTaskResultsResponse: ProtoMessage {
                 case 10: taskID = try ProtoString.read(from: &reader)
                 case 16: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
                 case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &results)
-                case 34:
-                    var message = consensus ?? Openswarm_V1_ConsensusOutcome()
-                    consensus = nil
-                    try reader.readMessage(into: &message)
-                    consensus = message
-                case 42:
-                    var message = qualityMetrics ?? Openswarm_V1_QualityScore()
-                    qualityMetrics = nil
-                    try reader.readMessage(into: &message)
-                    qualityMetrics = message
-                case 50:
-                    var message = performanceMetrics ?? Openswarm_V1_TaskPerformance()
-                    performanceMetrics = nil
-                    try reader.readMessage(into: &message)
-                    performanceMetrics = message
+                case 34: try reader.readMessage(into: &consensus)
+                case 42: try reader.readMessage(into: &qualityMetrics)
+                case 50: try reader.readMessage(into: &performanceMetrics)
                 case 56: totalCostMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -1270,11 +1222,7 @@ public struct Openswarm_V1_CancelTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = task ?? Openswarm_V1_Task()
-                    task = nil
-                    try reader.readMessage(into: &message)
-                    task = message
+                case 10: try reader.readMessage(into: &task)
                 case 18: try reader.readRepeated(ProtoString.self, into: &cancelledDependentTaskIDs)
                 case 24: refundedMicros = try ProtoInt64.read(from: &reader)
                 default:
@@ -1453,16 +1401,8 @@ public struct Openswarm_V1_WatchTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = task ?? Openswarm_V1_Task()
-                    task = nil
-                    try reader.readMessage(into: &message)
-                    task = message
-                case 18:
-                    var message = event ?? Openswarm_V1_Event()
-                    event = nil
-                    try reader.readMessage(into: &message)
-                    event = message
+                case 10: try reader.readMessage(into: &task)
+                case 18: try reader.readMessage(into: &event)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

@@ -183,11 +183,7 @@ public struct Openswarm_V1_LeaseProgress: ProtoMessage {
                 case 42: currentStep = try ProtoString.read(from: &reader)
                 case 48: outputTokens = try ProtoUInt32.read(from: &reader)
                 case 58: partialOutput = try ProtoBytes.read(from: &reader)
-                case 66:
-                    var message = estimatedRemaining ?? Google_Protobuf_Duration()
-                    estimatedRemaining = nil
-                    try reader.readMessage(into: &message)
-                    estimatedRemaining = message
+                case 66: try reader.readMessage(into: &estimatedRemaining)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -292,11 +288,7 @@ public struct Openswarm_V1_LeaseRenewal: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18:
-                    var message = deadline ?? Google_Protobuf_Timestamp()
-                    deadline = nil
-                    try reader.readMessage(into: &message)
-                    deadline = message
+                case 18: try reader.readMessage(into: &deadline)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -500,11 +492,7 @@ public struct Openswarm_V1_HeartbeatRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 8: status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
-                case 18:
-                    var message = utilization ?? Openswarm_V1_ResourceUtilization()
-                    utilization = nil
-                    try reader.readMessage(into: &message)
-                    utilization = message
+                case 18: try reader.readMessage(into: &utilization)
                 case 24: freeSlots = try ProtoUInt32.read(from: &reader)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, into: &leases)
                 case 42: agentVersion = try ProtoString.read(from: &reader)
@@ -631,17 +619,9 @@ public struct Openswarm_V1_HeartbeatResponse: ProtoMessage {
                 case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, into: &renewals)
                 case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, into: &cancellations)
                 case 26: try reader.readRepeated(ProtoString.self, into: &unknownLeaseIDs)
-                case 34:
-                    var message = heartbeatInterval ?? Google_Protobuf_Duration()
-                    heartbeatInterval = nil
-                    try reader.readMessage(into: &message)
-                    heartbeatInterval = message
+                case 34: try reader.readMessage(into: &heartbeatInterval)
                 case 40: nodeStatus = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
-                case 50:
-                    var message = serverTime ?? Google_Protobuf_Timestamp()
-                    serverTime = nil
-                    try reader.readMessage(into: &message)
-                    serverTime = message
+                case 50: try reader.readMessage(into: &serverTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -747,11 +727,7 @@ public struct Openswarm_V1_LeaseTasksRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 8: maxTasks = try ProtoUInt32.read(from: &reader)
-                case 18:
-                    var message = maxWait ?? Google_Protobuf_Duration()
-                    maxWait = nil
-                    try reader.readMessage(into: &message)
-                    maxWait = message
+                case 18: try reader.readMessage(into: &maxWait)
                 case 26: try reader.readRepeated(ProtoString.self, into: &warmModelIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -849,16 +825,8 @@ public struct Openswarm_V1_LeaseTasksResponse: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, into: &leases)
-                case 18:
-                    var message = serverTime ?? Google_Protobuf_Timestamp()
-                    serverTime = nil
-                    try reader.readMessage(into: &message)
-                    serverTime = message
-                case 26:
-                    var message = retryAfter ?? Google_Protobuf_Duration()
-                    retryAfter = nil
-                    try reader.readMessage(into: &message)
-                    retryAfter = message
+                case 18: try reader.readMessage(into: &serverTime)
+                case 26: try reader.readMessage(into: &retryAfter)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1405,16 +1373,8 @@ public struct Openswarm_V1_ReportFailureRequest: ProtoMessage {
                 case 10: leaseID = try ProtoString.read(from: &reader)
                 case 18: taskID = try ProtoString.read(from: &reader)
                 case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 34:
-                    var message = error ?? Openswarm_V1_TaskError()
-                    error = nil
-                    try reader.readMessage(into: &message)
-                    error = message
-                case 42:
-                    var message = stats ?? Openswarm_V1_RuntimeStats()
-                    stats = nil
-                    try reader.readMessage(into: &message)
-                    stats = message
+                case 34: try reader.readMessage(into: &error)
+                case 42: try reader.readMessage(into: &stats)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1515,17 +1475,9 @@ public struct Openswarm_V1_ReportFailureResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10:
-                    var message = ack ?? Openswarm_V1_ReportAck()
-                    ack = nil
-                    try reader.readMessage(into: &message)
-                    ack = message
+                case 10: try reader.readMessage(into: &ack)
                 case 16: willRetry = try ProtoBool.read(from: &reader)
-                case 26:
-                    var message = nextAttemptTime ?? Google_Protobuf_Timestamp()
-                    nextAttemptTime = nil
-                    try reader.readMessage(into: &message)
-                    nextAttemptTime = message
+                case 26: try reader.readMessage(into: &nextAttemptTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

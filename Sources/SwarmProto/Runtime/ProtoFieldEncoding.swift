@@ -132,6 +132,9 @@ extension ProtoReader {
     public mutating func readRepeated<C: ProtoFieldCodec>(_ codec: C.Type, into values: inout [C.Value])
         throws(ProtoDecodingError)
     {
+        // Most repeated fields hold a few elements: start with room for four rather
+        // than growing through one and two.
+        if values.capacity == 0 { values.reserveCapacity(4) }
         values.append(try C.read(from: &self))
     }
 

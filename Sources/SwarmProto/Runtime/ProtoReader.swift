@@ -153,6 +153,23 @@ public struct ProtoReader {
         end = savedEnd
     }
 
+    /// Decodes an embedded message into an optional field in place: creates the message
+    /// when absent, merges into it when present, without copying it out and back.
+    @inlinable
+    public mutating func readMessage<M: ProtoMessage>(into message: inout M?) throws(ProtoDecodingError) {
+        if message == nil { message = M() }
+        let length = try readLength()
+        guard remainingDepth > 0 else {
+            throw ProtoDecodingError(.nestingTooDeep, "messages nested more than the limit")
+        }
+        let savedEnd = end
+        end = cursor + length
+        remainingDepth -= 1
+        try message?.decode(from: &self)
+        remainingDepth += 1
+        end = savedEnd
+    }
+
     // MARK: Unknown fields
 
     /// Skips the value of the field whose tag was just read and appends the whole field

@@ -126,11 +126,7 @@ public struct Openswarm_Testing_Nested: ProtoMessage {
                 switch tag {
                 case 8: a = try ProtoInt32.read(from: &reader)
                 case 18: b = try ProtoString.read(from: &reader)
-                case 26:
-                    var message = child ?? Openswarm_Testing_Nested()
-                    child = nil
-                    try reader.readMessage(into: &message)
-                    child = message
+                case 26: try reader.readMessage(into: &child)
                 case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &children)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
@@ -605,11 +601,7 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 case 114: fString = try ProtoString.read(from: &reader)
                 case 122: fBytes = try ProtoBytes.read(from: &reader)
                 case 128: fEnum = try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader)
-                case 138:
-                    var message = fNested ?? Openswarm_Testing_Nested()
-                    fNested = nil
-                    try reader.readMessage(into: &message)
-                    fNested = message
+                case 138: try reader.readMessage(into: &fNested)
                 case 248: try reader.readRepeated(ProtoInt32.self, into: &rInt32)
                 case 250: try reader.readPacked(ProtoInt32.self, into: &rInt32)
                 case 256: try reader.readRepeated(ProtoInt64.self, into: &rInt64)
@@ -669,27 +661,11 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 case 674: choice = .cBytes(try ProtoBytes.read(from: &reader))
                 case 680: choice = .cEnum(try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader))
                 case 689: choice = .cDouble(try ProtoDouble.read(from: &reader))
-                case 730:
-                    var message = fTimestamp ?? Google_Protobuf_Timestamp()
-                    fTimestamp = nil
-                    try reader.readMessage(into: &message)
-                    fTimestamp = message
-                case 738:
-                    var message = fDuration ?? Google_Protobuf_Duration()
-                    fDuration = nil
-                    try reader.readMessage(into: &message)
-                    fDuration = message
-                case 746:
-                    var message = fEmpty ?? Google_Protobuf_Empty()
-                    fEmpty = nil
-                    try reader.readMessage(into: &message)
-                    fEmpty = message
+                case 730: try reader.readMessage(into: &fTimestamp)
+                case 738: try reader.readMessage(into: &fDuration)
+                case 746: try reader.readMessage(into: &fEmpty)
                 case 754: try reader.readRepeated(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, into: &rTimestamp)
-                case 802:
-                    var message = recursive ?? Openswarm_Testing_AllTypes()
-                    recursive = nil
-                    try reader.readMessage(into: &message)
-                    recursive = message
+                case 802: try reader.readMessage(into: &recursive)
                 case 4294967288: fMaxNumber = try ProtoInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
