@@ -99,9 +99,9 @@ release: ## Release build of every target (swift build -c release)
 run: deps build ## Build and run openswarm (today: `openswarm version`; later the coordinator)
 	"$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)/openswarm" version
 
-test: deps ## Check generated code is current (proto-check), then run all tests in parallel
+test: deps ## Check generated code (proto-check), then run all tests beside a throwaway PostgreSQL
 	@$(MAKE) --no-print-directory proto-check
-	$(SWIFT) test --parallel $(SWIFTPM_FLAGS)
+	Tests/support/with-postgres.sh $(SWIFT) test --parallel $(SWIFTPM_FLAGS)
 
 proto: deps ## Regenerate all committed generated code from Protos/ (then commit it)
 	@$(REQUIRE_GENERATOR)
