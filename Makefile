@@ -124,9 +124,12 @@ proto-check: deps ## Fail if committed generated code differs from what `make pr
 	fi; \
 	echo "proto-check: generated code matches Protos/."
 
-bench: deps ## Release-build swarm-proto-bench and print codec throughput next to protobuf-c
+bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
-	"$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/swarm-proto-bench"
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-core-bench
+	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)"; \
+	"$$bin/swarm-proto-bench"; \
+	"$$bin/swarm-core-bench"
 
 # lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.
 fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)

@@ -106,7 +106,12 @@ let fuzzTargets: [Target] =
 // SwarmCore: the domain and its decisions, pure (no I/O, injected clock and randomness).
 // SwarmStore: SQLite and PostgreSQL engines behind one Store API.
 
-let coreTargets: [Target] = []
+let coreTargets: [Target] = [
+    .target(name: "SwarmCore"),
+    .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"]),
+    // `make bench`: planning a 10,000-task DAG.
+    .executableTarget(name: "swarm-core-bench", dependencies: ["SwarmCore"]),
+]
 
 // MARK: - Transport (issue 3)
 //
