@@ -42,7 +42,7 @@ VENV_STAMP := $(VENV)/.stamp-$(firstword $(shell sha256sum $(PY_REQUIREMENTS) 2>
 GENERATE := Protos/generator/generate.sh
 REQUIRE_GENERATOR = [[ -x $(GENERATE) ]] || { echo "$@: $(GENERATE) is missing or not executable" >&2; exit 1; }
 # The committed outputs of $(GENERATE); proto-check compares those that exist.
-GENERATED_DIRS := Sources/SwarmProto/Generated Sources/CSwarmProtoC/generated \
+GENERATED_DIRS := Sources/SwarmProto/Generated Sources/CSwarmProtoC/generated Tests/SwarmRPCTests/Generated \
 	Tests/SwarmProtoTests/Generated
 
 # --- fuzzing --------------------------------------------------------------------

@@ -117,8 +117,33 @@ let coreTargets: [Target] = [
 //
 // SwarmRPC: gRPC over HTTP/2 on nghttp2, SwiftNIO and OpenSSL.
 
-let rpcPackageDependencies: [Package.Dependency] = []
-let rpcTargets: [Target] = []
+let rpcPackageDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2")
+]
+let rpcTargets: [Target] = [
+    // The gRPC wire protocol: nghttp2 sessions driven inside NIO channel handlers.
+    .target(
+        name: "SwarmRPC",
+        dependencies: [
+            "SwarmProto",
+            "CNghttp2",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]
+    ),
+    // Interop with grpcio both ways (Tests/oracles/grpc_*.py), robustness on raw sockets.
+    .testTarget(
+        name: "SwarmRPCTests",
+        dependencies: [
+            "SwarmRPC",
+            "SwarmProto",
+            "CNghttp2",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]
+    ),
+]
 
 let package = Package(
     name: "open-swarm",

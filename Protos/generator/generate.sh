@@ -50,3 +50,10 @@ done
 (cd "$rewritten" && protoc -I "$rewritten" -I "$wkt_include" --c_out="$out" \
   $wkt_protos $data_protos openswarm/testing/conformance.proto)
 
+# The official gRPC interop protos (vendored in Protos/grpc/testing), into the
+# SwarmRPC interop tests.
+out="$root/Tests/SwarmRPCTests/Generated"
+fresh "$out"
+protoc -I "$protos" -I "$wkt_include" "$plugin" \
+  --swarm_out="$out" --swarm_opt=registry=SwarmRPCTestingFiles,imports=SwarmProto \
+  grpc/testing/empty.proto grpc/testing/messages.proto grpc/testing/test.proto

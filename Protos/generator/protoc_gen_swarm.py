@@ -215,6 +215,9 @@ class Field:
         if prop in RESERVED_MEMBERS:
             prop += "_p"
         self.prop = escape(prop)
+        # How generated methods refer to the field: through self, so that a field named
+        # like a local (size, tag, reader, key) is never shadowed.
+        self.ref = "self." + self.prop
         self.repeated = proto.label == FD.LABEL_REPEATED
         self.is_map = False
         self.oneof = None  # set later for real oneofs
@@ -419,6 +422,7 @@ class FileGenerator:
             if prop in RESERVED_MEMBERS:
                 prop += "_p"
             oneof = {"name": od.name, "enum": "OneOf_" + upper_camel(od.name), "prop": escape(prop),
+                     "ref": "self." + escape(prop),
                      "fields": members, "index": k}
             for f in members:
                 f.oneof = oneof
@@ -617,35 +621,35 @@ class FileGenerator:
     def size_line(self, f):
         if f.oneof is not None:
             return "if case .%s(let value)? = %s { size += ProtoFieldSize.field(%d, %s.self, value) }" % (
-                f.prop, f.oneof["prop"], f.tag(), f.codec)
+                f.prop, f.oneof["ref"], f.tag(), f.codec)
         if f.is_map:
             return "size += ProtoFieldSize.map(%d, %s.self, %s.self, %s)" % (
-                f.tag(2), f.key_codec, f.value_codec, f.prop)
+                f.tag(2), f.key_codec, f.value_codec, f.ref)
         if f.repeated:
             if f.packable_write:
-                return "size += ProtoFieldSize.packed(%d, %s.self, %s)" % (f.tag(2), f.codec, f.prop)
-            return "size += ProtoFieldSize.repeated(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
+                return "size += ProtoFieldSize.packed(%d, %s.self, %s)" % (f.tag(2), f.codec, f.ref)
+            return "size += ProtoFieldSize.repeated(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
         if f.has_presence:
-            return "size += ProtoFieldSize.optional(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
-        return "size += ProtoFieldSize.singular(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
+            return "size += ProtoFieldSize.optional(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
+        return "size += ProtoFieldSize.singular(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
 
     def write_line(self, f):
         if f.oneof is not None:
             return "if case .%s(let value)? = %s { writer.writeField(%d, %s.self, value) }" % (
-                f.prop, f.oneof["prop"], f.tag(), f.codec)
+                f.prop, f.oneof["ref"], f.tag(), f.codec)
         if f.is_map:
-            return "writer.writeMap(%d, %s.self, %s.self, %s)" % (f.tag(2), f.key_codec, f.value_codec, f.prop)
+            return "writer.writeMap(%d, %s.self, %s.self, %s)" % (f.tag(2), f.key_codec, f.value_codec, f.ref)
         if f.repeated:
             if f.packable_write:
-                return "writer.writePacked(%d, %s.self, %s)" % (f.tag(2), f.codec, f.prop)
-            return "writer.writeRepeated(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
+                return "writer.writePacked(%d, %s.self, %s)" % (f.tag(2), f.codec, f.ref)
+            return "writer.writeRepeated(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
         if f.has_presence:
-            return "writer.writeOptional(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
-        return "writer.writeSingular(%d, %s.self, %s)" % (f.tag(), f.codec, f.prop)
+            return "writer.writeOptional(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
+        return "writer.writeSingular(%d, %s.self, %s)" % (f.tag(), f.codec, f.ref)
 
     def decode_cases(self, f):
         if f.oneof is not None:
-            o = f.oneof["prop"]
+            o = f.oneof["ref"]
             if f.is_message:
                 return [
                     "case %d:" % f.tag(),
@@ -658,28 +662,28 @@ class FileGenerator:
             return ["case %d: %s = .%s(try %s.read(from: &reader))" % (f.tag(), o, f.prop, f.codec)]
         if f.is_map:
             return ["case %d: try reader.readMapEntry(%s.self, %s.self, into: &%s)" % (
-                f.tag(2), f.key_codec, f.value_codec, f.prop)]
+                f.tag(2), f.key_codec, f.value_codec, f.ref)]
         if f.repeated:
-            lines = ["case %d: try reader.readRepeated(%s.self, into: &%s)" % (f.tag(), f.codec, f.prop)]
+            lines = ["case %d: try reader.readRepeated(%s.self, into: &%s)" % (f.tag(), f.codec, f.ref)]
             if f.packable:
-                lines.append("case %d: try reader.readPacked(%s.self, into: &%s)" % (f.tag(2), f.codec, f.prop))
+                lines.append("case %d: try reader.readPacked(%s.self, into: &%s)" % (f.tag(2), f.codec, f.ref))
             return lines
         if f.is_message:
-            return ["case %d: try reader.readMessage(into: &%s)" % (f.tag(), f.prop)]
-        return ["case %d: %s = try %s.read(from: &reader)" % (f.tag(), f.prop, f.codec)]
+            return ["case %d: try reader.readMessage(into: &%s)" % (f.tag(), f.ref)]
+        return ["case %d: %s = try %s.read(from: &reader)" % (f.tag(), f.ref, f.codec)]
 
     def json_write_line(self, f):
         names = "%s, %s" % (swift_string(f.json_name), swift_string(f.name))
         if f.oneof is not None:
             return ("if case .%s(let value)? = %s { writer.key(%s); %s.writeJSON(value, to: &writer) }"
-                    % (f.prop, f.oneof["prop"], names, f.codec))
+                    % (f.prop, f.oneof["ref"], names, f.codec))
         if f.is_map:
-            return "writer.writeMap(%s, %s.self, %s.self, %s)" % (names, f.key_codec, f.value_codec, f.prop)
+            return "writer.writeMap(%s, %s.self, %s.self, %s)" % (names, f.key_codec, f.value_codec, f.ref)
         if f.repeated:
-            return "writer.writeRepeated(%s, %s.self, %s)" % (names, f.codec, f.prop)
+            return "writer.writeRepeated(%s, %s.self, %s)" % (names, f.codec, f.ref)
         if f.has_presence:
-            return "writer.writeOptional(%s, %s.self, %s)" % (names, f.codec, f.prop)
-        return "writer.writeSingular(%s, %s.self, %s)" % (names, f.codec, f.prop)
+            return "writer.writeOptional(%s, %s.self, %s)" % (names, f.codec, f.ref)
+        return "writer.writeSingular(%s, %s.self, %s)" % (names, f.codec, f.ref)
 
     def json_read_lines(self, f):
         if f.oneof is not None:
@@ -688,16 +692,16 @@ class FileGenerator:
                 "if member.value.isNull { break }",
                 "if seen_%s { throw ProtoJSONField.oneofConflict(%s) }" % (o["name"], swift_string(o["name"])),
                 "seen_%s = true" % o["name"],
-                "%s = .%s(try %s.readJSON(member.value, options: options))" % (o["prop"], f.prop, f.codec),
+                "%s = .%s(try %s.readJSON(member.value, options: options))" % (o["ref"], f.prop, f.codec),
             ]
         if f.is_map:
             return ["%s = try ProtoJSONField.map(%s.self, %s.self, member.value, options)" % (
-                f.prop, f.key_codec, f.value_codec)]
+                f.ref, f.key_codec, f.value_codec)]
         if f.repeated:
-            return ["%s = try ProtoJSONField.repeated(%s.self, member.value, options)" % (f.prop, f.codec)]
+            return ["%s = try ProtoJSONField.repeated(%s.self, member.value, options)" % (f.ref, f.codec)]
         if f.has_presence:
-            return ["%s = try ProtoJSONField.optional(%s.self, member.value, options)" % (f.prop, f.codec)]
-        return ["%s = try ProtoJSONField.singular(%s.self, member.value, options)" % (f.prop, f.codec)]
+            return ["%s = try ProtoJSONField.optional(%s.self, member.value, options)" % (f.ref, f.codec)]
+        return ["%s = try ProtoJSONField.singular(%s.self, member.value, options)" % (f.ref, f.codec)]
 
     # MARK: Services
 

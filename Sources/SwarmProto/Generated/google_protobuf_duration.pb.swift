@@ -91,14 +91,14 @@ public struct Google_Protobuf_Duration: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, seconds)
-        size += ProtoFieldSize.singular(16, ProtoInt32.self, nanos)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.seconds)
+        size += ProtoFieldSize.singular(16, ProtoInt32.self, self.nanos)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, seconds)
-        writer.writeSingular(16, ProtoInt32.self, nanos)
+        writer.writeSingular(8, ProtoInt64.self, self.seconds)
+        writer.writeSingular(16, ProtoInt32.self, self.nanos)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -109,8 +109,8 @@ public struct Google_Protobuf_Duration: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: seconds = try ProtoInt64.read(from: &reader)
-                case 16: nanos = try ProtoInt32.read(from: &reader)
+                case 8: self.seconds = try ProtoInt64.read(from: &reader)
+                case 16: self.nanos = try ProtoInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)

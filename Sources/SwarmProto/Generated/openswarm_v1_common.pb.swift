@@ -233,20 +233,20 @@ public struct Openswarm_V1_GeoLocation: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, country)
-        size += ProtoFieldSize.singular(18, ProtoString.self, region)
-        size += ProtoFieldSize.singular(26, ProtoString.self, timezone)
-        size += ProtoFieldSize.optional(33, ProtoDouble.self, latitude)
-        size += ProtoFieldSize.optional(41, ProtoDouble.self, longitude)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.country)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.region)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.timezone)
+        size += ProtoFieldSize.optional(33, ProtoDouble.self, self.latitude)
+        size += ProtoFieldSize.optional(41, ProtoDouble.self, self.longitude)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, country)
-        writer.writeSingular(18, ProtoString.self, region)
-        writer.writeSingular(26, ProtoString.self, timezone)
-        writer.writeOptional(33, ProtoDouble.self, latitude)
-        writer.writeOptional(41, ProtoDouble.self, longitude)
+        writer.writeSingular(10, ProtoString.self, self.country)
+        writer.writeSingular(18, ProtoString.self, self.region)
+        writer.writeSingular(26, ProtoString.self, self.timezone)
+        writer.writeOptional(33, ProtoDouble.self, self.latitude)
+        writer.writeOptional(41, ProtoDouble.self, self.longitude)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -257,11 +257,11 @@ public struct Openswarm_V1_GeoLocation: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: country = try ProtoString.read(from: &reader)
-                case 18: region = try ProtoString.read(from: &reader)
-                case 26: timezone = try ProtoString.read(from: &reader)
-                case 33: latitude = try ProtoDouble.read(from: &reader)
-                case 41: longitude = try ProtoDouble.read(from: &reader)
+                case 10: self.country = try ProtoString.read(from: &reader)
+                case 18: self.region = try ProtoString.read(from: &reader)
+                case 26: self.timezone = try ProtoString.read(from: &reader)
+                case 33: self.latitude = try ProtoDouble.read(from: &reader)
+                case 41: self.longitude = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -275,11 +275,11 @@ public struct Openswarm_V1_GeoLocation: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("country", "country", ProtoString.self, country)
-        writer.writeSingular("region", "region", ProtoString.self, region)
-        writer.writeSingular("timezone", "timezone", ProtoString.self, timezone)
-        writer.writeOptional("latitude", "latitude", ProtoDouble.self, latitude)
-        writer.writeOptional("longitude", "longitude", ProtoDouble.self, longitude)
+        writer.writeSingular("country", "country", ProtoString.self, self.country)
+        writer.writeSingular("region", "region", ProtoString.self, self.region)
+        writer.writeSingular("timezone", "timezone", ProtoString.self, self.timezone)
+        writer.writeOptional("latitude", "latitude", ProtoDouble.self, self.latitude)
+        writer.writeOptional("longitude", "longitude", ProtoDouble.self, self.longitude)
         writer.endObject()
     }
 
@@ -293,15 +293,15 @@ public struct Openswarm_V1_GeoLocation: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "country":
-                    country = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.country = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "region":
-                    region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "timezone":
-                    timezone = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.timezone = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "latitude":
-                    latitude = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.latitude = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "longitude":
-                    longitude = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.longitude = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -351,20 +351,20 @@ public struct Openswarm_V1_GeographicConstraints: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoString.self, allowedCountries)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, allowedRegions)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, excludedCountries)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, excludedRegions)
-        size += ProtoFieldSize.singular(42, ProtoString.self, preferredRegion)
+        size += ProtoFieldSize.repeated(10, ProtoString.self, self.allowedCountries)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.allowedRegions)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.excludedCountries)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.excludedRegions)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.preferredRegion)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoString.self, allowedCountries)
-        writer.writeRepeated(18, ProtoString.self, allowedRegions)
-        writer.writeRepeated(26, ProtoString.self, excludedCountries)
-        writer.writeRepeated(34, ProtoString.self, excludedRegions)
-        writer.writeSingular(42, ProtoString.self, preferredRegion)
+        writer.writeRepeated(10, ProtoString.self, self.allowedCountries)
+        writer.writeRepeated(18, ProtoString.self, self.allowedRegions)
+        writer.writeRepeated(26, ProtoString.self, self.excludedCountries)
+        writer.writeRepeated(34, ProtoString.self, self.excludedRegions)
+        writer.writeSingular(42, ProtoString.self, self.preferredRegion)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -375,11 +375,11 @@ public struct Openswarm_V1_GeographicConstraints: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoString.self, into: &allowedCountries)
-                case 18: try reader.readRepeated(ProtoString.self, into: &allowedRegions)
-                case 26: try reader.readRepeated(ProtoString.self, into: &excludedCountries)
-                case 34: try reader.readRepeated(ProtoString.self, into: &excludedRegions)
-                case 42: preferredRegion = try ProtoString.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoString.self, into: &self.allowedCountries)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.allowedRegions)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.excludedCountries)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.excludedRegions)
+                case 42: self.preferredRegion = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -393,11 +393,11 @@ public struct Openswarm_V1_GeographicConstraints: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("allowedCountries", "allowed_countries", ProtoString.self, allowedCountries)
-        writer.writeRepeated("allowedRegions", "allowed_regions", ProtoString.self, allowedRegions)
-        writer.writeRepeated("excludedCountries", "excluded_countries", ProtoString.self, excludedCountries)
-        writer.writeRepeated("excludedRegions", "excluded_regions", ProtoString.self, excludedRegions)
-        writer.writeSingular("preferredRegion", "preferred_region", ProtoString.self, preferredRegion)
+        writer.writeRepeated("allowedCountries", "allowed_countries", ProtoString.self, self.allowedCountries)
+        writer.writeRepeated("allowedRegions", "allowed_regions", ProtoString.self, self.allowedRegions)
+        writer.writeRepeated("excludedCountries", "excluded_countries", ProtoString.self, self.excludedCountries)
+        writer.writeRepeated("excludedRegions", "excluded_regions", ProtoString.self, self.excludedRegions)
+        writer.writeSingular("preferredRegion", "preferred_region", ProtoString.self, self.preferredRegion)
         writer.endObject()
     }
 
@@ -411,15 +411,15 @@ public struct Openswarm_V1_GeographicConstraints: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "allowedCountries", "allowed_countries":
-                    allowedCountries = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.allowedCountries = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "allowedRegions", "allowed_regions":
-                    allowedRegions = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.allowedRegions = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "excludedCountries", "excluded_countries":
-                    excludedCountries = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.excludedCountries = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "excludedRegions", "excluded_regions":
-                    excludedRegions = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.excludedRegions = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "preferredRegion", "preferred_region":
-                    preferredRegion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.preferredRegion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -511,38 +511,38 @@ public struct Openswarm_V1_ResourceRequirements: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoString.self, modelIDs)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, capabilities)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, minMemoryMib)
-        size += ProtoFieldSize.singular(32, ProtoBool.self, gpuRequired)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, minGpuMemoryMib)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, minStorageMib)
-        size += ProtoFieldSize.singular(56, ProtoUInt32.self, minCpuCores)
-        size += ProtoFieldSize.packed(66, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architectures)
-        size += ProtoFieldSize.repeated(74, ProtoString.self, languages)
-        size += ProtoFieldSize.repeated(82, ProtoString.self, specializations)
-        size += ProtoFieldSize.optional(89, ProtoDouble.self, minReputation)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geography)
-        size += ProtoFieldSize.optional(104, ProtoInt64.self, maxHourlyRateMicros)
-        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Duration>.self, maxLatency)
+        size += ProtoFieldSize.repeated(10, ProtoString.self, self.modelIDs)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.capabilities)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.minMemoryMib)
+        size += ProtoFieldSize.singular(32, ProtoBool.self, self.gpuRequired)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.minGpuMemoryMib)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.minStorageMib)
+        size += ProtoFieldSize.singular(56, ProtoUInt32.self, self.minCpuCores)
+        size += ProtoFieldSize.packed(66, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architectures)
+        size += ProtoFieldSize.repeated(74, ProtoString.self, self.languages)
+        size += ProtoFieldSize.repeated(82, ProtoString.self, self.specializations)
+        size += ProtoFieldSize.optional(89, ProtoDouble.self, self.minReputation)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geography)
+        size += ProtoFieldSize.optional(104, ProtoInt64.self, self.maxHourlyRateMicros)
+        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxLatency)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoString.self, modelIDs)
-        writer.writeRepeated(18, ProtoString.self, capabilities)
-        writer.writeSingular(24, ProtoUInt32.self, minMemoryMib)
-        writer.writeSingular(32, ProtoBool.self, gpuRequired)
-        writer.writeSingular(40, ProtoUInt32.self, minGpuMemoryMib)
-        writer.writeSingular(48, ProtoUInt32.self, minStorageMib)
-        writer.writeSingular(56, ProtoUInt32.self, minCpuCores)
-        writer.writePacked(66, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architectures)
-        writer.writeRepeated(74, ProtoString.self, languages)
-        writer.writeRepeated(82, ProtoString.self, specializations)
-        writer.writeOptional(89, ProtoDouble.self, minReputation)
-        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geography)
-        writer.writeOptional(104, ProtoInt64.self, maxHourlyRateMicros)
-        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Duration>.self, maxLatency)
+        writer.writeRepeated(10, ProtoString.self, self.modelIDs)
+        writer.writeRepeated(18, ProtoString.self, self.capabilities)
+        writer.writeSingular(24, ProtoUInt32.self, self.minMemoryMib)
+        writer.writeSingular(32, ProtoBool.self, self.gpuRequired)
+        writer.writeSingular(40, ProtoUInt32.self, self.minGpuMemoryMib)
+        writer.writeSingular(48, ProtoUInt32.self, self.minStorageMib)
+        writer.writeSingular(56, ProtoUInt32.self, self.minCpuCores)
+        writer.writePacked(66, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architectures)
+        writer.writeRepeated(74, ProtoString.self, self.languages)
+        writer.writeRepeated(82, ProtoString.self, self.specializations)
+        writer.writeOptional(89, ProtoDouble.self, self.minReputation)
+        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geography)
+        writer.writeOptional(104, ProtoInt64.self, self.maxHourlyRateMicros)
+        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxLatency)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -553,21 +553,21 @@ public struct Openswarm_V1_ResourceRequirements: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoString.self, into: &modelIDs)
-                case 18: try reader.readRepeated(ProtoString.self, into: &capabilities)
-                case 24: minMemoryMib = try ProtoUInt32.read(from: &reader)
-                case 32: gpuRequired = try ProtoBool.read(from: &reader)
-                case 40: minGpuMemoryMib = try ProtoUInt32.read(from: &reader)
-                case 48: minStorageMib = try ProtoUInt32.read(from: &reader)
-                case 56: minCpuCores = try ProtoUInt32.read(from: &reader)
-                case 64: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, into: &architectures)
-                case 66: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, into: &architectures)
-                case 74: try reader.readRepeated(ProtoString.self, into: &languages)
-                case 82: try reader.readRepeated(ProtoString.self, into: &specializations)
-                case 89: minReputation = try ProtoDouble.read(from: &reader)
-                case 98: try reader.readMessage(into: &geography)
-                case 104: maxHourlyRateMicros = try ProtoInt64.read(from: &reader)
-                case 114: try reader.readMessage(into: &maxLatency)
+                case 10: try reader.readRepeated(ProtoString.self, into: &self.modelIDs)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.capabilities)
+                case 24: self.minMemoryMib = try ProtoUInt32.read(from: &reader)
+                case 32: self.gpuRequired = try ProtoBool.read(from: &reader)
+                case 40: self.minGpuMemoryMib = try ProtoUInt32.read(from: &reader)
+                case 48: self.minStorageMib = try ProtoUInt32.read(from: &reader)
+                case 56: self.minCpuCores = try ProtoUInt32.read(from: &reader)
+                case 64: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, into: &self.architectures)
+                case 66: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, into: &self.architectures)
+                case 74: try reader.readRepeated(ProtoString.self, into: &self.languages)
+                case 82: try reader.readRepeated(ProtoString.self, into: &self.specializations)
+                case 89: self.minReputation = try ProtoDouble.read(from: &reader)
+                case 98: try reader.readMessage(into: &self.geography)
+                case 104: self.maxHourlyRateMicros = try ProtoInt64.read(from: &reader)
+                case 114: try reader.readMessage(into: &self.maxLatency)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -581,20 +581,20 @@ public struct Openswarm_V1_ResourceRequirements: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("modelIds", "model_ids", ProtoString.self, modelIDs)
-        writer.writeRepeated("capabilities", "capabilities", ProtoString.self, capabilities)
-        writer.writeSingular("minMemoryMib", "min_memory_mib", ProtoUInt32.self, minMemoryMib)
-        writer.writeSingular("gpuRequired", "gpu_required", ProtoBool.self, gpuRequired)
-        writer.writeSingular("minGpuMemoryMib", "min_gpu_memory_mib", ProtoUInt32.self, minGpuMemoryMib)
-        writer.writeSingular("minStorageMib", "min_storage_mib", ProtoUInt32.self, minStorageMib)
-        writer.writeSingular("minCpuCores", "min_cpu_cores", ProtoUInt32.self, minCpuCores)
-        writer.writeRepeated("architectures", "architectures", ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architectures)
-        writer.writeRepeated("languages", "languages", ProtoString.self, languages)
-        writer.writeRepeated("specializations", "specializations", ProtoString.self, specializations)
-        writer.writeOptional("minReputation", "min_reputation", ProtoDouble.self, minReputation)
-        writer.writeOptional("geography", "geography", ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geography)
-        writer.writeOptional("maxHourlyRateMicros", "max_hourly_rate_micros", ProtoInt64.self, maxHourlyRateMicros)
-        writer.writeOptional("maxLatency", "max_latency", ProtoMessageCodec<Google_Protobuf_Duration>.self, maxLatency)
+        writer.writeRepeated("modelIds", "model_ids", ProtoString.self, self.modelIDs)
+        writer.writeRepeated("capabilities", "capabilities", ProtoString.self, self.capabilities)
+        writer.writeSingular("minMemoryMib", "min_memory_mib", ProtoUInt32.self, self.minMemoryMib)
+        writer.writeSingular("gpuRequired", "gpu_required", ProtoBool.self, self.gpuRequired)
+        writer.writeSingular("minGpuMemoryMib", "min_gpu_memory_mib", ProtoUInt32.self, self.minGpuMemoryMib)
+        writer.writeSingular("minStorageMib", "min_storage_mib", ProtoUInt32.self, self.minStorageMib)
+        writer.writeSingular("minCpuCores", "min_cpu_cores", ProtoUInt32.self, self.minCpuCores)
+        writer.writeRepeated("architectures", "architectures", ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architectures)
+        writer.writeRepeated("languages", "languages", ProtoString.self, self.languages)
+        writer.writeRepeated("specializations", "specializations", ProtoString.self, self.specializations)
+        writer.writeOptional("minReputation", "min_reputation", ProtoDouble.self, self.minReputation)
+        writer.writeOptional("geography", "geography", ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geography)
+        writer.writeOptional("maxHourlyRateMicros", "max_hourly_rate_micros", ProtoInt64.self, self.maxHourlyRateMicros)
+        writer.writeOptional("maxLatency", "max_latency", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxLatency)
         writer.endObject()
     }
 
@@ -608,33 +608,33 @@ public struct Openswarm_V1_ResourceRequirements: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "modelIds", "model_ids":
-                    modelIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.modelIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "minMemoryMib", "min_memory_mib":
-                    minMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.minMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "gpuRequired", "gpu_required":
-                    gpuRequired = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.gpuRequired = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "minGpuMemoryMib", "min_gpu_memory_mib":
-                    minGpuMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.minGpuMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "minStorageMib", "min_storage_mib":
-                    minStorageMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.minStorageMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "minCpuCores", "min_cpu_cores":
-                    minCpuCores = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.minCpuCores = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "architectures":
-                    architectures = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, member.value, options)
+                    self.architectures = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, member.value, options)
                 case "languages":
-                    languages = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.languages = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "specializations":
-                    specializations = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.specializations = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "minReputation", "min_reputation":
-                    minReputation = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.minReputation = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "geography":
-                    geography = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, member.value, options)
+                    self.geography = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, member.value, options)
                 case "maxHourlyRateMicros", "max_hourly_rate_micros":
-                    maxHourlyRateMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
+                    self.maxHourlyRateMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
                 case "maxLatency", "max_latency":
-                    maxLatency = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.maxLatency = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -689,22 +689,22 @@ public struct Openswarm_V1_ResourceUtilization: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, cpuPercent)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, memoryPercent)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, storagePercent)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, networkPercent)
-        size += ProtoFieldSize.optional(41, ProtoDouble.self, gpuPercent)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, sampleTime)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.cpuPercent)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.memoryPercent)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.storagePercent)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.networkPercent)
+        size += ProtoFieldSize.optional(41, ProtoDouble.self, self.gpuPercent)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.sampleTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, cpuPercent)
-        writer.writeSingular(17, ProtoDouble.self, memoryPercent)
-        writer.writeSingular(25, ProtoDouble.self, storagePercent)
-        writer.writeSingular(33, ProtoDouble.self, networkPercent)
-        writer.writeOptional(41, ProtoDouble.self, gpuPercent)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, sampleTime)
+        writer.writeSingular(9, ProtoDouble.self, self.cpuPercent)
+        writer.writeSingular(17, ProtoDouble.self, self.memoryPercent)
+        writer.writeSingular(25, ProtoDouble.self, self.storagePercent)
+        writer.writeSingular(33, ProtoDouble.self, self.networkPercent)
+        writer.writeOptional(41, ProtoDouble.self, self.gpuPercent)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.sampleTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -715,12 +715,12 @@ public struct Openswarm_V1_ResourceUtilization: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: cpuPercent = try ProtoDouble.read(from: &reader)
-                case 17: memoryPercent = try ProtoDouble.read(from: &reader)
-                case 25: storagePercent = try ProtoDouble.read(from: &reader)
-                case 33: networkPercent = try ProtoDouble.read(from: &reader)
-                case 41: gpuPercent = try ProtoDouble.read(from: &reader)
-                case 50: try reader.readMessage(into: &sampleTime)
+                case 9: self.cpuPercent = try ProtoDouble.read(from: &reader)
+                case 17: self.memoryPercent = try ProtoDouble.read(from: &reader)
+                case 25: self.storagePercent = try ProtoDouble.read(from: &reader)
+                case 33: self.networkPercent = try ProtoDouble.read(from: &reader)
+                case 41: self.gpuPercent = try ProtoDouble.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.sampleTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -734,12 +734,12 @@ public struct Openswarm_V1_ResourceUtilization: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("cpuPercent", "cpu_percent", ProtoDouble.self, cpuPercent)
-        writer.writeSingular("memoryPercent", "memory_percent", ProtoDouble.self, memoryPercent)
-        writer.writeSingular("storagePercent", "storage_percent", ProtoDouble.self, storagePercent)
-        writer.writeSingular("networkPercent", "network_percent", ProtoDouble.self, networkPercent)
-        writer.writeOptional("gpuPercent", "gpu_percent", ProtoDouble.self, gpuPercent)
-        writer.writeOptional("sampleTime", "sample_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, sampleTime)
+        writer.writeSingular("cpuPercent", "cpu_percent", ProtoDouble.self, self.cpuPercent)
+        writer.writeSingular("memoryPercent", "memory_percent", ProtoDouble.self, self.memoryPercent)
+        writer.writeSingular("storagePercent", "storage_percent", ProtoDouble.self, self.storagePercent)
+        writer.writeSingular("networkPercent", "network_percent", ProtoDouble.self, self.networkPercent)
+        writer.writeOptional("gpuPercent", "gpu_percent", ProtoDouble.self, self.gpuPercent)
+        writer.writeOptional("sampleTime", "sample_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.sampleTime)
         writer.endObject()
     }
 
@@ -753,17 +753,17 @@ public struct Openswarm_V1_ResourceUtilization: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "cpuPercent", "cpu_percent":
-                    cpuPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.cpuPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "memoryPercent", "memory_percent":
-                    memoryPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.memoryPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "storagePercent", "storage_percent":
-                    storagePercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.storagePercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "networkPercent", "network_percent":
-                    networkPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.networkPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "gpuPercent", "gpu_percent":
-                    gpuPercent = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.gpuPercent = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "sampleTime", "sample_time":
-                    sampleTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.sampleTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -804,16 +804,16 @@ public struct Openswarm_V1_TimeRange: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        size += ProtoFieldSize.singular(26, ProtoString.self, reason)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.reason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular(26, ProtoString.self, reason)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular(26, ProtoString.self, self.reason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -824,9 +824,9 @@ public struct Openswarm_V1_TimeRange: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &startTime)
-                case 18: try reader.readMessage(into: &endTime)
-                case 26: reason = try ProtoString.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.startTime)
+                case 18: try reader.readMessage(into: &self.endTime)
+                case 26: self.reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -840,9 +840,9 @@ public struct Openswarm_V1_TimeRange: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
+        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
         writer.endObject()
     }
 
@@ -856,11 +856,11 @@ public struct Openswarm_V1_TimeRange: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "startTime", "start_time":
-                    startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "endTime", "end_time":
-                    endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -913,22 +913,22 @@ public struct Openswarm_V1_CostLine: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(26, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, amountMicros)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, billedDuration)
-        size += ProtoFieldSize.singular(50, ProtoString.self, description_p)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.amountMicros)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.billedDuration)
+        size += ProtoFieldSize.singular(50, ProtoString.self, self.description_p)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(26, ProtoString.self, nodeID)
-        writer.writeSingular(32, ProtoInt64.self, amountMicros)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, billedDuration)
-        writer.writeSingular(50, ProtoString.self, description_p)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(26, ProtoString.self, self.nodeID)
+        writer.writeSingular(32, ProtoInt64.self, self.amountMicros)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.billedDuration)
+        writer.writeSingular(50, ProtoString.self, self.description_p)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -939,12 +939,12 @@ public struct Openswarm_V1_CostLine: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 26: nodeID = try ProtoString.read(from: &reader)
-                case 32: amountMicros = try ProtoInt64.read(from: &reader)
-                case 42: try reader.readMessage(into: &billedDuration)
-                case 50: description_p = try ProtoString.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 26: self.nodeID = try ProtoString.read(from: &reader)
+                case 32: self.amountMicros = try ProtoInt64.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.billedDuration)
+                case 50: self.description_p = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -958,12 +958,12 @@ public struct Openswarm_V1_CostLine: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, amountMicros)
-        writer.writeOptional("billedDuration", "billed_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, billedDuration)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, self.amountMicros)
+        writer.writeOptional("billedDuration", "billed_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.billedDuration)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
         writer.endObject()
     }
 
@@ -977,17 +977,17 @@ public struct Openswarm_V1_CostLine: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "amountMicros", "amount_micros":
-                    amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "billedDuration", "billed_duration":
-                    billedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.billedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1037,20 +1037,20 @@ public struct Openswarm_V1_CostBreakdown: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, computeMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, validationMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, feesMicros)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, refundedMicros)
-        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_CostLine>.self, lines)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.computeMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.validationMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.feesMicros)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.refundedMicros)
+        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_CostLine>.self, self.lines)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, computeMicros)
-        writer.writeSingular(16, ProtoInt64.self, validationMicros)
-        writer.writeSingular(24, ProtoInt64.self, feesMicros)
-        writer.writeSingular(32, ProtoInt64.self, refundedMicros)
-        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_CostLine>.self, lines)
+        writer.writeSingular(8, ProtoInt64.self, self.computeMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.validationMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.feesMicros)
+        writer.writeSingular(32, ProtoInt64.self, self.refundedMicros)
+        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_CostLine>.self, self.lines)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1061,11 +1061,11 @@ public struct Openswarm_V1_CostBreakdown: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: computeMicros = try ProtoInt64.read(from: &reader)
-                case 16: validationMicros = try ProtoInt64.read(from: &reader)
-                case 24: feesMicros = try ProtoInt64.read(from: &reader)
-                case 32: refundedMicros = try ProtoInt64.read(from: &reader)
-                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_CostLine>.self, into: &lines)
+                case 8: self.computeMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.validationMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.feesMicros = try ProtoInt64.read(from: &reader)
+                case 32: self.refundedMicros = try ProtoInt64.read(from: &reader)
+                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_CostLine>.self, into: &self.lines)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1079,11 +1079,11 @@ public struct Openswarm_V1_CostBreakdown: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("computeMicros", "compute_micros", ProtoInt64.self, computeMicros)
-        writer.writeSingular("validationMicros", "validation_micros", ProtoInt64.self, validationMicros)
-        writer.writeSingular("feesMicros", "fees_micros", ProtoInt64.self, feesMicros)
-        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, refundedMicros)
-        writer.writeRepeated("lines", "lines", ProtoMessageCodec<Openswarm_V1_CostLine>.self, lines)
+        writer.writeSingular("computeMicros", "compute_micros", ProtoInt64.self, self.computeMicros)
+        writer.writeSingular("validationMicros", "validation_micros", ProtoInt64.self, self.validationMicros)
+        writer.writeSingular("feesMicros", "fees_micros", ProtoInt64.self, self.feesMicros)
+        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, self.refundedMicros)
+        writer.writeRepeated("lines", "lines", ProtoMessageCodec<Openswarm_V1_CostLine>.self, self.lines)
         writer.endObject()
     }
 
@@ -1097,15 +1097,15 @@ public struct Openswarm_V1_CostBreakdown: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "computeMicros", "compute_micros":
-                    computeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.computeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "validationMicros", "validation_micros":
-                    validationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.validationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "feesMicros", "fees_micros":
-                    feesMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.feesMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "refundedMicros", "refunded_micros":
-                    refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "lines":
-                    lines = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_CostLine>.self, member.value, options)
+                    self.lines = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_CostLine>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -63,20 +63,20 @@ public struct Openswarm_V1_DagTask: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, dependsOn)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        size += ProtoFieldSize.singular(34, ProtoString.self, inputFrom)
-        size += ProtoFieldSize.singular(40, ProtoBool.self, attachParentOutputs)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.dependsOn)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.inputFrom)
+        size += ProtoFieldSize.singular(40, ProtoBool.self, self.attachParentOutputs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeRepeated(18, ProtoString.self, dependsOn)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        writer.writeSingular(34, ProtoString.self, inputFrom)
-        writer.writeSingular(40, ProtoBool.self, attachParentOutputs)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeRepeated(18, ProtoString.self, self.dependsOn)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        writer.writeSingular(34, ProtoString.self, self.inputFrom)
+        writer.writeSingular(40, ProtoBool.self, self.attachParentOutputs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -87,11 +87,11 @@ public struct Openswarm_V1_DagTask: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 18: try reader.readRepeated(ProtoString.self, into: &dependsOn)
-                case 26: try reader.readMessage(into: &spec)
-                case 34: inputFrom = try ProtoString.read(from: &reader)
-                case 40: attachParentOutputs = try ProtoBool.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.dependsOn)
+                case 26: try reader.readMessage(into: &self.spec)
+                case 34: self.inputFrom = try ProtoString.read(from: &reader)
+                case 40: self.attachParentOutputs = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -105,11 +105,11 @@ public struct Openswarm_V1_DagTask: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeRepeated("dependsOn", "depends_on", ProtoString.self, dependsOn)
-        writer.writeOptional("spec", "spec", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        writer.writeSingular("inputFrom", "input_from", ProtoString.self, inputFrom)
-        writer.writeSingular("attachParentOutputs", "attach_parent_outputs", ProtoBool.self, attachParentOutputs)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeRepeated("dependsOn", "depends_on", ProtoString.self, self.dependsOn)
+        writer.writeOptional("spec", "spec", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        writer.writeSingular("inputFrom", "input_from", ProtoString.self, self.inputFrom)
+        writer.writeSingular("attachParentOutputs", "attach_parent_outputs", ProtoBool.self, self.attachParentOutputs)
         writer.endObject()
     }
 
@@ -123,15 +123,15 @@ public struct Openswarm_V1_DagTask: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dependsOn", "depends_on":
-                    dependsOn = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.dependsOn = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "spec":
-                    spec = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
+                    self.spec = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
                 case "inputFrom", "input_from":
-                    inputFrom = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.inputFrom = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attachParentOutputs", "attach_parent_outputs":
-                    attachParentOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.attachParentOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -168,14 +168,14 @@ public struct Openswarm_V1_DagTaskRef: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(18, ProtoString.self, taskID)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -186,8 +186,8 @@ public struct Openswarm_V1_DagTaskRef: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -201,8 +201,8 @@ public struct Openswarm_V1_DagTaskRef: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
         writer.endObject()
     }
 
@@ -216,9 +216,9 @@ public struct Openswarm_V1_DagTaskRef: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -275,24 +275,24 @@ public struct Openswarm_V1_Dag: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(18, ProtoString.self, name)
-        size += ProtoFieldSize.singular(26, ProtoString.self, swarmID)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
-        size += ProtoFieldSize.singular(42, ProtoString.self, createdBy)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.map(58, ProtoStringKeyCodec.self, ProtoString.self, labels)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, self.tasks)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.createdBy)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.map(58, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(18, ProtoString.self, name)
-        writer.writeSingular(26, ProtoString.self, swarmID)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
-        writer.writeSingular(42, ProtoString.self, createdBy)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeMap(58, ProtoStringKeyCodec.self, ProtoString.self, labels)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(18, ProtoString.self, self.name)
+        writer.writeSingular(26, ProtoString.self, self.swarmID)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, self.tasks)
+        writer.writeSingular(42, ProtoString.self, self.createdBy)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeMap(58, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -303,13 +303,13 @@ public struct Openswarm_V1_Dag: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: name = try ProtoString.read(from: &reader)
-                case 26: swarmID = try ProtoString.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, into: &tasks)
-                case 42: createdBy = try ProtoString.read(from: &reader)
-                case 50: try reader.readMessage(into: &createTime)
-                case 58: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: self.name = try ProtoString.read(from: &reader)
+                case 26: self.swarmID = try ProtoString.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, into: &self.tasks)
+                case 42: self.createdBy = try ProtoString.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.createTime)
+                case 58: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -323,13 +323,13 @@ public struct Openswarm_V1_Dag: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, tasks)
-        writer.writeSingular("createdBy", "created_by", ProtoString.self, createdBy)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, self.tasks)
+        writer.writeSingular("createdBy", "created_by", ProtoString.self, self.createdBy)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
         writer.endObject()
     }
 
@@ -343,19 +343,19 @@ public struct Openswarm_V1_Dag: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "tasks":
-                    tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, member.value, options)
+                    self.tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_DagTaskRef>.self, member.value, options)
                 case "createdBy", "created_by":
-                    createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -425,30 +425,30 @@ public struct Openswarm_V1_PlannedTask: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, name)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, dependsOnTaskIDs)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, assignedNodeIDs)
-        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        size += ProtoFieldSize.singular(64, ProtoEnumCodec<Openswarm_V1_TaskState>.self, initialState)
-        size += ProtoFieldSize.singular(72, ProtoInt64.self, estimatedCostMicros)
-        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.name)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.dependsOnTaskIDs)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.assignedNodeIDs)
+        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        size += ProtoFieldSize.singular(64, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.initialState)
+        size += ProtoFieldSize.singular(72, ProtoInt64.self, self.estimatedCostMicros)
+        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(18, ProtoString.self, name)
-        writer.writeRepeated(26, ProtoString.self, dependsOnTaskIDs)
-        writer.writeRepeated(34, ProtoString.self, assignedNodeIDs)
-        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        writer.writeSingular(64, ProtoEnumCodec<Openswarm_V1_TaskState>.self, initialState)
-        writer.writeSingular(72, ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional(82, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(18, ProtoString.self, self.name)
+        writer.writeRepeated(26, ProtoString.self, self.dependsOnTaskIDs)
+        writer.writeRepeated(34, ProtoString.self, self.assignedNodeIDs)
+        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        writer.writeSingular(64, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.initialState)
+        writer.writeSingular(72, ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional(82, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -459,16 +459,16 @@ public struct Openswarm_V1_PlannedTask: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 18: name = try ProtoString.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoString.self, into: &dependsOnTaskIDs)
-                case 34: try reader.readRepeated(ProtoString.self, into: &assignedNodeIDs)
-                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 50: try reader.readMessage(into: &timeouts)
-                case 58: try reader.readMessage(into: &redundancy)
-                case 64: initialState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
-                case 72: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 82: try reader.readMessage(into: &estimatedDuration)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 18: self.name = try ProtoString.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.dependsOnTaskIDs)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.assignedNodeIDs)
+                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &self.qualityThresholds)
+                case 50: try reader.readMessage(into: &self.timeouts)
+                case 58: try reader.readMessage(into: &self.redundancy)
+                case 64: self.initialState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
+                case 72: self.estimatedCostMicros = try ProtoInt64.read(from: &reader)
+                case 82: try reader.readMessage(into: &self.estimatedDuration)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -482,16 +482,16 @@ public struct Openswarm_V1_PlannedTask: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeRepeated("dependsOnTaskIds", "depends_on_task_ids", ProtoString.self, dependsOnTaskIDs)
-        writer.writeRepeated("assignedNodeIds", "assigned_node_ids", ProtoString.self, assignedNodeIDs)
-        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional("timeouts", "timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        writer.writeOptional("redundancy", "redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        writer.writeSingular("initialState", "initial_state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, initialState)
-        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeRepeated("dependsOnTaskIds", "depends_on_task_ids", ProtoString.self, self.dependsOnTaskIDs)
+        writer.writeRepeated("assignedNodeIds", "assigned_node_ids", ProtoString.self, self.assignedNodeIDs)
+        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional("timeouts", "timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        writer.writeOptional("redundancy", "redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        writer.writeSingular("initialState", "initial_state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.initialState)
+        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         writer.endObject()
     }
 
@@ -505,25 +505,25 @@ public struct Openswarm_V1_PlannedTask: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dependsOnTaskIds", "depends_on_task_ids":
-                    dependsOnTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.dependsOnTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "assignedNodeIds", "assigned_node_ids":
-                    assignedNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.assignedNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "qualityThresholds", "quality_thresholds":
-                    qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
+                    self.qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
                 case "timeouts":
-                    timeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
+                    self.timeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
                 case "redundancy":
-                    redundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
+                    self.redundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
                 case "initialState", "initial_state":
-                    initialState = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.initialState = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "estimatedCostMicros", "estimated_cost_micros":
-                    estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "estimatedDuration", "estimated_duration":
-                    estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -573,20 +573,20 @@ public struct Openswarm_V1_ExecutionPlan: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, dagID)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, tasks)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, estimatedCostMicros)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, eligibleNodeCount)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.dagID)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, self.tasks)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.estimatedCostMicros)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.eligibleNodeCount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, dagID)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, tasks)
-        writer.writeSingular(24, ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
-        writer.writeSingular(40, ProtoUInt32.self, eligibleNodeCount)
+        writer.writeSingular(10, ProtoString.self, self.dagID)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, self.tasks)
+        writer.writeSingular(24, ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
+        writer.writeSingular(40, ProtoUInt32.self, self.eligibleNodeCount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -597,11 +597,11 @@ public struct Openswarm_V1_ExecutionPlan: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: dagID = try ProtoString.read(from: &reader)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, into: &tasks)
-                case 24: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 34: try reader.readMessage(into: &estimatedDuration)
-                case 40: eligibleNodeCount = try ProtoUInt32.read(from: &reader)
+                case 10: self.dagID = try ProtoString.read(from: &reader)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, into: &self.tasks)
+                case 24: self.estimatedCostMicros = try ProtoInt64.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.estimatedDuration)
+                case 40: self.eligibleNodeCount = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -615,11 +615,11 @@ public struct Openswarm_V1_ExecutionPlan: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("dagId", "dag_id", ProtoString.self, dagID)
-        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, tasks)
-        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
-        writer.writeSingular("eligibleNodeCount", "eligible_node_count", ProtoUInt32.self, eligibleNodeCount)
+        writer.writeSingular("dagId", "dag_id", ProtoString.self, self.dagID)
+        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, self.tasks)
+        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
+        writer.writeSingular("eligibleNodeCount", "eligible_node_count", ProtoUInt32.self, self.eligibleNodeCount)
         writer.endObject()
     }
 
@@ -633,15 +633,15 @@ public struct Openswarm_V1_ExecutionPlan: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "tasks":
-                    tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, member.value, options)
+                    self.tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_PlannedTask>.self, member.value, options)
                 case "estimatedCostMicros", "estimated_cost_micros":
-                    estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "estimatedDuration", "estimated_duration":
-                    estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "eligibleNodeCount", "eligible_node_count":
-                    eligibleNodeCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.eligibleNodeCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -54,26 +54,26 @@ public struct Openswarm_V1_WatchRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_EventKind>.self, kinds)
-        size += ProtoFieldSize.optional(18, ProtoString.self, swarmID)
-        size += ProtoFieldSize.optional(26, ProtoString.self, dagID)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, taskIDs)
-        size += ProtoFieldSize.optional(42, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, minAlertLevel)
-        size += ProtoFieldSize.optional(56, ProtoUInt64.self, afterSequence)
-        size += ProtoFieldSize.singular(64, ProtoBool.self, includeOutputs)
+        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_EventKind>.self, self.kinds)
+        size += ProtoFieldSize.optional(18, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.optional(26, ProtoString.self, self.dagID)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.taskIDs)
+        size += ProtoFieldSize.optional(42, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.minAlertLevel)
+        size += ProtoFieldSize.optional(56, ProtoUInt64.self, self.afterSequence)
+        size += ProtoFieldSize.singular(64, ProtoBool.self, self.includeOutputs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_EventKind>.self, kinds)
-        writer.writeOptional(18, ProtoString.self, swarmID)
-        writer.writeOptional(26, ProtoString.self, dagID)
-        writer.writeRepeated(34, ProtoString.self, taskIDs)
-        writer.writeOptional(42, ProtoString.self, nodeID)
-        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, minAlertLevel)
-        writer.writeOptional(56, ProtoUInt64.self, afterSequence)
-        writer.writeSingular(64, ProtoBool.self, includeOutputs)
+        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_EventKind>.self, self.kinds)
+        writer.writeOptional(18, ProtoString.self, self.swarmID)
+        writer.writeOptional(26, ProtoString.self, self.dagID)
+        writer.writeRepeated(34, ProtoString.self, self.taskIDs)
+        writer.writeOptional(42, ProtoString.self, self.nodeID)
+        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.minAlertLevel)
+        writer.writeOptional(56, ProtoUInt64.self, self.afterSequence)
+        writer.writeSingular(64, ProtoBool.self, self.includeOutputs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -84,15 +84,15 @@ public struct Openswarm_V1_WatchRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_EventKind>.self, into: &kinds)
-                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_EventKind>.self, into: &kinds)
-                case 18: swarmID = try ProtoString.read(from: &reader)
-                case 26: dagID = try ProtoString.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoString.self, into: &taskIDs)
-                case 42: nodeID = try ProtoString.read(from: &reader)
-                case 48: minAlertLevel = try ProtoEnumCodec<Openswarm_V1_AlertLevel>.read(from: &reader)
-                case 56: afterSequence = try ProtoUInt64.read(from: &reader)
-                case 64: includeOutputs = try ProtoBool.read(from: &reader)
+                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_EventKind>.self, into: &self.kinds)
+                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_EventKind>.self, into: &self.kinds)
+                case 18: self.swarmID = try ProtoString.read(from: &reader)
+                case 26: self.dagID = try ProtoString.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.taskIDs)
+                case 42: self.nodeID = try ProtoString.read(from: &reader)
+                case 48: self.minAlertLevel = try ProtoEnumCodec<Openswarm_V1_AlertLevel>.read(from: &reader)
+                case 56: self.afterSequence = try ProtoUInt64.read(from: &reader)
+                case 64: self.includeOutputs = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -106,14 +106,14 @@ public struct Openswarm_V1_WatchRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("kinds", "kinds", ProtoEnumCodec<Openswarm_V1_EventKind>.self, kinds)
-        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeOptional("dagId", "dag_id", ProtoString.self, dagID)
-        writer.writeRepeated("taskIds", "task_ids", ProtoString.self, taskIDs)
-        writer.writeOptional("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("minAlertLevel", "min_alert_level", ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, minAlertLevel)
-        writer.writeOptional("afterSequence", "after_sequence", ProtoUInt64.self, afterSequence)
-        writer.writeSingular("includeOutputs", "include_outputs", ProtoBool.self, includeOutputs)
+        writer.writeRepeated("kinds", "kinds", ProtoEnumCodec<Openswarm_V1_EventKind>.self, self.kinds)
+        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeOptional("dagId", "dag_id", ProtoString.self, self.dagID)
+        writer.writeRepeated("taskIds", "task_ids", ProtoString.self, self.taskIDs)
+        writer.writeOptional("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("minAlertLevel", "min_alert_level", ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.minAlertLevel)
+        writer.writeOptional("afterSequence", "after_sequence", ProtoUInt64.self, self.afterSequence)
+        writer.writeSingular("includeOutputs", "include_outputs", ProtoBool.self, self.includeOutputs)
         writer.endObject()
     }
 
@@ -127,21 +127,21 @@ public struct Openswarm_V1_WatchRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "kinds":
-                    kinds = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_EventKind>.self, member.value, options)
+                    self.kinds = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_EventKind>.self, member.value, options)
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "taskIds", "task_ids":
-                    taskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.taskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "minAlertLevel", "min_alert_level":
-                    minAlertLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, member.value, options)
+                    self.minAlertLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, member.value, options)
                 case "afterSequence", "after_sequence":
-                    afterSequence = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
+                    self.afterSequence = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
                 case "includeOutputs", "include_outputs":
-                    includeOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.includeOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -174,12 +174,12 @@ public struct Openswarm_V1_WatchResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -190,7 +190,7 @@ public struct Openswarm_V1_WatchResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &event)
+                case 10: try reader.readMessage(into: &self.event)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -204,7 +204,7 @@ public struct Openswarm_V1_WatchResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("event", "event", ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        writer.writeOptional("event", "event", ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         writer.endObject()
     }
 
@@ -218,7 +218,7 @@ public struct Openswarm_V1_WatchResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "event":
-                    event = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Event>.self, member.value, options)
+                    self.event = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Event>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

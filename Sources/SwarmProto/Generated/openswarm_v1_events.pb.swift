@@ -278,26 +278,26 @@ public struct Openswarm_V1_TaskProgressEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(26, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, progressPercent)
-        size += ProtoFieldSize.singular(42, ProtoString.self, currentStep)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
-        size += ProtoFieldSize.singular(56, ProtoUInt32.self, outputTokens)
-        size += ProtoFieldSize.singular(66, ProtoBytes.self, partialOutput)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.progressPercent)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.currentStep)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
+        size += ProtoFieldSize.singular(56, ProtoUInt32.self, self.outputTokens)
+        size += ProtoFieldSize.singular(66, ProtoBytes.self, self.partialOutput)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(26, ProtoString.self, nodeID)
-        writer.writeSingular(33, ProtoDouble.self, progressPercent)
-        writer.writeSingular(42, ProtoString.self, currentStep)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
-        writer.writeSingular(56, ProtoUInt32.self, outputTokens)
-        writer.writeSingular(66, ProtoBytes.self, partialOutput)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(26, ProtoString.self, self.nodeID)
+        writer.writeSingular(33, ProtoDouble.self, self.progressPercent)
+        writer.writeSingular(42, ProtoString.self, self.currentStep)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
+        writer.writeSingular(56, ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular(66, ProtoBytes.self, self.partialOutput)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -308,14 +308,14 @@ public struct Openswarm_V1_TaskProgressEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 26: nodeID = try ProtoString.read(from: &reader)
-                case 33: progressPercent = try ProtoDouble.read(from: &reader)
-                case 42: currentStep = try ProtoString.read(from: &reader)
-                case 50: try reader.readMessage(into: &estimatedRemaining)
-                case 56: outputTokens = try ProtoUInt32.read(from: &reader)
-                case 66: partialOutput = try ProtoBytes.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 26: self.nodeID = try ProtoString.read(from: &reader)
+                case 33: self.progressPercent = try ProtoDouble.read(from: &reader)
+                case 42: self.currentStep = try ProtoString.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.estimatedRemaining)
+                case 56: self.outputTokens = try ProtoUInt32.read(from: &reader)
+                case 66: self.partialOutput = try ProtoBytes.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -329,14 +329,14 @@ public struct Openswarm_V1_TaskProgressEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, progressPercent)
-        writer.writeSingular("currentStep", "current_step", ProtoString.self, currentStep)
-        writer.writeOptional("estimatedRemaining", "estimated_remaining", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
-        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, outputTokens)
-        writer.writeSingular("partialOutput", "partial_output", ProtoBytes.self, partialOutput)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, self.progressPercent)
+        writer.writeSingular("currentStep", "current_step", ProtoString.self, self.currentStep)
+        writer.writeOptional("estimatedRemaining", "estimated_remaining", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
+        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular("partialOutput", "partial_output", ProtoBytes.self, self.partialOutput)
         writer.endObject()
     }
 
@@ -350,21 +350,21 @@ public struct Openswarm_V1_TaskProgressEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "progressPercent", "progress_percent":
-                    progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "currentStep", "current_step":
-                    currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "estimatedRemaining", "estimated_remaining":
-                    estimatedRemaining = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedRemaining = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "outputTokens", "output_tokens":
-                    outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "partialOutput", "partial_output":
-                    partialOutput = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.partialOutput = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -413,20 +413,20 @@ public struct Openswarm_V1_TaskCompletedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, finalCostMicros)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, canonicalAttemptNumber)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.finalCostMicros)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.canonicalAttemptNumber)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeSingular(32, ProtoInt64.self, finalCostMicros)
-        writer.writeSingular(40, ProtoUInt32.self, canonicalAttemptNumber)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeSingular(32, ProtoInt64.self, self.finalCostMicros)
+        writer.writeSingular(40, ProtoUInt32.self, self.canonicalAttemptNumber)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -437,11 +437,11 @@ public struct Openswarm_V1_TaskCompletedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &results)
-                case 26: try reader.readMessage(into: &qualityScore)
-                case 32: finalCostMicros = try ProtoInt64.read(from: &reader)
-                case 40: canonicalAttemptNumber = try ProtoUInt32.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &self.results)
+                case 26: try reader.readMessage(into: &self.qualityScore)
+                case 32: self.finalCostMicros = try ProtoInt64.read(from: &reader)
+                case 40: self.canonicalAttemptNumber = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -455,11 +455,11 @@ public struct Openswarm_V1_TaskCompletedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeSingular("finalCostMicros", "final_cost_micros", ProtoInt64.self, finalCostMicros)
-        writer.writeSingular("canonicalAttemptNumber", "canonical_attempt_number", ProtoUInt32.self, canonicalAttemptNumber)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeSingular("finalCostMicros", "final_cost_micros", ProtoInt64.self, self.finalCostMicros)
+        writer.writeSingular("canonicalAttemptNumber", "canonical_attempt_number", ProtoUInt32.self, self.canonicalAttemptNumber)
         writer.endObject()
     }
 
@@ -473,15 +473,15 @@ public struct Openswarm_V1_TaskCompletedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "results":
-                    results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
+                    self.results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "finalCostMicros", "final_cost_micros":
-                    finalCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.finalCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "canonicalAttemptNumber", "canonical_attempt_number":
-                    canonicalAttemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.canonicalAttemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -539,24 +539,24 @@ public struct Openswarm_V1_TaskStateChangedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, previousState)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(58, ProtoString.self, nodeID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.previousState)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.nodeID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, previousState)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeSingular(48, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(58, ProtoString.self, nodeID)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.previousState)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeSingular(48, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(58, ProtoString.self, self.nodeID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -567,13 +567,13 @@ public struct Openswarm_V1_TaskStateChangedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: previousState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
-                case 24: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
-                case 32: endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
-                case 42: try reader.readMessage(into: &error)
-                case 48: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 58: nodeID = try ProtoString.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.previousState = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
+                case 24: self.state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
+                case 32: self.endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.error)
+                case 48: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 58: self.nodeID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -587,13 +587,13 @@ public struct Openswarm_V1_TaskStateChangedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("previousState", "previous_state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, previousState)
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeSingular("endReason", "end_reason", ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("previousState", "previous_state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.previousState)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeSingular("endReason", "end_reason", ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
         writer.endObject()
     }
 
@@ -607,19 +607,19 @@ public struct Openswarm_V1_TaskStateChangedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "previousState", "previous_state":
-                    previousState = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.previousState = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "endReason", "end_reason":
-                    endReason = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, member.value, options)
+                    self.endReason = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, member.value, options)
                 case "error":
-                    error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
+                    self.error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -660,16 +660,16 @@ public struct Openswarm_V1_NodeConnectedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -680,9 +680,9 @@ public struct Openswarm_V1_NodeConnectedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &capabilities)
-                case 26: try reader.readMessage(into: &location)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.capabilities)
+                case 26: try reader.readMessage(into: &self.location)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -696,9 +696,9 @@ public struct Openswarm_V1_NodeConnectedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
         writer.endObject()
     }
 
@@ -712,11 +712,11 @@ public struct Openswarm_V1_NodeConnectedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
                 case "location":
-                    location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
+                    self.location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -761,18 +761,18 @@ public struct Openswarm_V1_NodeDisconnectedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, reason)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, kind)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, affectedTaskIDs)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.reason)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, self.kind)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.affectedTaskIDs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeSingular(18, ProtoString.self, reason)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, kind)
-        writer.writeRepeated(34, ProtoString.self, affectedTaskIDs)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeSingular(18, ProtoString.self, self.reason)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, self.kind)
+        writer.writeRepeated(34, ProtoString.self, self.affectedTaskIDs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -783,10 +783,10 @@ public struct Openswarm_V1_NodeDisconnectedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: reason = try ProtoString.read(from: &reader)
-                case 24: kind = try ProtoEnumCodec<Openswarm_V1_DisconnectReason>.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoString.self, into: &affectedTaskIDs)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: self.reason = try ProtoString.read(from: &reader)
+                case 24: self.kind = try ProtoEnumCodec<Openswarm_V1_DisconnectReason>.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.affectedTaskIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -800,10 +800,10 @@ public struct Openswarm_V1_NodeDisconnectedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
-        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, kind)
-        writer.writeRepeated("affectedTaskIds", "affected_task_ids", ProtoString.self, affectedTaskIDs)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
+        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, self.kind)
+        writer.writeRepeated("affectedTaskIds", "affected_task_ids", ProtoString.self, self.affectedTaskIDs)
         writer.endObject()
     }
 
@@ -817,13 +817,13 @@ public struct Openswarm_V1_NodeDisconnectedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "kind":
-                    kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, member.value, options)
+                    self.kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_DisconnectReason>.self, member.value, options)
                 case "affectedTaskIds", "affected_task_ids":
-                    affectedTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.affectedTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -869,18 +869,18 @@ public struct Openswarm_V1_SystemAlertEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, level)
-        size += ProtoFieldSize.singular(18, ProtoString.self, message)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, affectedComponents)
-        size += ProtoFieldSize.singular(34, ProtoString.self, code)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.level)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.message)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.affectedComponents)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.code)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, level)
-        writer.writeSingular(18, ProtoString.self, message)
-        writer.writeRepeated(26, ProtoString.self, affectedComponents)
-        writer.writeSingular(34, ProtoString.self, code)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.level)
+        writer.writeSingular(18, ProtoString.self, self.message)
+        writer.writeRepeated(26, ProtoString.self, self.affectedComponents)
+        writer.writeSingular(34, ProtoString.self, self.code)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -891,10 +891,10 @@ public struct Openswarm_V1_SystemAlertEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: level = try ProtoEnumCodec<Openswarm_V1_AlertLevel>.read(from: &reader)
-                case 18: message = try ProtoString.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoString.self, into: &affectedComponents)
-                case 34: code = try ProtoString.read(from: &reader)
+                case 8: self.level = try ProtoEnumCodec<Openswarm_V1_AlertLevel>.read(from: &reader)
+                case 18: self.message = try ProtoString.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.affectedComponents)
+                case 34: self.code = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -908,10 +908,10 @@ public struct Openswarm_V1_SystemAlertEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, level)
-        writer.writeSingular("message", "message", ProtoString.self, message)
-        writer.writeRepeated("affectedComponents", "affected_components", ProtoString.self, affectedComponents)
-        writer.writeSingular("code", "code", ProtoString.self, code)
+        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, self.level)
+        writer.writeSingular("message", "message", ProtoString.self, self.message)
+        writer.writeRepeated("affectedComponents", "affected_components", ProtoString.self, self.affectedComponents)
+        writer.writeSingular("code", "code", ProtoString.self, self.code)
         writer.endObject()
     }
 
@@ -925,13 +925,13 @@ public struct Openswarm_V1_SystemAlertEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "level":
-                    level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, member.value, options)
+                    self.level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AlertLevel>.self, member.value, options)
                 case "message":
-                    message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "affectedComponents", "affected_components":
-                    affectedComponents = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.affectedComponents = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "code":
-                    code = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.code = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -976,18 +976,18 @@ public struct Openswarm_V1_SwarmStatusChangedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, previousStatus)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        size += ProtoFieldSize.singular(34, ProtoString.self, reason)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.previousStatus)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.reason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, swarmID)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, previousStatus)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        writer.writeSingular(34, ProtoString.self, reason)
+        writer.writeSingular(10, ProtoString.self, self.swarmID)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.previousStatus)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        writer.writeSingular(34, ProtoString.self, self.reason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -998,10 +998,10 @@ public struct Openswarm_V1_SwarmStatusChangedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 16: previousStatus = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
-                case 24: status = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
-                case 34: reason = try ProtoString.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 16: self.previousStatus = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
+                case 24: self.status = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
+                case 34: self.reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1015,10 +1015,10 @@ public struct Openswarm_V1_SwarmStatusChangedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeSingular("previousStatus", "previous_status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, previousStatus)
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeSingular("previousStatus", "previous_status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.previousStatus)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
         writer.endObject()
     }
 
@@ -1032,13 +1032,13 @@ public struct Openswarm_V1_SwarmStatusChangedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "previousStatus", "previous_status":
-                    previousStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
+                    self.previousStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1072,12 +1072,12 @@ public struct Openswarm_V1_TransactionRecordedEvent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1088,7 +1088,7 @@ public struct Openswarm_V1_TransactionRecordedEvent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &transaction)
+                case 10: try reader.readMessage(into: &self.transaction)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1102,7 +1102,7 @@ public struct Openswarm_V1_TransactionRecordedEvent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
+        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
         writer.endObject()
     }
 
@@ -1116,7 +1116,7 @@ public struct Openswarm_V1_TransactionRecordedEvent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "transaction":
-                    transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
+                    self.transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1197,36 +1197,36 @@ public struct Openswarm_V1_Event: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(16, ProtoUInt64.self, sequence)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, time)
-        size += ProtoFieldSize.singular(34, ProtoString.self, swarmID)
-        size += ProtoFieldSize.singular(42, ProtoString.self, dagID)
-        if case .taskProgress(let value)? = payload { size += ProtoFieldSize.field(82, ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.self, value) }
-        if case .taskCompleted(let value)? = payload { size += ProtoFieldSize.field(90, ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.self, value) }
-        if case .taskStateChanged(let value)? = payload { size += ProtoFieldSize.field(98, ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.self, value) }
-        if case .nodeConnected(let value)? = payload { size += ProtoFieldSize.field(106, ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.self, value) }
-        if case .nodeDisconnected(let value)? = payload { size += ProtoFieldSize.field(114, ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.self, value) }
-        if case .systemAlert(let value)? = payload { size += ProtoFieldSize.field(122, ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.self, value) }
-        if case .swarmStatusChanged(let value)? = payload { size += ProtoFieldSize.field(130, ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.self, value) }
-        if case .transactionRecorded(let value)? = payload { size += ProtoFieldSize.field(138, ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.self, value) }
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(16, ProtoUInt64.self, self.sequence)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.time)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.dagID)
+        if case .taskProgress(let value)? = self.payload { size += ProtoFieldSize.field(82, ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.self, value) }
+        if case .taskCompleted(let value)? = self.payload { size += ProtoFieldSize.field(90, ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.self, value) }
+        if case .taskStateChanged(let value)? = self.payload { size += ProtoFieldSize.field(98, ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.self, value) }
+        if case .nodeConnected(let value)? = self.payload { size += ProtoFieldSize.field(106, ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.self, value) }
+        if case .nodeDisconnected(let value)? = self.payload { size += ProtoFieldSize.field(114, ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.self, value) }
+        if case .systemAlert(let value)? = self.payload { size += ProtoFieldSize.field(122, ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.self, value) }
+        if case .swarmStatusChanged(let value)? = self.payload { size += ProtoFieldSize.field(130, ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.self, value) }
+        if case .transactionRecorded(let value)? = self.payload { size += ProtoFieldSize.field(138, ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.self, value) }
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(16, ProtoUInt64.self, sequence)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, time)
-        writer.writeSingular(34, ProtoString.self, swarmID)
-        writer.writeSingular(42, ProtoString.self, dagID)
-        if case .taskProgress(let value)? = payload { writer.writeField(82, ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.self, value) }
-        if case .taskCompleted(let value)? = payload { writer.writeField(90, ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.self, value) }
-        if case .taskStateChanged(let value)? = payload { writer.writeField(98, ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.self, value) }
-        if case .nodeConnected(let value)? = payload { writer.writeField(106, ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.self, value) }
-        if case .nodeDisconnected(let value)? = payload { writer.writeField(114, ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.self, value) }
-        if case .systemAlert(let value)? = payload { writer.writeField(122, ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.self, value) }
-        if case .swarmStatusChanged(let value)? = payload { writer.writeField(130, ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.self, value) }
-        if case .transactionRecorded(let value)? = payload { writer.writeField(138, ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.self, value) }
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(16, ProtoUInt64.self, self.sequence)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.time)
+        writer.writeSingular(34, ProtoString.self, self.swarmID)
+        writer.writeSingular(42, ProtoString.self, self.dagID)
+        if case .taskProgress(let value)? = self.payload { writer.writeField(82, ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.self, value) }
+        if case .taskCompleted(let value)? = self.payload { writer.writeField(90, ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.self, value) }
+        if case .taskStateChanged(let value)? = self.payload { writer.writeField(98, ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.self, value) }
+        if case .nodeConnected(let value)? = self.payload { writer.writeField(106, ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.self, value) }
+        if case .nodeDisconnected(let value)? = self.payload { writer.writeField(114, ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.self, value) }
+        if case .systemAlert(let value)? = self.payload { writer.writeField(122, ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.self, value) }
+        if case .swarmStatusChanged(let value)? = self.payload { writer.writeField(130, ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.self, value) }
+        if case .transactionRecorded(let value)? = self.payload { writer.writeField(138, ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.self, value) }
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1237,59 +1237,59 @@ public struct Openswarm_V1_Event: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 16: sequence = try ProtoUInt64.read(from: &reader)
-                case 26: try reader.readMessage(into: &time)
-                case 34: swarmID = try ProtoString.read(from: &reader)
-                case 42: dagID = try ProtoString.read(from: &reader)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 16: self.sequence = try ProtoUInt64.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.time)
+                case 34: self.swarmID = try ProtoString.read(from: &reader)
+                case 42: self.dagID = try ProtoString.read(from: &reader)
                 case 82:
                     var message = Openswarm_V1_TaskProgressEvent()
-                    if case .taskProgress(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .taskProgress(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .taskProgress(message)
+                    self.payload = .taskProgress(message)
                 case 90:
                     var message = Openswarm_V1_TaskCompletedEvent()
-                    if case .taskCompleted(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .taskCompleted(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .taskCompleted(message)
+                    self.payload = .taskCompleted(message)
                 case 98:
                     var message = Openswarm_V1_TaskStateChangedEvent()
-                    if case .taskStateChanged(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .taskStateChanged(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .taskStateChanged(message)
+                    self.payload = .taskStateChanged(message)
                 case 106:
                     var message = Openswarm_V1_NodeConnectedEvent()
-                    if case .nodeConnected(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .nodeConnected(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .nodeConnected(message)
+                    self.payload = .nodeConnected(message)
                 case 114:
                     var message = Openswarm_V1_NodeDisconnectedEvent()
-                    if case .nodeDisconnected(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .nodeDisconnected(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .nodeDisconnected(message)
+                    self.payload = .nodeDisconnected(message)
                 case 122:
                     var message = Openswarm_V1_SystemAlertEvent()
-                    if case .systemAlert(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .systemAlert(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .systemAlert(message)
+                    self.payload = .systemAlert(message)
                 case 130:
                     var message = Openswarm_V1_SwarmStatusChangedEvent()
-                    if case .swarmStatusChanged(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .swarmStatusChanged(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .swarmStatusChanged(message)
+                    self.payload = .swarmStatusChanged(message)
                 case 138:
                     var message = Openswarm_V1_TransactionRecordedEvent()
-                    if case .transactionRecorded(let existing)? = payload { message = existing }
-                    payload = nil
+                    if case .transactionRecorded(let existing)? = self.payload { message = existing }
+                    self.payload = nil
                     try reader.readMessage(into: &message)
-                    payload = .transactionRecorded(message)
+                    self.payload = .transactionRecorded(message)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1303,19 +1303,19 @@ public struct Openswarm_V1_Event: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("sequence", "sequence", ProtoUInt64.self, sequence)
-        writer.writeOptional("time", "time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, time)
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeSingular("dagId", "dag_id", ProtoString.self, dagID)
-        if case .taskProgress(let value)? = payload { writer.key("taskProgress", "task_progress"); ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.writeJSON(value, to: &writer) }
-        if case .taskCompleted(let value)? = payload { writer.key("taskCompleted", "task_completed"); ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.writeJSON(value, to: &writer) }
-        if case .taskStateChanged(let value)? = payload { writer.key("taskStateChanged", "task_state_changed"); ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.writeJSON(value, to: &writer) }
-        if case .nodeConnected(let value)? = payload { writer.key("nodeConnected", "node_connected"); ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.writeJSON(value, to: &writer) }
-        if case .nodeDisconnected(let value)? = payload { writer.key("nodeDisconnected", "node_disconnected"); ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.writeJSON(value, to: &writer) }
-        if case .systemAlert(let value)? = payload { writer.key("systemAlert", "system_alert"); ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.writeJSON(value, to: &writer) }
-        if case .swarmStatusChanged(let value)? = payload { writer.key("swarmStatusChanged", "swarm_status_changed"); ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.writeJSON(value, to: &writer) }
-        if case .transactionRecorded(let value)? = payload { writer.key("transactionRecorded", "transaction_recorded"); ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.writeJSON(value, to: &writer) }
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("sequence", "sequence", ProtoUInt64.self, self.sequence)
+        writer.writeOptional("time", "time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.time)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeSingular("dagId", "dag_id", ProtoString.self, self.dagID)
+        if case .taskProgress(let value)? = self.payload { writer.key("taskProgress", "task_progress"); ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.writeJSON(value, to: &writer) }
+        if case .taskCompleted(let value)? = self.payload { writer.key("taskCompleted", "task_completed"); ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.writeJSON(value, to: &writer) }
+        if case .taskStateChanged(let value)? = self.payload { writer.key("taskStateChanged", "task_state_changed"); ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.writeJSON(value, to: &writer) }
+        if case .nodeConnected(let value)? = self.payload { writer.key("nodeConnected", "node_connected"); ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.writeJSON(value, to: &writer) }
+        if case .nodeDisconnected(let value)? = self.payload { writer.key("nodeDisconnected", "node_disconnected"); ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.writeJSON(value, to: &writer) }
+        if case .systemAlert(let value)? = self.payload { writer.key("systemAlert", "system_alert"); ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.writeJSON(value, to: &writer) }
+        if case .swarmStatusChanged(let value)? = self.payload { writer.key("swarmStatusChanged", "swarm_status_changed"); ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.writeJSON(value, to: &writer) }
+        if case .transactionRecorded(let value)? = self.payload { writer.key("transactionRecorded", "transaction_recorded"); ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.writeJSON(value, to: &writer) }
         writer.endObject()
     }
 
@@ -1330,55 +1330,55 @@ public struct Openswarm_V1_Event: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "sequence":
-                    sequence = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.sequence = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "time":
-                    time = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.time = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskProgress", "task_progress":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .taskProgress(try ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.readJSON(member.value, options: options))
+                    self.payload = .taskProgress(try ProtoMessageCodec<Openswarm_V1_TaskProgressEvent>.readJSON(member.value, options: options))
                 case "taskCompleted", "task_completed":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .taskCompleted(try ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.readJSON(member.value, options: options))
+                    self.payload = .taskCompleted(try ProtoMessageCodec<Openswarm_V1_TaskCompletedEvent>.readJSON(member.value, options: options))
                 case "taskStateChanged", "task_state_changed":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .taskStateChanged(try ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.readJSON(member.value, options: options))
+                    self.payload = .taskStateChanged(try ProtoMessageCodec<Openswarm_V1_TaskStateChangedEvent>.readJSON(member.value, options: options))
                 case "nodeConnected", "node_connected":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .nodeConnected(try ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.readJSON(member.value, options: options))
+                    self.payload = .nodeConnected(try ProtoMessageCodec<Openswarm_V1_NodeConnectedEvent>.readJSON(member.value, options: options))
                 case "nodeDisconnected", "node_disconnected":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .nodeDisconnected(try ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.readJSON(member.value, options: options))
+                    self.payload = .nodeDisconnected(try ProtoMessageCodec<Openswarm_V1_NodeDisconnectedEvent>.readJSON(member.value, options: options))
                 case "systemAlert", "system_alert":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .systemAlert(try ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.readJSON(member.value, options: options))
+                    self.payload = .systemAlert(try ProtoMessageCodec<Openswarm_V1_SystemAlertEvent>.readJSON(member.value, options: options))
                 case "swarmStatusChanged", "swarm_status_changed":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .swarmStatusChanged(try ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.readJSON(member.value, options: options))
+                    self.payload = .swarmStatusChanged(try ProtoMessageCodec<Openswarm_V1_SwarmStatusChangedEvent>.readJSON(member.value, options: options))
                 case "transactionRecorded", "transaction_recorded":
                     if member.value.isNull { break }
                     if seen_payload { throw ProtoJSONField.oneofConflict("payload") }
                     seen_payload = true
-                    payload = .transactionRecorded(try ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.readJSON(member.value, options: options))
+                    self.payload = .transactionRecorded(try ProtoMessageCodec<Openswarm_V1_TransactionRecordedEvent>.readJSON(member.value, options: options))
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -368,28 +368,28 @@ public struct Openswarm_V1_Account: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_AccountKind>.self, kind)
-        size += ProtoFieldSize.singular(26, ProtoString.self, ownerID)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, balanceMicros)
-        size += ProtoFieldSize.singular(40, ProtoInt64.self, escrowedMicros)
-        size += ProtoFieldSize.singular(48, ProtoInt64.self, earnedMicros)
-        size += ProtoFieldSize.singular(56, ProtoInt64.self, spentMicros)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_AccountKind>.self, self.kind)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.ownerID)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.balanceMicros)
+        size += ProtoFieldSize.singular(40, ProtoInt64.self, self.escrowedMicros)
+        size += ProtoFieldSize.singular(48, ProtoInt64.self, self.earnedMicros)
+        size += ProtoFieldSize.singular(56, ProtoInt64.self, self.spentMicros)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_AccountKind>.self, kind)
-        writer.writeSingular(26, ProtoString.self, ownerID)
-        writer.writeSingular(32, ProtoInt64.self, balanceMicros)
-        writer.writeSingular(40, ProtoInt64.self, escrowedMicros)
-        writer.writeSingular(48, ProtoInt64.self, earnedMicros)
-        writer.writeSingular(56, ProtoInt64.self, spentMicros)
-        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_AccountKind>.self, self.kind)
+        writer.writeSingular(26, ProtoString.self, self.ownerID)
+        writer.writeSingular(32, ProtoInt64.self, self.balanceMicros)
+        writer.writeSingular(40, ProtoInt64.self, self.escrowedMicros)
+        writer.writeSingular(48, ProtoInt64.self, self.earnedMicros)
+        writer.writeSingular(56, ProtoInt64.self, self.spentMicros)
+        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -400,15 +400,15 @@ public struct Openswarm_V1_Account: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 16: kind = try ProtoEnumCodec<Openswarm_V1_AccountKind>.read(from: &reader)
-                case 26: ownerID = try ProtoString.read(from: &reader)
-                case 32: balanceMicros = try ProtoInt64.read(from: &reader)
-                case 40: escrowedMicros = try ProtoInt64.read(from: &reader)
-                case 48: earnedMicros = try ProtoInt64.read(from: &reader)
-                case 56: spentMicros = try ProtoInt64.read(from: &reader)
-                case 66: try reader.readMessage(into: &createTime)
-                case 74: try reader.readMessage(into: &updateTime)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 16: self.kind = try ProtoEnumCodec<Openswarm_V1_AccountKind>.read(from: &reader)
+                case 26: self.ownerID = try ProtoString.read(from: &reader)
+                case 32: self.balanceMicros = try ProtoInt64.read(from: &reader)
+                case 40: self.escrowedMicros = try ProtoInt64.read(from: &reader)
+                case 48: self.earnedMicros = try ProtoInt64.read(from: &reader)
+                case 56: self.spentMicros = try ProtoInt64.read(from: &reader)
+                case 66: try reader.readMessage(into: &self.createTime)
+                case 74: try reader.readMessage(into: &self.updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -422,15 +422,15 @@ public struct Openswarm_V1_Account: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_AccountKind>.self, kind)
-        writer.writeSingular("ownerId", "owner_id", ProtoString.self, ownerID)
-        writer.writeSingular("balanceMicros", "balance_micros", ProtoInt64.self, balanceMicros)
-        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, escrowedMicros)
-        writer.writeSingular("earnedMicros", "earned_micros", ProtoInt64.self, earnedMicros)
-        writer.writeSingular("spentMicros", "spent_micros", ProtoInt64.self, spentMicros)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_AccountKind>.self, self.kind)
+        writer.writeSingular("ownerId", "owner_id", ProtoString.self, self.ownerID)
+        writer.writeSingular("balanceMicros", "balance_micros", ProtoInt64.self, self.balanceMicros)
+        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, self.escrowedMicros)
+        writer.writeSingular("earnedMicros", "earned_micros", ProtoInt64.self, self.earnedMicros)
+        writer.writeSingular("spentMicros", "spent_micros", ProtoInt64.self, self.spentMicros)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.endObject()
     }
 
@@ -444,23 +444,23 @@ public struct Openswarm_V1_Account: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "kind":
-                    kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AccountKind>.self, member.value, options)
+                    self.kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AccountKind>.self, member.value, options)
                 case "ownerId", "owner_id":
-                    ownerID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.ownerID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "balanceMicros", "balance_micros":
-                    balanceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.balanceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "escrowedMicros", "escrowed_micros":
-                    escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "earnedMicros", "earned_micros":
-                    earnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.earnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "spentMicros", "spent_micros":
-                    spentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.spentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "updateTime", "update_time":
-                    updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -502,16 +502,16 @@ public struct Openswarm_V1_Posting: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, accountID)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, amountMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, balanceAfterMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.amountMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.balanceAfterMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, accountID)
-        writer.writeSingular(16, ProtoInt64.self, amountMicros)
-        writer.writeSingular(24, ProtoInt64.self, balanceAfterMicros)
+        writer.writeSingular(10, ProtoString.self, self.accountID)
+        writer.writeSingular(16, ProtoInt64.self, self.amountMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.balanceAfterMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -522,9 +522,9 @@ public struct Openswarm_V1_Posting: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: accountID = try ProtoString.read(from: &reader)
-                case 16: amountMicros = try ProtoInt64.read(from: &reader)
-                case 24: balanceAfterMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.accountID = try ProtoString.read(from: &reader)
+                case 16: self.amountMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.balanceAfterMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -538,9 +538,9 @@ public struct Openswarm_V1_Posting: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, amountMicros)
-        writer.writeSingular("balanceAfterMicros", "balance_after_micros", ProtoInt64.self, balanceAfterMicros)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, self.amountMicros)
+        writer.writeSingular("balanceAfterMicros", "balance_after_micros", ProtoInt64.self, self.balanceAfterMicros)
         writer.endObject()
     }
 
@@ -554,11 +554,11 @@ public struct Openswarm_V1_Posting: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "amountMicros", "amount_micros":
-                    amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "balanceAfterMicros", "balance_after_micros":
-                    balanceAfterMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.balanceAfterMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -656,44 +656,44 @@ public struct Openswarm_V1_TokenTransaction: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, type)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, category)
-        size += ProtoFieldSize.singular(42, ProtoString.self, fromAccountID)
-        size += ProtoFieldSize.singular(50, ProtoString.self, toAccountID)
-        size += ProtoFieldSize.singular(58, ProtoString.self, escrowAccountID)
-        size += ProtoFieldSize.singular(64, ProtoInt64.self, amountMicros)
-        size += ProtoFieldSize.singular(72, ProtoInt64.self, feeMicros)
-        size += ProtoFieldSize.singular(82, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(90, ProtoString.self, referenceID)
-        size += ProtoFieldSize.singular(96, ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, referenceKind)
-        size += ProtoFieldSize.repeated(106, ProtoString.self, tags)
-        size += ProtoFieldSize.repeated(114, ProtoString.self, relatedTransactionIDs)
-        size += ProtoFieldSize.repeated(122, ProtoMessageCodec<Openswarm_V1_Posting>.self, postings)
-        size += ProtoFieldSize.singular(130, ProtoString.self, initiatedBy)
-        size += ProtoFieldSize.singular(138, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.type)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.category)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.fromAccountID)
+        size += ProtoFieldSize.singular(50, ProtoString.self, self.toAccountID)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.escrowAccountID)
+        size += ProtoFieldSize.singular(64, ProtoInt64.self, self.amountMicros)
+        size += ProtoFieldSize.singular(72, ProtoInt64.self, self.feeMicros)
+        size += ProtoFieldSize.singular(82, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(90, ProtoString.self, self.referenceID)
+        size += ProtoFieldSize.singular(96, ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, self.referenceKind)
+        size += ProtoFieldSize.repeated(106, ProtoString.self, self.tags)
+        size += ProtoFieldSize.repeated(114, ProtoString.self, self.relatedTransactionIDs)
+        size += ProtoFieldSize.repeated(122, ProtoMessageCodec<Openswarm_V1_Posting>.self, self.postings)
+        size += ProtoFieldSize.singular(130, ProtoString.self, self.initiatedBy)
+        size += ProtoFieldSize.singular(138, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, type)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, category)
-        writer.writeSingular(42, ProtoString.self, fromAccountID)
-        writer.writeSingular(50, ProtoString.self, toAccountID)
-        writer.writeSingular(58, ProtoString.self, escrowAccountID)
-        writer.writeSingular(64, ProtoInt64.self, amountMicros)
-        writer.writeSingular(72, ProtoInt64.self, feeMicros)
-        writer.writeSingular(82, ProtoString.self, description_p)
-        writer.writeSingular(90, ProtoString.self, referenceID)
-        writer.writeSingular(96, ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, referenceKind)
-        writer.writeRepeated(106, ProtoString.self, tags)
-        writer.writeRepeated(114, ProtoString.self, relatedTransactionIDs)
-        writer.writeRepeated(122, ProtoMessageCodec<Openswarm_V1_Posting>.self, postings)
-        writer.writeSingular(130, ProtoString.self, initiatedBy)
-        writer.writeSingular(138, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.type)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.category)
+        writer.writeSingular(42, ProtoString.self, self.fromAccountID)
+        writer.writeSingular(50, ProtoString.self, self.toAccountID)
+        writer.writeSingular(58, ProtoString.self, self.escrowAccountID)
+        writer.writeSingular(64, ProtoInt64.self, self.amountMicros)
+        writer.writeSingular(72, ProtoInt64.self, self.feeMicros)
+        writer.writeSingular(82, ProtoString.self, self.description_p)
+        writer.writeSingular(90, ProtoString.self, self.referenceID)
+        writer.writeSingular(96, ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, self.referenceKind)
+        writer.writeRepeated(106, ProtoString.self, self.tags)
+        writer.writeRepeated(114, ProtoString.self, self.relatedTransactionIDs)
+        writer.writeRepeated(122, ProtoMessageCodec<Openswarm_V1_Posting>.self, self.postings)
+        writer.writeSingular(130, ProtoString.self, self.initiatedBy)
+        writer.writeSingular(138, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -704,23 +704,23 @@ public struct Openswarm_V1_TokenTransaction: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &createTime)
-                case 24: type = try ProtoEnumCodec<Openswarm_V1_TransactionType>.read(from: &reader)
-                case 32: category = try ProtoEnumCodec<Openswarm_V1_TransactionCategory>.read(from: &reader)
-                case 42: fromAccountID = try ProtoString.read(from: &reader)
-                case 50: toAccountID = try ProtoString.read(from: &reader)
-                case 58: escrowAccountID = try ProtoString.read(from: &reader)
-                case 64: amountMicros = try ProtoInt64.read(from: &reader)
-                case 72: feeMicros = try ProtoInt64.read(from: &reader)
-                case 82: description_p = try ProtoString.read(from: &reader)
-                case 90: referenceID = try ProtoString.read(from: &reader)
-                case 96: referenceKind = try ProtoEnumCodec<Openswarm_V1_ReferenceKind>.read(from: &reader)
-                case 106: try reader.readRepeated(ProtoString.self, into: &tags)
-                case 114: try reader.readRepeated(ProtoString.self, into: &relatedTransactionIDs)
-                case 122: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Posting>.self, into: &postings)
-                case 130: initiatedBy = try ProtoString.read(from: &reader)
-                case 138: requestID = try ProtoString.read(from: &reader)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.createTime)
+                case 24: self.type = try ProtoEnumCodec<Openswarm_V1_TransactionType>.read(from: &reader)
+                case 32: self.category = try ProtoEnumCodec<Openswarm_V1_TransactionCategory>.read(from: &reader)
+                case 42: self.fromAccountID = try ProtoString.read(from: &reader)
+                case 50: self.toAccountID = try ProtoString.read(from: &reader)
+                case 58: self.escrowAccountID = try ProtoString.read(from: &reader)
+                case 64: self.amountMicros = try ProtoInt64.read(from: &reader)
+                case 72: self.feeMicros = try ProtoInt64.read(from: &reader)
+                case 82: self.description_p = try ProtoString.read(from: &reader)
+                case 90: self.referenceID = try ProtoString.read(from: &reader)
+                case 96: self.referenceKind = try ProtoEnumCodec<Openswarm_V1_ReferenceKind>.read(from: &reader)
+                case 106: try reader.readRepeated(ProtoString.self, into: &self.tags)
+                case 114: try reader.readRepeated(ProtoString.self, into: &self.relatedTransactionIDs)
+                case 122: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Posting>.self, into: &self.postings)
+                case 130: self.initiatedBy = try ProtoString.read(from: &reader)
+                case 138: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -734,23 +734,23 @@ public struct Openswarm_V1_TokenTransaction: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_TransactionType>.self, type)
-        writer.writeSingular("category", "category", ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, category)
-        writer.writeSingular("fromAccountId", "from_account_id", ProtoString.self, fromAccountID)
-        writer.writeSingular("toAccountId", "to_account_id", ProtoString.self, toAccountID)
-        writer.writeSingular("escrowAccountId", "escrow_account_id", ProtoString.self, escrowAccountID)
-        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, amountMicros)
-        writer.writeSingular("feeMicros", "fee_micros", ProtoInt64.self, feeMicros)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("referenceId", "reference_id", ProtoString.self, referenceID)
-        writer.writeSingular("referenceKind", "reference_kind", ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, referenceKind)
-        writer.writeRepeated("tags", "tags", ProtoString.self, tags)
-        writer.writeRepeated("relatedTransactionIds", "related_transaction_ids", ProtoString.self, relatedTransactionIDs)
-        writer.writeRepeated("postings", "postings", ProtoMessageCodec<Openswarm_V1_Posting>.self, postings)
-        writer.writeSingular("initiatedBy", "initiated_by", ProtoString.self, initiatedBy)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.type)
+        writer.writeSingular("category", "category", ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.category)
+        writer.writeSingular("fromAccountId", "from_account_id", ProtoString.self, self.fromAccountID)
+        writer.writeSingular("toAccountId", "to_account_id", ProtoString.self, self.toAccountID)
+        writer.writeSingular("escrowAccountId", "escrow_account_id", ProtoString.self, self.escrowAccountID)
+        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, self.amountMicros)
+        writer.writeSingular("feeMicros", "fee_micros", ProtoInt64.self, self.feeMicros)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("referenceId", "reference_id", ProtoString.self, self.referenceID)
+        writer.writeSingular("referenceKind", "reference_kind", ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, self.referenceKind)
+        writer.writeRepeated("tags", "tags", ProtoString.self, self.tags)
+        writer.writeRepeated("relatedTransactionIds", "related_transaction_ids", ProtoString.self, self.relatedTransactionIDs)
+        writer.writeRepeated("postings", "postings", ProtoMessageCodec<Openswarm_V1_Posting>.self, self.postings)
+        writer.writeSingular("initiatedBy", "initiated_by", ProtoString.self, self.initiatedBy)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -764,39 +764,39 @@ public struct Openswarm_V1_TokenTransaction: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "type":
-                    type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, member.value, options)
+                    self.type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, member.value, options)
                 case "category":
-                    category = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, member.value, options)
+                    self.category = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, member.value, options)
                 case "fromAccountId", "from_account_id":
-                    fromAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.fromAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "toAccountId", "to_account_id":
-                    toAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.toAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "escrowAccountId", "escrow_account_id":
-                    escrowAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.escrowAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "amountMicros", "amount_micros":
-                    amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "feeMicros", "fee_micros":
-                    feeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.feeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "referenceId", "reference_id":
-                    referenceID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.referenceID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "referenceKind", "reference_kind":
-                    referenceKind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, member.value, options)
+                    self.referenceKind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReferenceKind>.self, member.value, options)
                 case "tags":
-                    tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "relatedTransactionIds", "related_transaction_ids":
-                    relatedTransactionIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.relatedTransactionIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "postings":
-                    postings = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Posting>.self, member.value, options)
+                    self.postings = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Posting>.self, member.value, options)
                 case "initiatedBy", "initiated_by":
-                    initiatedBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.initiatedBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -841,18 +841,18 @@ public struct Openswarm_V1_ComputeRates: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, cpuCoreHourMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, memoryGibHourMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, storageGibHourMicros)
-        size += ProtoFieldSize.optional(32, ProtoInt64.self, gpuHourMicros)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.cpuCoreHourMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.memoryGibHourMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.storageGibHourMicros)
+        size += ProtoFieldSize.optional(32, ProtoInt64.self, self.gpuHourMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, cpuCoreHourMicros)
-        writer.writeSingular(16, ProtoInt64.self, memoryGibHourMicros)
-        writer.writeSingular(24, ProtoInt64.self, storageGibHourMicros)
-        writer.writeOptional(32, ProtoInt64.self, gpuHourMicros)
+        writer.writeSingular(8, ProtoInt64.self, self.cpuCoreHourMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.memoryGibHourMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.storageGibHourMicros)
+        writer.writeOptional(32, ProtoInt64.self, self.gpuHourMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -863,10 +863,10 @@ public struct Openswarm_V1_ComputeRates: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: cpuCoreHourMicros = try ProtoInt64.read(from: &reader)
-                case 16: memoryGibHourMicros = try ProtoInt64.read(from: &reader)
-                case 24: storageGibHourMicros = try ProtoInt64.read(from: &reader)
-                case 32: gpuHourMicros = try ProtoInt64.read(from: &reader)
+                case 8: self.cpuCoreHourMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.memoryGibHourMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.storageGibHourMicros = try ProtoInt64.read(from: &reader)
+                case 32: self.gpuHourMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -880,10 +880,10 @@ public struct Openswarm_V1_ComputeRates: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("cpuCoreHourMicros", "cpu_core_hour_micros", ProtoInt64.self, cpuCoreHourMicros)
-        writer.writeSingular("memoryGibHourMicros", "memory_gib_hour_micros", ProtoInt64.self, memoryGibHourMicros)
-        writer.writeSingular("storageGibHourMicros", "storage_gib_hour_micros", ProtoInt64.self, storageGibHourMicros)
-        writer.writeOptional("gpuHourMicros", "gpu_hour_micros", ProtoInt64.self, gpuHourMicros)
+        writer.writeSingular("cpuCoreHourMicros", "cpu_core_hour_micros", ProtoInt64.self, self.cpuCoreHourMicros)
+        writer.writeSingular("memoryGibHourMicros", "memory_gib_hour_micros", ProtoInt64.self, self.memoryGibHourMicros)
+        writer.writeSingular("storageGibHourMicros", "storage_gib_hour_micros", ProtoInt64.self, self.storageGibHourMicros)
+        writer.writeOptional("gpuHourMicros", "gpu_hour_micros", ProtoInt64.self, self.gpuHourMicros)
         writer.endObject()
     }
 
@@ -897,13 +897,13 @@ public struct Openswarm_V1_ComputeRates: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "cpuCoreHourMicros", "cpu_core_hour_micros":
-                    cpuCoreHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.cpuCoreHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "memoryGibHourMicros", "memory_gib_hour_micros":
-                    memoryGibHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.memoryGibHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "storageGibHourMicros", "storage_gib_hour_micros":
-                    storageGibHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.storageGibHourMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "gpuHourMicros", "gpu_hour_micros":
-                    gpuHourMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
+                    self.gpuHourMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -940,14 +940,14 @@ public struct Openswarm_V1_NetworkRates: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, bandwidthGibMicros)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, latencyMultiplier)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.bandwidthGibMicros)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.latencyMultiplier)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, bandwidthGibMicros)
-        writer.writeSingular(17, ProtoDouble.self, latencyMultiplier)
+        writer.writeSingular(8, ProtoInt64.self, self.bandwidthGibMicros)
+        writer.writeSingular(17, ProtoDouble.self, self.latencyMultiplier)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -958,8 +958,8 @@ public struct Openswarm_V1_NetworkRates: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: bandwidthGibMicros = try ProtoInt64.read(from: &reader)
-                case 17: latencyMultiplier = try ProtoDouble.read(from: &reader)
+                case 8: self.bandwidthGibMicros = try ProtoInt64.read(from: &reader)
+                case 17: self.latencyMultiplier = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -973,8 +973,8 @@ public struct Openswarm_V1_NetworkRates: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("bandwidthGibMicros", "bandwidth_gib_micros", ProtoInt64.self, bandwidthGibMicros)
-        writer.writeSingular("latencyMultiplier", "latency_multiplier", ProtoDouble.self, latencyMultiplier)
+        writer.writeSingular("bandwidthGibMicros", "bandwidth_gib_micros", ProtoInt64.self, self.bandwidthGibMicros)
+        writer.writeSingular("latencyMultiplier", "latency_multiplier", ProtoDouble.self, self.latencyMultiplier)
         writer.endObject()
     }
 
@@ -988,9 +988,9 @@ public struct Openswarm_V1_NetworkRates: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "bandwidthGibMicros", "bandwidth_gib_micros":
-                    bandwidthGibMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.bandwidthGibMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "latencyMultiplier", "latency_multiplier":
-                    latencyMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.latencyMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1032,16 +1032,16 @@ public struct Openswarm_V1_SpecializedRates: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, modelSpecializationMultiplier)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, qualityExpertiseMultiplier)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, reliabilityMultiplier)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.modelSpecializationMultiplier)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.qualityExpertiseMultiplier)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.reliabilityMultiplier)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, modelSpecializationMultiplier)
-        writer.writeSingular(17, ProtoDouble.self, qualityExpertiseMultiplier)
-        writer.writeSingular(25, ProtoDouble.self, reliabilityMultiplier)
+        writer.writeSingular(9, ProtoDouble.self, self.modelSpecializationMultiplier)
+        writer.writeSingular(17, ProtoDouble.self, self.qualityExpertiseMultiplier)
+        writer.writeSingular(25, ProtoDouble.self, self.reliabilityMultiplier)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1052,9 +1052,9 @@ public struct Openswarm_V1_SpecializedRates: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: modelSpecializationMultiplier = try ProtoDouble.read(from: &reader)
-                case 17: qualityExpertiseMultiplier = try ProtoDouble.read(from: &reader)
-                case 25: reliabilityMultiplier = try ProtoDouble.read(from: &reader)
+                case 9: self.modelSpecializationMultiplier = try ProtoDouble.read(from: &reader)
+                case 17: self.qualityExpertiseMultiplier = try ProtoDouble.read(from: &reader)
+                case 25: self.reliabilityMultiplier = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1068,9 +1068,9 @@ public struct Openswarm_V1_SpecializedRates: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("modelSpecializationMultiplier", "model_specialization_multiplier", ProtoDouble.self, modelSpecializationMultiplier)
-        writer.writeSingular("qualityExpertiseMultiplier", "quality_expertise_multiplier", ProtoDouble.self, qualityExpertiseMultiplier)
-        writer.writeSingular("reliabilityMultiplier", "reliability_multiplier", ProtoDouble.self, reliabilityMultiplier)
+        writer.writeSingular("modelSpecializationMultiplier", "model_specialization_multiplier", ProtoDouble.self, self.modelSpecializationMultiplier)
+        writer.writeSingular("qualityExpertiseMultiplier", "quality_expertise_multiplier", ProtoDouble.self, self.qualityExpertiseMultiplier)
+        writer.writeSingular("reliabilityMultiplier", "reliability_multiplier", ProtoDouble.self, self.reliabilityMultiplier)
         writer.endObject()
     }
 
@@ -1084,11 +1084,11 @@ public struct Openswarm_V1_SpecializedRates: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "modelSpecializationMultiplier", "model_specialization_multiplier":
-                    modelSpecializationMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.modelSpecializationMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "qualityExpertiseMultiplier", "quality_expertise_multiplier":
-                    qualityExpertiseMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.qualityExpertiseMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "reliabilityMultiplier", "reliability_multiplier":
-                    reliabilityMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.reliabilityMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1134,18 +1134,18 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, taskBasePriceMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, self.compute)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, self.network)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, self.specialized)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.taskBasePriceMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
-        writer.writeSingular(32, ProtoInt64.self, taskBasePriceMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, self.compute)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, self.network)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, self.specialized)
+        writer.writeSingular(32, ProtoInt64.self, self.taskBasePriceMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1156,10 +1156,10 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &compute)
-                case 18: try reader.readMessage(into: &network)
-                case 26: try reader.readMessage(into: &specialized)
-                case 32: taskBasePriceMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.compute)
+                case 18: try reader.readMessage(into: &self.network)
+                case 26: try reader.readMessage(into: &self.specialized)
+                case 32: self.taskBasePriceMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1173,10 +1173,10 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("compute", "compute", ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, compute)
-        writer.writeOptional("network", "network", ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, network)
-        writer.writeOptional("specialized", "specialized", ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, specialized)
-        writer.writeSingular("taskBasePriceMicros", "task_base_price_micros", ProtoInt64.self, taskBasePriceMicros)
+        writer.writeOptional("compute", "compute", ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, self.compute)
+        writer.writeOptional("network", "network", ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, self.network)
+        writer.writeOptional("specialized", "specialized", ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, self.specialized)
+        writer.writeSingular("taskBasePriceMicros", "task_base_price_micros", ProtoInt64.self, self.taskBasePriceMicros)
         writer.endObject()
     }
 
@@ -1190,13 +1190,13 @@ public struct Openswarm_V1_MarketRates: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "compute":
-                    compute = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, member.value, options)
+                    self.compute = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ComputeRates>.self, member.value, options)
                 case "network":
-                    network = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, member.value, options)
+                    self.network = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NetworkRates>.self, member.value, options)
                 case "specialized":
-                    specialized = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, member.value, options)
+                    self.specialized = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SpecializedRates>.self, member.value, options)
                 case "taskBasePriceMicros", "task_base_price_micros":
-                    taskBasePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.taskBasePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1242,18 +1242,18 @@ public struct Openswarm_V1_DynamicPricing: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, demandMultiplier)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, supplyMultiplier)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, qualityMultiplier)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, regionMultiplier)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.demandMultiplier)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.supplyMultiplier)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.qualityMultiplier)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.regionMultiplier)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, demandMultiplier)
-        writer.writeSingular(17, ProtoDouble.self, supplyMultiplier)
-        writer.writeSingular(25, ProtoDouble.self, qualityMultiplier)
-        writer.writeSingular(33, ProtoDouble.self, regionMultiplier)
+        writer.writeSingular(9, ProtoDouble.self, self.demandMultiplier)
+        writer.writeSingular(17, ProtoDouble.self, self.supplyMultiplier)
+        writer.writeSingular(25, ProtoDouble.self, self.qualityMultiplier)
+        writer.writeSingular(33, ProtoDouble.self, self.regionMultiplier)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1264,10 +1264,10 @@ public struct Openswarm_V1_DynamicPricing: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: demandMultiplier = try ProtoDouble.read(from: &reader)
-                case 17: supplyMultiplier = try ProtoDouble.read(from: &reader)
-                case 25: qualityMultiplier = try ProtoDouble.read(from: &reader)
-                case 33: regionMultiplier = try ProtoDouble.read(from: &reader)
+                case 9: self.demandMultiplier = try ProtoDouble.read(from: &reader)
+                case 17: self.supplyMultiplier = try ProtoDouble.read(from: &reader)
+                case 25: self.qualityMultiplier = try ProtoDouble.read(from: &reader)
+                case 33: self.regionMultiplier = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1281,10 +1281,10 @@ public struct Openswarm_V1_DynamicPricing: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("demandMultiplier", "demand_multiplier", ProtoDouble.self, demandMultiplier)
-        writer.writeSingular("supplyMultiplier", "supply_multiplier", ProtoDouble.self, supplyMultiplier)
-        writer.writeSingular("qualityMultiplier", "quality_multiplier", ProtoDouble.self, qualityMultiplier)
-        writer.writeSingular("regionMultiplier", "region_multiplier", ProtoDouble.self, regionMultiplier)
+        writer.writeSingular("demandMultiplier", "demand_multiplier", ProtoDouble.self, self.demandMultiplier)
+        writer.writeSingular("supplyMultiplier", "supply_multiplier", ProtoDouble.self, self.supplyMultiplier)
+        writer.writeSingular("qualityMultiplier", "quality_multiplier", ProtoDouble.self, self.qualityMultiplier)
+        writer.writeSingular("regionMultiplier", "region_multiplier", ProtoDouble.self, self.regionMultiplier)
         writer.endObject()
     }
 
@@ -1298,13 +1298,13 @@ public struct Openswarm_V1_DynamicPricing: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "demandMultiplier", "demand_multiplier":
-                    demandMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.demandMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "supplyMultiplier", "supply_multiplier":
-                    supplyMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.supplyMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "qualityMultiplier", "quality_multiplier":
-                    qualityMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.qualityMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "regionMultiplier", "region_multiplier":
-                    regionMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.regionMultiplier = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1353,20 +1353,20 @@ public struct Openswarm_V1_MarketStatistics: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, totalCirculatingMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, dailyVolumeMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, averageTaskCostMicros)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, averageNodeEarningsMicros)
-        size += ProtoFieldSize.singular(41, ProtoDouble.self, priceVolatility)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.totalCirculatingMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.dailyVolumeMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.averageTaskCostMicros)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.averageNodeEarningsMicros)
+        size += ProtoFieldSize.singular(41, ProtoDouble.self, self.priceVolatility)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, totalCirculatingMicros)
-        writer.writeSingular(16, ProtoInt64.self, dailyVolumeMicros)
-        writer.writeSingular(24, ProtoInt64.self, averageTaskCostMicros)
-        writer.writeSingular(32, ProtoInt64.self, averageNodeEarningsMicros)
-        writer.writeSingular(41, ProtoDouble.self, priceVolatility)
+        writer.writeSingular(8, ProtoInt64.self, self.totalCirculatingMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.dailyVolumeMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.averageTaskCostMicros)
+        writer.writeSingular(32, ProtoInt64.self, self.averageNodeEarningsMicros)
+        writer.writeSingular(41, ProtoDouble.self, self.priceVolatility)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1377,11 +1377,11 @@ public struct Openswarm_V1_MarketStatistics: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: totalCirculatingMicros = try ProtoInt64.read(from: &reader)
-                case 16: dailyVolumeMicros = try ProtoInt64.read(from: &reader)
-                case 24: averageTaskCostMicros = try ProtoInt64.read(from: &reader)
-                case 32: averageNodeEarningsMicros = try ProtoInt64.read(from: &reader)
-                case 41: priceVolatility = try ProtoDouble.read(from: &reader)
+                case 8: self.totalCirculatingMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.dailyVolumeMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.averageTaskCostMicros = try ProtoInt64.read(from: &reader)
+                case 32: self.averageNodeEarningsMicros = try ProtoInt64.read(from: &reader)
+                case 41: self.priceVolatility = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1395,11 +1395,11 @@ public struct Openswarm_V1_MarketStatistics: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("totalCirculatingMicros", "total_circulating_micros", ProtoInt64.self, totalCirculatingMicros)
-        writer.writeSingular("dailyVolumeMicros", "daily_volume_micros", ProtoInt64.self, dailyVolumeMicros)
-        writer.writeSingular("averageTaskCostMicros", "average_task_cost_micros", ProtoInt64.self, averageTaskCostMicros)
-        writer.writeSingular("averageNodeEarningsMicros", "average_node_earnings_micros", ProtoInt64.self, averageNodeEarningsMicros)
-        writer.writeSingular("priceVolatility", "price_volatility", ProtoDouble.self, priceVolatility)
+        writer.writeSingular("totalCirculatingMicros", "total_circulating_micros", ProtoInt64.self, self.totalCirculatingMicros)
+        writer.writeSingular("dailyVolumeMicros", "daily_volume_micros", ProtoInt64.self, self.dailyVolumeMicros)
+        writer.writeSingular("averageTaskCostMicros", "average_task_cost_micros", ProtoInt64.self, self.averageTaskCostMicros)
+        writer.writeSingular("averageNodeEarningsMicros", "average_node_earnings_micros", ProtoInt64.self, self.averageNodeEarningsMicros)
+        writer.writeSingular("priceVolatility", "price_volatility", ProtoDouble.self, self.priceVolatility)
         writer.endObject()
     }
 
@@ -1413,15 +1413,15 @@ public struct Openswarm_V1_MarketStatistics: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "totalCirculatingMicros", "total_circulating_micros":
-                    totalCirculatingMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.totalCirculatingMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "dailyVolumeMicros", "daily_volume_micros":
-                    dailyVolumeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.dailyVolumeMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "averageTaskCostMicros", "average_task_cost_micros":
-                    averageTaskCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.averageTaskCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "averageNodeEarningsMicros", "average_node_earnings_micros":
-                    averageNodeEarningsMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.averageNodeEarningsMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "priceVolatility", "price_volatility":
-                    priceVolatility = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.priceVolatility = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1466,18 +1466,18 @@ public struct Openswarm_V1_ResourceEconomics: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_MarketRates>.self, rates)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, pricing)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, statistics)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, computeTime)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_MarketRates>.self, self.rates)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, self.pricing)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, self.statistics)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.computeTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_MarketRates>.self, rates)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, pricing)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, statistics)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, computeTime)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_MarketRates>.self, self.rates)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, self.pricing)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, self.statistics)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.computeTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1488,10 +1488,10 @@ public struct Openswarm_V1_ResourceEconomics: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &rates)
-                case 18: try reader.readMessage(into: &pricing)
-                case 26: try reader.readMessage(into: &statistics)
-                case 34: try reader.readMessage(into: &computeTime)
+                case 10: try reader.readMessage(into: &self.rates)
+                case 18: try reader.readMessage(into: &self.pricing)
+                case 26: try reader.readMessage(into: &self.statistics)
+                case 34: try reader.readMessage(into: &self.computeTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1505,10 +1505,10 @@ public struct Openswarm_V1_ResourceEconomics: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("rates", "rates", ProtoMessageCodec<Openswarm_V1_MarketRates>.self, rates)
-        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, pricing)
-        writer.writeOptional("statistics", "statistics", ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, statistics)
-        writer.writeOptional("computeTime", "compute_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, computeTime)
+        writer.writeOptional("rates", "rates", ProtoMessageCodec<Openswarm_V1_MarketRates>.self, self.rates)
+        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, self.pricing)
+        writer.writeOptional("statistics", "statistics", ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, self.statistics)
+        writer.writeOptional("computeTime", "compute_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.computeTime)
         writer.endObject()
     }
 
@@ -1522,13 +1522,13 @@ public struct Openswarm_V1_ResourceEconomics: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "rates":
-                    rates = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MarketRates>.self, member.value, options)
+                    self.rates = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MarketRates>.self, member.value, options)
                 case "pricing":
-                    pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, member.value, options)
+                    self.pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DynamicPricing>.self, member.value, options)
                 case "statistics":
-                    statistics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, member.value, options)
+                    self.statistics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MarketStatistics>.self, member.value, options)
                 case "computeTime", "compute_time":
-                    computeTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.computeTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

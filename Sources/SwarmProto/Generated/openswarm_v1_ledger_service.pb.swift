@@ -32,16 +32,16 @@ public struct Openswarm_V1_GetBalanceRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, accountID)
-        size += ProtoFieldSize.singular(16, ProtoBool.self, includeHistory)
-        size += ProtoFieldSize.optional(24, ProtoUInt32.self, historyDays)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.singular(16, ProtoBool.self, self.includeHistory)
+        size += ProtoFieldSize.optional(24, ProtoUInt32.self, self.historyDays)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, accountID)
-        writer.writeSingular(16, ProtoBool.self, includeHistory)
-        writer.writeOptional(24, ProtoUInt32.self, historyDays)
+        writer.writeSingular(10, ProtoString.self, self.accountID)
+        writer.writeSingular(16, ProtoBool.self, self.includeHistory)
+        writer.writeOptional(24, ProtoUInt32.self, self.historyDays)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -52,9 +52,9 @@ public struct Openswarm_V1_GetBalanceRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: accountID = try ProtoString.read(from: &reader)
-                case 16: includeHistory = try ProtoBool.read(from: &reader)
-                case 24: historyDays = try ProtoUInt32.read(from: &reader)
+                case 10: self.accountID = try ProtoString.read(from: &reader)
+                case 16: self.includeHistory = try ProtoBool.read(from: &reader)
+                case 24: self.historyDays = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -68,9 +68,9 @@ public struct Openswarm_V1_GetBalanceRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeSingular("includeHistory", "include_history", ProtoBool.self, includeHistory)
-        writer.writeOptional("historyDays", "history_days", ProtoUInt32.self, historyDays)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeSingular("includeHistory", "include_history", ProtoBool.self, self.includeHistory)
+        writer.writeOptional("historyDays", "history_days", ProtoUInt32.self, self.historyDays)
         writer.endObject()
     }
 
@@ -84,11 +84,11 @@ public struct Openswarm_V1_GetBalanceRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "includeHistory", "include_history":
-                    includeHistory = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.includeHistory = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "historyDays", "history_days":
-                    historyDays = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.historyDays = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -130,16 +130,16 @@ public struct Openswarm_V1_GetBalanceResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Account>.self, account)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, history)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, projectedDailyEarningsMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.history)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.projectedDailyEarningsMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Account>.self, account)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, history)
-        writer.writeSingular(24, ProtoInt64.self, projectedDailyEarningsMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.history)
+        writer.writeSingular(24, ProtoInt64.self, self.projectedDailyEarningsMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -150,9 +150,9 @@ public struct Openswarm_V1_GetBalanceResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &account)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, into: &history)
-                case 24: projectedDailyEarningsMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.account)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, into: &self.history)
+                case 24: self.projectedDailyEarningsMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -166,9 +166,9 @@ public struct Openswarm_V1_GetBalanceResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("account", "account", ProtoMessageCodec<Openswarm_V1_Account>.self, account)
-        writer.writeRepeated("history", "history", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, history)
-        writer.writeSingular("projectedDailyEarningsMicros", "projected_daily_earnings_micros", ProtoInt64.self, projectedDailyEarningsMicros)
+        writer.writeOptional("account", "account", ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
+        writer.writeRepeated("history", "history", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.history)
+        writer.writeSingular("projectedDailyEarningsMicros", "projected_daily_earnings_micros", ProtoInt64.self, self.projectedDailyEarningsMicros)
         writer.endObject()
     }
 
@@ -182,11 +182,11 @@ public struct Openswarm_V1_GetBalanceResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "account":
-                    account = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
+                    self.account = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
                 case "history":
-                    history = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
+                    self.history = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
                 case "projectedDailyEarningsMicros", "projected_daily_earnings_micros":
-                    projectedDailyEarningsMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.projectedDailyEarningsMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -249,26 +249,26 @@ public struct Openswarm_V1_ListTransactionsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, accountID)
-        size += ProtoFieldSize.packed(18, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, types)
-        size += ProtoFieldSize.packed(26, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, categories)
-        size += ProtoFieldSize.optional(34, ProtoString.self, referenceID)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        size += ProtoFieldSize.singular(56, ProtoInt32.self, pageSize)
-        size += ProtoFieldSize.singular(66, ProtoString.self, pageToken)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.packed(18, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.types)
+        size += ProtoFieldSize.packed(26, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.categories)
+        size += ProtoFieldSize.optional(34, ProtoString.self, self.referenceID)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        size += ProtoFieldSize.singular(56, ProtoInt32.self, self.pageSize)
+        size += ProtoFieldSize.singular(66, ProtoString.self, self.pageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, accountID)
-        writer.writePacked(18, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, types)
-        writer.writePacked(26, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, categories)
-        writer.writeOptional(34, ProtoString.self, referenceID)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular(56, ProtoInt32.self, pageSize)
-        writer.writeSingular(66, ProtoString.self, pageToken)
+        writer.writeSingular(10, ProtoString.self, self.accountID)
+        writer.writePacked(18, ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.types)
+        writer.writePacked(26, ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.categories)
+        writer.writeOptional(34, ProtoString.self, self.referenceID)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular(56, ProtoInt32.self, self.pageSize)
+        writer.writeSingular(66, ProtoString.self, self.pageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -279,16 +279,16 @@ public struct Openswarm_V1_ListTransactionsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: accountID = try ProtoString.read(from: &reader)
-                case 16: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, into: &types)
-                case 18: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, into: &types)
-                case 24: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &categories)
-                case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &categories)
-                case 34: referenceID = try ProtoString.read(from: &reader)
-                case 42: try reader.readMessage(into: &startTime)
-                case 50: try reader.readMessage(into: &endTime)
-                case 56: pageSize = try ProtoInt32.read(from: &reader)
-                case 66: pageToken = try ProtoString.read(from: &reader)
+                case 10: self.accountID = try ProtoString.read(from: &reader)
+                case 16: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, into: &self.types)
+                case 18: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, into: &self.types)
+                case 24: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &self.categories)
+                case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, into: &self.categories)
+                case 34: self.referenceID = try ProtoString.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.startTime)
+                case 50: try reader.readMessage(into: &self.endTime)
+                case 56: self.pageSize = try ProtoInt32.read(from: &reader)
+                case 66: self.pageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -302,14 +302,14 @@ public struct Openswarm_V1_ListTransactionsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeRepeated("types", "types", ProtoEnumCodec<Openswarm_V1_TransactionType>.self, types)
-        writer.writeRepeated("categories", "categories", ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, categories)
-        writer.writeOptional("referenceId", "reference_id", ProtoString.self, referenceID)
-        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, pageSize)
-        writer.writeSingular("pageToken", "page_token", ProtoString.self, pageToken)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeRepeated("types", "types", ProtoEnumCodec<Openswarm_V1_TransactionType>.self, self.types)
+        writer.writeRepeated("categories", "categories", ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, self.categories)
+        writer.writeOptional("referenceId", "reference_id", ProtoString.self, self.referenceID)
+        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, self.pageSize)
+        writer.writeSingular("pageToken", "page_token", ProtoString.self, self.pageToken)
         writer.endObject()
     }
 
@@ -323,21 +323,21 @@ public struct Openswarm_V1_ListTransactionsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "types":
-                    types = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, member.value, options)
+                    self.types = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TransactionType>.self, member.value, options)
                 case "categories":
-                    categories = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, member.value, options)
+                    self.categories = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TransactionCategory>.self, member.value, options)
                 case "referenceId", "reference_id":
-                    referenceID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.referenceID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "startTime", "start_time":
-                    startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "endTime", "end_time":
-                    endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "pageSize", "page_size":
-                    pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "pageToken", "page_token":
-                    pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -374,14 +374,14 @@ public struct Openswarm_V1_ListTransactionsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transactions)
-        size += ProtoFieldSize.singular(18, ProtoString.self, nextPageToken)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transactions)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.nextPageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transactions)
-        writer.writeSingular(18, ProtoString.self, nextPageToken)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transactions)
+        writer.writeSingular(18, ProtoString.self, self.nextPageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -392,8 +392,8 @@ public struct Openswarm_V1_ListTransactionsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, into: &transactions)
-                case 18: nextPageToken = try ProtoString.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, into: &self.transactions)
+                case 18: self.nextPageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -407,8 +407,8 @@ public struct Openswarm_V1_ListTransactionsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("transactions", "transactions", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transactions)
-        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, nextPageToken)
+        writer.writeRepeated("transactions", "transactions", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transactions)
+        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, self.nextPageToken)
         writer.endObject()
     }
 
@@ -422,9 +422,9 @@ public struct Openswarm_V1_ListTransactionsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "transactions":
-                    transactions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
+                    self.transactions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
                 case "nextPageToken", "next_page_token":
-                    nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -469,18 +469,18 @@ public struct Openswarm_V1_MintRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, accountID)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, amountMicros)
-        size += ProtoFieldSize.singular(26, ProtoString.self, reason)
-        size += ProtoFieldSize.singular(34, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.amountMicros)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.reason)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, accountID)
-        writer.writeSingular(16, ProtoInt64.self, amountMicros)
-        writer.writeSingular(26, ProtoString.self, reason)
-        writer.writeSingular(34, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.accountID)
+        writer.writeSingular(16, ProtoInt64.self, self.amountMicros)
+        writer.writeSingular(26, ProtoString.self, self.reason)
+        writer.writeSingular(34, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -491,10 +491,10 @@ public struct Openswarm_V1_MintRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: accountID = try ProtoString.read(from: &reader)
-                case 16: amountMicros = try ProtoInt64.read(from: &reader)
-                case 26: reason = try ProtoString.read(from: &reader)
-                case 34: requestID = try ProtoString.read(from: &reader)
+                case 10: self.accountID = try ProtoString.read(from: &reader)
+                case 16: self.amountMicros = try ProtoInt64.read(from: &reader)
+                case 26: self.reason = try ProtoString.read(from: &reader)
+                case 34: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -508,10 +508,10 @@ public struct Openswarm_V1_MintRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, amountMicros)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, self.amountMicros)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -525,13 +525,13 @@ public struct Openswarm_V1_MintRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "amountMicros", "amount_micros":
-                    amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -568,14 +568,14 @@ public struct Openswarm_V1_MintResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, account)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, account)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -586,8 +586,8 @@ public struct Openswarm_V1_MintResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &transaction)
-                case 18: try reader.readMessage(into: &account)
+                case 10: try reader.readMessage(into: &self.transaction)
+                case 18: try reader.readMessage(into: &self.account)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -601,8 +601,8 @@ public struct Openswarm_V1_MintResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        writer.writeOptional("account", "account", ProtoMessageCodec<Openswarm_V1_Account>.self, account)
+        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        writer.writeOptional("account", "account", ProtoMessageCodec<Openswarm_V1_Account>.self, self.account)
         writer.endObject()
     }
 
@@ -616,9 +616,9 @@ public struct Openswarm_V1_MintResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "transaction":
-                    transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
+                    self.transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
                 case "account":
-                    account = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
+                    self.account = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -667,20 +667,20 @@ public struct Openswarm_V1_TransferRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, fromAccountID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, toAccountID)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, amountMicros)
-        size += ProtoFieldSize.singular(34, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(42, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.fromAccountID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.toAccountID)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.amountMicros)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, fromAccountID)
-        writer.writeSingular(18, ProtoString.self, toAccountID)
-        writer.writeSingular(24, ProtoInt64.self, amountMicros)
-        writer.writeSingular(34, ProtoString.self, description_p)
-        writer.writeSingular(42, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.fromAccountID)
+        writer.writeSingular(18, ProtoString.self, self.toAccountID)
+        writer.writeSingular(24, ProtoInt64.self, self.amountMicros)
+        writer.writeSingular(34, ProtoString.self, self.description_p)
+        writer.writeSingular(42, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -691,11 +691,11 @@ public struct Openswarm_V1_TransferRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: fromAccountID = try ProtoString.read(from: &reader)
-                case 18: toAccountID = try ProtoString.read(from: &reader)
-                case 24: amountMicros = try ProtoInt64.read(from: &reader)
-                case 34: description_p = try ProtoString.read(from: &reader)
-                case 42: requestID = try ProtoString.read(from: &reader)
+                case 10: self.fromAccountID = try ProtoString.read(from: &reader)
+                case 18: self.toAccountID = try ProtoString.read(from: &reader)
+                case 24: self.amountMicros = try ProtoInt64.read(from: &reader)
+                case 34: self.description_p = try ProtoString.read(from: &reader)
+                case 42: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -709,11 +709,11 @@ public struct Openswarm_V1_TransferRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("fromAccountId", "from_account_id", ProtoString.self, fromAccountID)
-        writer.writeSingular("toAccountId", "to_account_id", ProtoString.self, toAccountID)
-        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, amountMicros)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("fromAccountId", "from_account_id", ProtoString.self, self.fromAccountID)
+        writer.writeSingular("toAccountId", "to_account_id", ProtoString.self, self.toAccountID)
+        writer.writeSingular("amountMicros", "amount_micros", ProtoInt64.self, self.amountMicros)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -727,15 +727,15 @@ public struct Openswarm_V1_TransferRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "fromAccountId", "from_account_id":
-                    fromAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.fromAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "toAccountId", "to_account_id":
-                    toAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.toAccountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "amountMicros", "amount_micros":
-                    amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.amountMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -772,14 +772,14 @@ public struct Openswarm_V1_TransferResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, fromAccount)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, self.fromAccount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, fromAccount)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Account>.self, self.fromAccount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -790,8 +790,8 @@ public struct Openswarm_V1_TransferResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &transaction)
-                case 18: try reader.readMessage(into: &fromAccount)
+                case 10: try reader.readMessage(into: &self.transaction)
+                case 18: try reader.readMessage(into: &self.fromAccount)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -805,8 +805,8 @@ public struct Openswarm_V1_TransferResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, transaction)
-        writer.writeOptional("fromAccount", "from_account", ProtoMessageCodec<Openswarm_V1_Account>.self, fromAccount)
+        writer.writeOptional("transaction", "transaction", ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, self.transaction)
+        writer.writeOptional("fromAccount", "from_account", ProtoMessageCodec<Openswarm_V1_Account>.self, self.fromAccount)
         writer.endObject()
     }
 
@@ -820,9 +820,9 @@ public struct Openswarm_V1_TransferResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "transaction":
-                    transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
+                    self.transaction = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TokenTransaction>.self, member.value, options)
                 case "fromAccount", "from_account":
-                    fromAccount = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
+                    self.fromAccount = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Account>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -855,12 +855,12 @@ public struct Openswarm_V1_GetResourceEconomicsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, region)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.region)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, region)
+        writer.writeSingular(10, ProtoString.self, self.region)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -871,7 +871,7 @@ public struct Openswarm_V1_GetResourceEconomicsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: region = try ProtoString.read(from: &reader)
+                case 10: self.region = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -885,7 +885,7 @@ public struct Openswarm_V1_GetResourceEconomicsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("region", "region", ProtoString.self, region)
+        writer.writeSingular("region", "region", ProtoString.self, self.region)
         writer.endObject()
     }
 
@@ -899,7 +899,7 @@ public struct Openswarm_V1_GetResourceEconomicsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "region":
-                    region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -932,12 +932,12 @@ public struct Openswarm_V1_GetResourceEconomicsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, economics)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, self.economics)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, economics)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, self.economics)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -948,7 +948,7 @@ public struct Openswarm_V1_GetResourceEconomicsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &economics)
+                case 10: try reader.readMessage(into: &self.economics)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -962,7 +962,7 @@ public struct Openswarm_V1_GetResourceEconomicsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("economics", "economics", ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, economics)
+        writer.writeOptional("economics", "economics", ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, self.economics)
         writer.endObject()
     }
 
@@ -976,7 +976,7 @@ public struct Openswarm_V1_GetResourceEconomicsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "economics":
-                    economics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, member.value, options)
+                    self.economics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceEconomics>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

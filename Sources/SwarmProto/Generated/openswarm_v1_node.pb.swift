@@ -645,20 +645,20 @@ public struct Openswarm_V1_CpuSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, model)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, cores)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, frequencyMhz)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architecture)
-        size += ProtoFieldSize.repeated(42, ProtoString.self, simdFeatures)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.model)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.cores)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.frequencyMhz)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architecture)
+        size += ProtoFieldSize.repeated(42, ProtoString.self, self.simdFeatures)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, model)
-        writer.writeSingular(16, ProtoUInt32.self, cores)
-        writer.writeSingular(24, ProtoUInt32.self, frequencyMhz)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architecture)
-        writer.writeRepeated(42, ProtoString.self, simdFeatures)
+        writer.writeSingular(10, ProtoString.self, self.model)
+        writer.writeSingular(16, ProtoUInt32.self, self.cores)
+        writer.writeSingular(24, ProtoUInt32.self, self.frequencyMhz)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architecture)
+        writer.writeRepeated(42, ProtoString.self, self.simdFeatures)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -669,11 +669,11 @@ public struct Openswarm_V1_CpuSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: model = try ProtoString.read(from: &reader)
-                case 16: cores = try ProtoUInt32.read(from: &reader)
-                case 24: frequencyMhz = try ProtoUInt32.read(from: &reader)
-                case 32: architecture = try ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.read(from: &reader)
-                case 42: try reader.readRepeated(ProtoString.self, into: &simdFeatures)
+                case 10: self.model = try ProtoString.read(from: &reader)
+                case 16: self.cores = try ProtoUInt32.read(from: &reader)
+                case 24: self.frequencyMhz = try ProtoUInt32.read(from: &reader)
+                case 32: self.architecture = try ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.read(from: &reader)
+                case 42: try reader.readRepeated(ProtoString.self, into: &self.simdFeatures)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -687,11 +687,11 @@ public struct Openswarm_V1_CpuSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("model", "model", ProtoString.self, model)
-        writer.writeSingular("cores", "cores", ProtoUInt32.self, cores)
-        writer.writeSingular("frequencyMhz", "frequency_mhz", ProtoUInt32.self, frequencyMhz)
-        writer.writeSingular("architecture", "architecture", ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, architecture)
-        writer.writeRepeated("simdFeatures", "simd_features", ProtoString.self, simdFeatures)
+        writer.writeSingular("model", "model", ProtoString.self, self.model)
+        writer.writeSingular("cores", "cores", ProtoUInt32.self, self.cores)
+        writer.writeSingular("frequencyMhz", "frequency_mhz", ProtoUInt32.self, self.frequencyMhz)
+        writer.writeSingular("architecture", "architecture", ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, self.architecture)
+        writer.writeRepeated("simdFeatures", "simd_features", ProtoString.self, self.simdFeatures)
         writer.endObject()
     }
 
@@ -705,15 +705,15 @@ public struct Openswarm_V1_CpuSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "model":
-                    model = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.model = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "cores":
-                    cores = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.cores = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "frequencyMhz", "frequency_mhz":
-                    frequencyMhz = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.frequencyMhz = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "architecture":
-                    architecture = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, member.value, options)
+                    self.architecture = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_CpuArchitecture>.self, member.value, options)
                 case "simdFeatures", "simd_features":
-                    simdFeatures = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.simdFeatures = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -754,16 +754,16 @@ public struct Openswarm_V1_MemorySpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, totalMib)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, availableMib)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_MemoryType>.self, type)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.totalMib)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.availableMib)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_MemoryType>.self, self.type)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, totalMib)
-        writer.writeSingular(16, ProtoUInt32.self, availableMib)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_MemoryType>.self, type)
+        writer.writeSingular(8, ProtoUInt32.self, self.totalMib)
+        writer.writeSingular(16, ProtoUInt32.self, self.availableMib)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_MemoryType>.self, self.type)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -774,9 +774,9 @@ public struct Openswarm_V1_MemorySpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: totalMib = try ProtoUInt32.read(from: &reader)
-                case 16: availableMib = try ProtoUInt32.read(from: &reader)
-                case 24: type = try ProtoEnumCodec<Openswarm_V1_MemoryType>.read(from: &reader)
+                case 8: self.totalMib = try ProtoUInt32.read(from: &reader)
+                case 16: self.availableMib = try ProtoUInt32.read(from: &reader)
+                case 24: self.type = try ProtoEnumCodec<Openswarm_V1_MemoryType>.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -790,9 +790,9 @@ public struct Openswarm_V1_MemorySpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("totalMib", "total_mib", ProtoUInt32.self, totalMib)
-        writer.writeSingular("availableMib", "available_mib", ProtoUInt32.self, availableMib)
-        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_MemoryType>.self, type)
+        writer.writeSingular("totalMib", "total_mib", ProtoUInt32.self, self.totalMib)
+        writer.writeSingular("availableMib", "available_mib", ProtoUInt32.self, self.availableMib)
+        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_MemoryType>.self, self.type)
         writer.endObject()
     }
 
@@ -806,11 +806,11 @@ public struct Openswarm_V1_MemorySpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "totalMib", "total_mib":
-                    totalMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.totalMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "availableMib", "available_mib":
-                    availableMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.availableMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "type":
-                    type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_MemoryType>.self, member.value, options)
+                    self.type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_MemoryType>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -855,18 +855,18 @@ public struct Openswarm_V1_StorageSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, totalMib)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, availableMib)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_StorageType>.self, type)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, readMbPerSecond)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.totalMib)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.availableMib)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_StorageType>.self, self.type)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.readMbPerSecond)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, totalMib)
-        writer.writeSingular(16, ProtoUInt32.self, availableMib)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_StorageType>.self, type)
-        writer.writeSingular(32, ProtoUInt32.self, readMbPerSecond)
+        writer.writeSingular(8, ProtoUInt32.self, self.totalMib)
+        writer.writeSingular(16, ProtoUInt32.self, self.availableMib)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_StorageType>.self, self.type)
+        writer.writeSingular(32, ProtoUInt32.self, self.readMbPerSecond)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -877,10 +877,10 @@ public struct Openswarm_V1_StorageSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: totalMib = try ProtoUInt32.read(from: &reader)
-                case 16: availableMib = try ProtoUInt32.read(from: &reader)
-                case 24: type = try ProtoEnumCodec<Openswarm_V1_StorageType>.read(from: &reader)
-                case 32: readMbPerSecond = try ProtoUInt32.read(from: &reader)
+                case 8: self.totalMib = try ProtoUInt32.read(from: &reader)
+                case 16: self.availableMib = try ProtoUInt32.read(from: &reader)
+                case 24: self.type = try ProtoEnumCodec<Openswarm_V1_StorageType>.read(from: &reader)
+                case 32: self.readMbPerSecond = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -894,10 +894,10 @@ public struct Openswarm_V1_StorageSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("totalMib", "total_mib", ProtoUInt32.self, totalMib)
-        writer.writeSingular("availableMib", "available_mib", ProtoUInt32.self, availableMib)
-        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_StorageType>.self, type)
-        writer.writeSingular("readMbPerSecond", "read_mb_per_second", ProtoUInt32.self, readMbPerSecond)
+        writer.writeSingular("totalMib", "total_mib", ProtoUInt32.self, self.totalMib)
+        writer.writeSingular("availableMib", "available_mib", ProtoUInt32.self, self.availableMib)
+        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_StorageType>.self, self.type)
+        writer.writeSingular("readMbPerSecond", "read_mb_per_second", ProtoUInt32.self, self.readMbPerSecond)
         writer.endObject()
     }
 
@@ -911,13 +911,13 @@ public struct Openswarm_V1_StorageSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "totalMib", "total_mib":
-                    totalMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.totalMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "availableMib", "available_mib":
-                    availableMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.availableMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "type":
-                    type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_StorageType>.self, member.value, options)
+                    self.type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_StorageType>.self, member.value, options)
                 case "readMbPerSecond", "read_mb_per_second":
-                    readMbPerSecond = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.readMbPerSecond = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -966,20 +966,20 @@ public struct Openswarm_V1_GpuSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, model)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, memoryMib)
-        size += ProtoFieldSize.singular(26, ProtoString.self, computeCapability)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, vendor)
-        size += ProtoFieldSize.singular(42, ProtoString.self, driverVersion)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.model)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.memoryMib)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.computeCapability)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, self.vendor)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.driverVersion)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, model)
-        writer.writeSingular(16, ProtoUInt32.self, memoryMib)
-        writer.writeSingular(26, ProtoString.self, computeCapability)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, vendor)
-        writer.writeSingular(42, ProtoString.self, driverVersion)
+        writer.writeSingular(10, ProtoString.self, self.model)
+        writer.writeSingular(16, ProtoUInt32.self, self.memoryMib)
+        writer.writeSingular(26, ProtoString.self, self.computeCapability)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, self.vendor)
+        writer.writeSingular(42, ProtoString.self, self.driverVersion)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -990,11 +990,11 @@ public struct Openswarm_V1_GpuSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: model = try ProtoString.read(from: &reader)
-                case 16: memoryMib = try ProtoUInt32.read(from: &reader)
-                case 26: computeCapability = try ProtoString.read(from: &reader)
-                case 32: vendor = try ProtoEnumCodec<Openswarm_V1_GpuVendor>.read(from: &reader)
-                case 42: driverVersion = try ProtoString.read(from: &reader)
+                case 10: self.model = try ProtoString.read(from: &reader)
+                case 16: self.memoryMib = try ProtoUInt32.read(from: &reader)
+                case 26: self.computeCapability = try ProtoString.read(from: &reader)
+                case 32: self.vendor = try ProtoEnumCodec<Openswarm_V1_GpuVendor>.read(from: &reader)
+                case 42: self.driverVersion = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1008,11 +1008,11 @@ public struct Openswarm_V1_GpuSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("model", "model", ProtoString.self, model)
-        writer.writeSingular("memoryMib", "memory_mib", ProtoUInt32.self, memoryMib)
-        writer.writeSingular("computeCapability", "compute_capability", ProtoString.self, computeCapability)
-        writer.writeSingular("vendor", "vendor", ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, vendor)
-        writer.writeSingular("driverVersion", "driver_version", ProtoString.self, driverVersion)
+        writer.writeSingular("model", "model", ProtoString.self, self.model)
+        writer.writeSingular("memoryMib", "memory_mib", ProtoUInt32.self, self.memoryMib)
+        writer.writeSingular("computeCapability", "compute_capability", ProtoString.self, self.computeCapability)
+        writer.writeSingular("vendor", "vendor", ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, self.vendor)
+        writer.writeSingular("driverVersion", "driver_version", ProtoString.self, self.driverVersion)
         writer.endObject()
     }
 
@@ -1026,15 +1026,15 @@ public struct Openswarm_V1_GpuSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "model":
-                    model = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.model = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "memoryMib", "memory_mib":
-                    memoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.memoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "computeCapability", "compute_capability":
-                    computeCapability = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.computeCapability = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "vendor":
-                    vendor = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, member.value, options)
+                    self.vendor = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_GpuVendor>.self, member.value, options)
                 case "driverVersion", "driver_version":
-                    driverVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.driverVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1075,16 +1075,16 @@ public struct Openswarm_V1_NetworkSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, bandwidthMbps)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, latency)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, reliability)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.bandwidthMbps)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.latency)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.reliability)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, bandwidthMbps)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, latency)
-        writer.writeSingular(25, ProtoDouble.self, reliability)
+        writer.writeSingular(8, ProtoUInt32.self, self.bandwidthMbps)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.latency)
+        writer.writeSingular(25, ProtoDouble.self, self.reliability)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1095,9 +1095,9 @@ public struct Openswarm_V1_NetworkSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: bandwidthMbps = try ProtoUInt32.read(from: &reader)
-                case 18: try reader.readMessage(into: &latency)
-                case 25: reliability = try ProtoDouble.read(from: &reader)
+                case 8: self.bandwidthMbps = try ProtoUInt32.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.latency)
+                case 25: self.reliability = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1111,9 +1111,9 @@ public struct Openswarm_V1_NetworkSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("bandwidthMbps", "bandwidth_mbps", ProtoUInt32.self, bandwidthMbps)
-        writer.writeOptional("latency", "latency", ProtoMessageCodec<Google_Protobuf_Duration>.self, latency)
-        writer.writeSingular("reliability", "reliability", ProtoDouble.self, reliability)
+        writer.writeSingular("bandwidthMbps", "bandwidth_mbps", ProtoUInt32.self, self.bandwidthMbps)
+        writer.writeOptional("latency", "latency", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.latency)
+        writer.writeSingular("reliability", "reliability", ProtoDouble.self, self.reliability)
         writer.endObject()
     }
 
@@ -1127,11 +1127,11 @@ public struct Openswarm_V1_NetworkSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "bandwidthMbps", "bandwidth_mbps":
-                    bandwidthMbps = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.bandwidthMbps = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "latency":
-                    latency = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.latency = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "reliability":
-                    reliability = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.reliability = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1181,20 +1181,20 @@ public struct Openswarm_V1_HardwareSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, cpu)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, memory)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, storage)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, gpus)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, network)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, self.cpu)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, self.memory)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, self.storage)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, self.gpus)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, self.network)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, cpu)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, memory)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, storage)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, gpus)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, network)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, self.cpu)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, self.memory)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, self.storage)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, self.gpus)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, self.network)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1205,11 +1205,11 @@ public struct Openswarm_V1_HardwareSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &cpu)
-                case 18: try reader.readMessage(into: &memory)
-                case 26: try reader.readMessage(into: &storage)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, into: &gpus)
-                case 42: try reader.readMessage(into: &network)
+                case 10: try reader.readMessage(into: &self.cpu)
+                case 18: try reader.readMessage(into: &self.memory)
+                case 26: try reader.readMessage(into: &self.storage)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, into: &self.gpus)
+                case 42: try reader.readMessage(into: &self.network)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1223,11 +1223,11 @@ public struct Openswarm_V1_HardwareSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("cpu", "cpu", ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, cpu)
-        writer.writeOptional("memory", "memory", ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, memory)
-        writer.writeOptional("storage", "storage", ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, storage)
-        writer.writeRepeated("gpus", "gpus", ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, gpus)
-        writer.writeOptional("network", "network", ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, network)
+        writer.writeOptional("cpu", "cpu", ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, self.cpu)
+        writer.writeOptional("memory", "memory", ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, self.memory)
+        writer.writeOptional("storage", "storage", ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, self.storage)
+        writer.writeRepeated("gpus", "gpus", ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, self.gpus)
+        writer.writeOptional("network", "network", ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, self.network)
         writer.endObject()
     }
 
@@ -1241,15 +1241,15 @@ public struct Openswarm_V1_HardwareSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "cpu":
-                    cpu = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, member.value, options)
+                    self.cpu = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CpuSpec>.self, member.value, options)
                 case "memory":
-                    memory = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, member.value, options)
+                    self.memory = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_MemorySpec>.self, member.value, options)
                 case "storage":
-                    storage = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, member.value, options)
+                    self.storage = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_StorageSpec>.self, member.value, options)
                 case "gpus":
-                    gpus = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, member.value, options)
+                    self.gpus = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_GpuSpec>.self, member.value, options)
                 case "network":
-                    network = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, member.value, options)
+                    self.network = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NetworkSpec>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1310,26 +1310,26 @@ public struct Openswarm_V1_ModelCapability: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, modelID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, family)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, parameterCount)
-        size += ProtoFieldSize.singular(34, ProtoString.self, quantization)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, contextLength)
-        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, runtime)
-        size += ProtoFieldSize.singular(56, ProtoBool.self, loaded)
-        size += ProtoFieldSize.singular(65, ProtoDouble.self, tokensPerSecond)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.modelID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.family)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.parameterCount)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.quantization)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.contextLength)
+        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, self.runtime)
+        size += ProtoFieldSize.singular(56, ProtoBool.self, self.loaded)
+        size += ProtoFieldSize.singular(65, ProtoDouble.self, self.tokensPerSecond)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, modelID)
-        writer.writeSingular(18, ProtoString.self, family)
-        writer.writeSingular(24, ProtoUInt64.self, parameterCount)
-        writer.writeSingular(34, ProtoString.self, quantization)
-        writer.writeSingular(40, ProtoUInt32.self, contextLength)
-        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, runtime)
-        writer.writeSingular(56, ProtoBool.self, loaded)
-        writer.writeSingular(65, ProtoDouble.self, tokensPerSecond)
+        writer.writeSingular(10, ProtoString.self, self.modelID)
+        writer.writeSingular(18, ProtoString.self, self.family)
+        writer.writeSingular(24, ProtoUInt64.self, self.parameterCount)
+        writer.writeSingular(34, ProtoString.self, self.quantization)
+        writer.writeSingular(40, ProtoUInt32.self, self.contextLength)
+        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, self.runtime)
+        writer.writeSingular(56, ProtoBool.self, self.loaded)
+        writer.writeSingular(65, ProtoDouble.self, self.tokensPerSecond)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1340,14 +1340,14 @@ public struct Openswarm_V1_ModelCapability: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: modelID = try ProtoString.read(from: &reader)
-                case 18: family = try ProtoString.read(from: &reader)
-                case 24: parameterCount = try ProtoUInt64.read(from: &reader)
-                case 34: quantization = try ProtoString.read(from: &reader)
-                case 40: contextLength = try ProtoUInt32.read(from: &reader)
-                case 48: runtime = try ProtoEnumCodec<Openswarm_V1_RuntimeKind>.read(from: &reader)
-                case 56: loaded = try ProtoBool.read(from: &reader)
-                case 65: tokensPerSecond = try ProtoDouble.read(from: &reader)
+                case 10: self.modelID = try ProtoString.read(from: &reader)
+                case 18: self.family = try ProtoString.read(from: &reader)
+                case 24: self.parameterCount = try ProtoUInt64.read(from: &reader)
+                case 34: self.quantization = try ProtoString.read(from: &reader)
+                case 40: self.contextLength = try ProtoUInt32.read(from: &reader)
+                case 48: self.runtime = try ProtoEnumCodec<Openswarm_V1_RuntimeKind>.read(from: &reader)
+                case 56: self.loaded = try ProtoBool.read(from: &reader)
+                case 65: self.tokensPerSecond = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1361,14 +1361,14 @@ public struct Openswarm_V1_ModelCapability: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("modelId", "model_id", ProtoString.self, modelID)
-        writer.writeSingular("family", "family", ProtoString.self, family)
-        writer.writeSingular("parameterCount", "parameter_count", ProtoUInt64.self, parameterCount)
-        writer.writeSingular("quantization", "quantization", ProtoString.self, quantization)
-        writer.writeSingular("contextLength", "context_length", ProtoUInt32.self, contextLength)
-        writer.writeSingular("runtime", "runtime", ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, runtime)
-        writer.writeSingular("loaded", "loaded", ProtoBool.self, loaded)
-        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, tokensPerSecond)
+        writer.writeSingular("modelId", "model_id", ProtoString.self, self.modelID)
+        writer.writeSingular("family", "family", ProtoString.self, self.family)
+        writer.writeSingular("parameterCount", "parameter_count", ProtoUInt64.self, self.parameterCount)
+        writer.writeSingular("quantization", "quantization", ProtoString.self, self.quantization)
+        writer.writeSingular("contextLength", "context_length", ProtoUInt32.self, self.contextLength)
+        writer.writeSingular("runtime", "runtime", ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, self.runtime)
+        writer.writeSingular("loaded", "loaded", ProtoBool.self, self.loaded)
+        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, self.tokensPerSecond)
         writer.endObject()
     }
 
@@ -1382,21 +1382,21 @@ public struct Openswarm_V1_ModelCapability: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "modelId", "model_id":
-                    modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "family":
-                    family = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.family = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "parameterCount", "parameter_count":
-                    parameterCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.parameterCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "quantization":
-                    quantization = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.quantization = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "contextLength", "context_length":
-                    contextLength = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.contextLength = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "runtime":
-                    runtime = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, member.value, options)
+                    self.runtime = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RuntimeKind>.self, member.value, options)
                 case "loaded":
-                    loaded = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.loaded = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "tokensPerSecond", "tokens_per_second":
-                    tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1446,20 +1446,20 @@ public struct Openswarm_V1_NodeCapabilities: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, models)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, specializations)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, maxConcurrentTasks)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, supportedLanguages)
-        size += ProtoFieldSize.repeated(42, ProtoString.self, capabilities)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, self.models)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.specializations)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.maxConcurrentTasks)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.supportedLanguages)
+        size += ProtoFieldSize.repeated(42, ProtoString.self, self.capabilities)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, models)
-        writer.writeRepeated(18, ProtoString.self, specializations)
-        writer.writeSingular(24, ProtoUInt32.self, maxConcurrentTasks)
-        writer.writeRepeated(34, ProtoString.self, supportedLanguages)
-        writer.writeRepeated(42, ProtoString.self, capabilities)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, self.models)
+        writer.writeRepeated(18, ProtoString.self, self.specializations)
+        writer.writeSingular(24, ProtoUInt32.self, self.maxConcurrentTasks)
+        writer.writeRepeated(34, ProtoString.self, self.supportedLanguages)
+        writer.writeRepeated(42, ProtoString.self, self.capabilities)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1470,11 +1470,11 @@ public struct Openswarm_V1_NodeCapabilities: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, into: &models)
-                case 18: try reader.readRepeated(ProtoString.self, into: &specializations)
-                case 24: maxConcurrentTasks = try ProtoUInt32.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoString.self, into: &supportedLanguages)
-                case 42: try reader.readRepeated(ProtoString.self, into: &capabilities)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, into: &self.models)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.specializations)
+                case 24: self.maxConcurrentTasks = try ProtoUInt32.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.supportedLanguages)
+                case 42: try reader.readRepeated(ProtoString.self, into: &self.capabilities)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1488,11 +1488,11 @@ public struct Openswarm_V1_NodeCapabilities: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("models", "models", ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, models)
-        writer.writeRepeated("specializations", "specializations", ProtoString.self, specializations)
-        writer.writeSingular("maxConcurrentTasks", "max_concurrent_tasks", ProtoUInt32.self, maxConcurrentTasks)
-        writer.writeRepeated("supportedLanguages", "supported_languages", ProtoString.self, supportedLanguages)
-        writer.writeRepeated("capabilities", "capabilities", ProtoString.self, capabilities)
+        writer.writeRepeated("models", "models", ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, self.models)
+        writer.writeRepeated("specializations", "specializations", ProtoString.self, self.specializations)
+        writer.writeSingular("maxConcurrentTasks", "max_concurrent_tasks", ProtoUInt32.self, self.maxConcurrentTasks)
+        writer.writeRepeated("supportedLanguages", "supported_languages", ProtoString.self, self.supportedLanguages)
+        writer.writeRepeated("capabilities", "capabilities", ProtoString.self, self.capabilities)
         writer.endObject()
     }
 
@@ -1506,15 +1506,15 @@ public struct Openswarm_V1_NodeCapabilities: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "models":
-                    models = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, member.value, options)
+                    self.models = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ModelCapability>.self, member.value, options)
                 case "specializations":
-                    specializations = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.specializations = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "maxConcurrentTasks", "max_concurrent_tasks":
-                    maxConcurrentTasks = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxConcurrentTasks = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "supportedLanguages", "supported_languages":
-                    supportedLanguages = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.supportedLanguages = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1561,18 +1561,18 @@ public struct Openswarm_V1_AvailabilityWindow: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_Weekday>.self, days)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, startMinute)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, endMinute)
-        size += ProtoFieldSize.singular(34, ProtoString.self, timezone)
+        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_Weekday>.self, self.days)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.startMinute)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.endMinute)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.timezone)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_Weekday>.self, days)
-        writer.writeSingular(16, ProtoUInt32.self, startMinute)
-        writer.writeSingular(24, ProtoUInt32.self, endMinute)
-        writer.writeSingular(34, ProtoString.self, timezone)
+        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_Weekday>.self, self.days)
+        writer.writeSingular(16, ProtoUInt32.self, self.startMinute)
+        writer.writeSingular(24, ProtoUInt32.self, self.endMinute)
+        writer.writeSingular(34, ProtoString.self, self.timezone)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1583,11 +1583,11 @@ public struct Openswarm_V1_AvailabilityWindow: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_Weekday>.self, into: &days)
-                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_Weekday>.self, into: &days)
-                case 16: startMinute = try ProtoUInt32.read(from: &reader)
-                case 24: endMinute = try ProtoUInt32.read(from: &reader)
-                case 34: timezone = try ProtoString.read(from: &reader)
+                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_Weekday>.self, into: &self.days)
+                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_Weekday>.self, into: &self.days)
+                case 16: self.startMinute = try ProtoUInt32.read(from: &reader)
+                case 24: self.endMinute = try ProtoUInt32.read(from: &reader)
+                case 34: self.timezone = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1601,10 +1601,10 @@ public struct Openswarm_V1_AvailabilityWindow: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("days", "days", ProtoEnumCodec<Openswarm_V1_Weekday>.self, days)
-        writer.writeSingular("startMinute", "start_minute", ProtoUInt32.self, startMinute)
-        writer.writeSingular("endMinute", "end_minute", ProtoUInt32.self, endMinute)
-        writer.writeSingular("timezone", "timezone", ProtoString.self, timezone)
+        writer.writeRepeated("days", "days", ProtoEnumCodec<Openswarm_V1_Weekday>.self, self.days)
+        writer.writeSingular("startMinute", "start_minute", ProtoUInt32.self, self.startMinute)
+        writer.writeSingular("endMinute", "end_minute", ProtoUInt32.self, self.endMinute)
+        writer.writeSingular("timezone", "timezone", ProtoString.self, self.timezone)
         writer.endObject()
     }
 
@@ -1618,13 +1618,13 @@ public struct Openswarm_V1_AvailabilityWindow: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "days":
-                    days = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_Weekday>.self, member.value, options)
+                    self.days = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_Weekday>.self, member.value, options)
                 case "startMinute", "start_minute":
-                    startMinute = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.startMinute = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "endMinute", "end_minute":
-                    endMinute = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.endMinute = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "timezone":
-                    timezone = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.timezone = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1666,16 +1666,16 @@ public struct Openswarm_V1_AvailabilitySchedule: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, windows)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, blackoutPeriods)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, maintenanceWindows)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, self.windows)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.blackoutPeriods)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.maintenanceWindows)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, windows)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, blackoutPeriods)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, maintenanceWindows)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, self.windows)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.blackoutPeriods)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.maintenanceWindows)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1686,9 +1686,9 @@ public struct Openswarm_V1_AvailabilitySchedule: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, into: &windows)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, into: &blackoutPeriods)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, into: &maintenanceWindows)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, into: &self.windows)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, into: &self.blackoutPeriods)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, into: &self.maintenanceWindows)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1702,9 +1702,9 @@ public struct Openswarm_V1_AvailabilitySchedule: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("windows", "windows", ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, windows)
-        writer.writeRepeated("blackoutPeriods", "blackout_periods", ProtoMessageCodec<Openswarm_V1_TimeRange>.self, blackoutPeriods)
-        writer.writeRepeated("maintenanceWindows", "maintenance_windows", ProtoMessageCodec<Openswarm_V1_TimeRange>.self, maintenanceWindows)
+        writer.writeRepeated("windows", "windows", ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, self.windows)
+        writer.writeRepeated("blackoutPeriods", "blackout_periods", ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.blackoutPeriods)
+        writer.writeRepeated("maintenanceWindows", "maintenance_windows", ProtoMessageCodec<Openswarm_V1_TimeRange>.self, self.maintenanceWindows)
         writer.endObject()
     }
 
@@ -1718,11 +1718,11 @@ public struct Openswarm_V1_AvailabilitySchedule: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "windows":
-                    windows = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, member.value, options)
+                    self.windows = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_AvailabilityWindow>.self, member.value, options)
                 case "blackoutPeriods", "blackout_periods":
-                    blackoutPeriods = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, member.value, options)
+                    self.blackoutPeriods = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, member.value, options)
                 case "maintenanceWindows", "maintenance_windows":
-                    maintenanceWindows = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, member.value, options)
+                    self.maintenanceWindows = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TimeRange>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1771,20 +1771,20 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, completionRate)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, qualityScore)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, uptimePercent)
-        size += ProtoFieldSize.singular(40, ProtoUInt64.self, taskCount)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.completionRate)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.qualityScore)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.uptimePercent)
+        size += ProtoFieldSize.singular(40, ProtoUInt64.self, self.taskCount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        writer.writeSingular(17, ProtoDouble.self, completionRate)
-        writer.writeSingular(25, ProtoDouble.self, qualityScore)
-        writer.writeSingular(33, ProtoDouble.self, uptimePercent)
-        writer.writeSingular(40, ProtoUInt64.self, taskCount)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        writer.writeSingular(17, ProtoDouble.self, self.completionRate)
+        writer.writeSingular(25, ProtoDouble.self, self.qualityScore)
+        writer.writeSingular(33, ProtoDouble.self, self.uptimePercent)
+        writer.writeSingular(40, ProtoUInt64.self, self.taskCount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1795,11 +1795,11 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &averageResponseDuration)
-                case 17: completionRate = try ProtoDouble.read(from: &reader)
-                case 25: qualityScore = try ProtoDouble.read(from: &reader)
-                case 33: uptimePercent = try ProtoDouble.read(from: &reader)
-                case 40: taskCount = try ProtoUInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.averageResponseDuration)
+                case 17: self.completionRate = try ProtoDouble.read(from: &reader)
+                case 25: self.qualityScore = try ProtoDouble.read(from: &reader)
+                case 33: self.uptimePercent = try ProtoDouble.read(from: &reader)
+                case 40: self.taskCount = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1813,11 +1813,11 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        writer.writeSingular("completionRate", "completion_rate", ProtoDouble.self, completionRate)
-        writer.writeSingular("qualityScore", "quality_score", ProtoDouble.self, qualityScore)
-        writer.writeSingular("uptimePercent", "uptime_percent", ProtoDouble.self, uptimePercent)
-        writer.writeSingular("taskCount", "task_count", ProtoUInt64.self, taskCount)
+        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        writer.writeSingular("completionRate", "completion_rate", ProtoDouble.self, self.completionRate)
+        writer.writeSingular("qualityScore", "quality_score", ProtoDouble.self, self.qualityScore)
+        writer.writeSingular("uptimePercent", "uptime_percent", ProtoDouble.self, self.uptimePercent)
+        writer.writeSingular("taskCount", "task_count", ProtoUInt64.self, self.taskCount)
         writer.endObject()
     }
 
@@ -1831,15 +1831,15 @@ public struct Openswarm_V1_NodePerformance: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "averageResponseDuration", "average_response_duration":
-                    averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "completionRate", "completion_rate":
-                    completionRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.completionRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "uptimePercent", "uptime_percent":
-                    uptimePercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.uptimePercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "taskCount", "task_count":
-                    taskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.taskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1882,16 +1882,16 @@ public struct Openswarm_V1_NodePricing: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, hourlyRateMicros)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, strategy)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, minimumHourlyRateMicros)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.hourlyRateMicros)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, self.strategy)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.minimumHourlyRateMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, hourlyRateMicros)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, strategy)
-        writer.writeSingular(24, ProtoInt64.self, minimumHourlyRateMicros)
+        writer.writeSingular(8, ProtoInt64.self, self.hourlyRateMicros)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, self.strategy)
+        writer.writeSingular(24, ProtoInt64.self, self.minimumHourlyRateMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1902,9 +1902,9 @@ public struct Openswarm_V1_NodePricing: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: hourlyRateMicros = try ProtoInt64.read(from: &reader)
-                case 16: strategy = try ProtoEnumCodec<Openswarm_V1_PricingStrategy>.read(from: &reader)
-                case 24: minimumHourlyRateMicros = try ProtoInt64.read(from: &reader)
+                case 8: self.hourlyRateMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.strategy = try ProtoEnumCodec<Openswarm_V1_PricingStrategy>.read(from: &reader)
+                case 24: self.minimumHourlyRateMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1918,9 +1918,9 @@ public struct Openswarm_V1_NodePricing: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, hourlyRateMicros)
-        writer.writeSingular("strategy", "strategy", ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, strategy)
-        writer.writeSingular("minimumHourlyRateMicros", "minimum_hourly_rate_micros", ProtoInt64.self, minimumHourlyRateMicros)
+        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, self.hourlyRateMicros)
+        writer.writeSingular("strategy", "strategy", ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, self.strategy)
+        writer.writeSingular("minimumHourlyRateMicros", "minimum_hourly_rate_micros", ProtoInt64.self, self.minimumHourlyRateMicros)
         writer.endObject()
     }
 
@@ -1934,11 +1934,11 @@ public struct Openswarm_V1_NodePricing: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "hourlyRateMicros", "hourly_rate_micros":
-                    hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "strategy":
-                    strategy = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, member.value, options)
+                    self.strategy = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_PricingStrategy>.self, member.value, options)
                 case "minimumHourlyRateMicros", "minimum_hourly_rate_micros":
-                    minimumHourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.minimumHourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1984,18 +1984,18 @@ public struct Openswarm_V1_NodeEconomics: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, accountID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, totalEarnedMicros)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, reputation)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.totalEarnedMicros)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.reputation)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, accountID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeSingular(24, ProtoInt64.self, totalEarnedMicros)
-        writer.writeSingular(33, ProtoDouble.self, reputation)
+        writer.writeSingular(10, ProtoString.self, self.accountID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeSingular(24, ProtoInt64.self, self.totalEarnedMicros)
+        writer.writeSingular(33, ProtoDouble.self, self.reputation)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2006,10 +2006,10 @@ public struct Openswarm_V1_NodeEconomics: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: accountID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &pricing)
-                case 24: totalEarnedMicros = try ProtoInt64.read(from: &reader)
-                case 33: reputation = try ProtoDouble.read(from: &reader)
+                case 10: self.accountID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.pricing)
+                case 24: self.totalEarnedMicros = try ProtoInt64.read(from: &reader)
+                case 33: self.reputation = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2023,10 +2023,10 @@ public struct Openswarm_V1_NodeEconomics: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeSingular("totalEarnedMicros", "total_earned_micros", ProtoInt64.self, totalEarnedMicros)
-        writer.writeSingular("reputation", "reputation", ProtoDouble.self, reputation)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeSingular("totalEarnedMicros", "total_earned_micros", ProtoInt64.self, self.totalEarnedMicros)
+        writer.writeSingular("reputation", "reputation", ProtoDouble.self, self.reputation)
         writer.endObject()
     }
 
@@ -2040,13 +2040,13 @@ public struct Openswarm_V1_NodeEconomics: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "pricing":
-                    pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
+                    self.pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
                 case "totalEarnedMicros", "total_earned_micros":
-                    totalEarnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.totalEarnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "reputation":
-                    reputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.reputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2093,18 +2093,18 @@ public struct Openswarm_V1_OnboardingStep: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(18, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(26, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(32, ProtoBool.self, completed)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(32, ProtoBool.self, self.completed)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(18, ProtoString.self, description_p)
-        writer.writeSingular(26, ProtoString.self, taskID)
-        writer.writeSingular(32, ProtoBool.self, completed)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(18, ProtoString.self, self.description_p)
+        writer.writeSingular(26, ProtoString.self, self.taskID)
+        writer.writeSingular(32, ProtoBool.self, self.completed)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2115,10 +2115,10 @@ public struct Openswarm_V1_OnboardingStep: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: description_p = try ProtoString.read(from: &reader)
-                case 26: taskID = try ProtoString.read(from: &reader)
-                case 32: completed = try ProtoBool.read(from: &reader)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: self.description_p = try ProtoString.read(from: &reader)
+                case 26: self.taskID = try ProtoString.read(from: &reader)
+                case 32: self.completed = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2132,10 +2132,10 @@ public struct Openswarm_V1_OnboardingStep: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("completed", "completed", ProtoBool.self, completed)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("completed", "completed", ProtoBool.self, self.completed)
         writer.endObject()
     }
 
@@ -2149,13 +2149,13 @@ public struct Openswarm_V1_OnboardingStep: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "completed":
-                    completed = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.completed = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2209,22 +2209,22 @@ public struct Openswarm_V1_ReputationScore: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, score)
-        size += ProtoFieldSize.singular(16, ProtoUInt64.self, validatedResults)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, invalidResults)
-        size += ProtoFieldSize.singular(32, ProtoUInt64.self, consecutiveValidResults)
-        size += ProtoFieldSize.singular(40, ProtoBool.self, trustedAlone)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.score)
+        size += ProtoFieldSize.singular(16, ProtoUInt64.self, self.validatedResults)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.invalidResults)
+        size += ProtoFieldSize.singular(32, ProtoUInt64.self, self.consecutiveValidResults)
+        size += ProtoFieldSize.singular(40, ProtoBool.self, self.trustedAlone)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, score)
-        writer.writeSingular(16, ProtoUInt64.self, validatedResults)
-        writer.writeSingular(24, ProtoUInt64.self, invalidResults)
-        writer.writeSingular(32, ProtoUInt64.self, consecutiveValidResults)
-        writer.writeSingular(40, ProtoBool.self, trustedAlone)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular(9, ProtoDouble.self, self.score)
+        writer.writeSingular(16, ProtoUInt64.self, self.validatedResults)
+        writer.writeSingular(24, ProtoUInt64.self, self.invalidResults)
+        writer.writeSingular(32, ProtoUInt64.self, self.consecutiveValidResults)
+        writer.writeSingular(40, ProtoBool.self, self.trustedAlone)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2235,12 +2235,12 @@ public struct Openswarm_V1_ReputationScore: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: score = try ProtoDouble.read(from: &reader)
-                case 16: validatedResults = try ProtoUInt64.read(from: &reader)
-                case 24: invalidResults = try ProtoUInt64.read(from: &reader)
-                case 32: consecutiveValidResults = try ProtoUInt64.read(from: &reader)
-                case 40: trustedAlone = try ProtoBool.read(from: &reader)
-                case 50: try reader.readMessage(into: &updateTime)
+                case 9: self.score = try ProtoDouble.read(from: &reader)
+                case 16: self.validatedResults = try ProtoUInt64.read(from: &reader)
+                case 24: self.invalidResults = try ProtoUInt64.read(from: &reader)
+                case 32: self.consecutiveValidResults = try ProtoUInt64.read(from: &reader)
+                case 40: self.trustedAlone = try ProtoBool.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2254,12 +2254,12 @@ public struct Openswarm_V1_ReputationScore: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("score", "score", ProtoDouble.self, score)
-        writer.writeSingular("validatedResults", "validated_results", ProtoUInt64.self, validatedResults)
-        writer.writeSingular("invalidResults", "invalid_results", ProtoUInt64.self, invalidResults)
-        writer.writeSingular("consecutiveValidResults", "consecutive_valid_results", ProtoUInt64.self, consecutiveValidResults)
-        writer.writeSingular("trustedAlone", "trusted_alone", ProtoBool.self, trustedAlone)
-        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular("score", "score", ProtoDouble.self, self.score)
+        writer.writeSingular("validatedResults", "validated_results", ProtoUInt64.self, self.validatedResults)
+        writer.writeSingular("invalidResults", "invalid_results", ProtoUInt64.self, self.invalidResults)
+        writer.writeSingular("consecutiveValidResults", "consecutive_valid_results", ProtoUInt64.self, self.consecutiveValidResults)
+        writer.writeSingular("trustedAlone", "trusted_alone", ProtoBool.self, self.trustedAlone)
+        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.endObject()
     }
 
@@ -2273,17 +2273,17 @@ public struct Openswarm_V1_ReputationScore: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "score":
-                    score = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.score = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "validatedResults", "validated_results":
-                    validatedResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.validatedResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "invalidResults", "invalid_results":
-                    invalidResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.invalidResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "consecutiveValidResults", "consecutive_valid_results":
-                    consecutiveValidResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.consecutiveValidResults = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "trustedAlone", "trusted_alone":
-                    trustedAlone = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.trustedAlone = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "updateTime", "update_time":
-                    updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2324,16 +2324,16 @@ public struct Openswarm_V1_EarningsBucket: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, earnedMicros)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, paidAttempts)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.earnedMicros)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.paidAttempts)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeSingular(16, ProtoInt64.self, earnedMicros)
-        writer.writeSingular(24, ProtoUInt64.self, paidAttempts)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeSingular(16, ProtoInt64.self, self.earnedMicros)
+        writer.writeSingular(24, ProtoUInt64.self, self.paidAttempts)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2344,9 +2344,9 @@ public struct Openswarm_V1_EarningsBucket: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &startTime)
-                case 16: earnedMicros = try ProtoInt64.read(from: &reader)
-                case 24: paidAttempts = try ProtoUInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.startTime)
+                case 16: self.earnedMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.paidAttempts = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2360,9 +2360,9 @@ public struct Openswarm_V1_EarningsBucket: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeSingular("earnedMicros", "earned_micros", ProtoInt64.self, earnedMicros)
-        writer.writeSingular("paidAttempts", "paid_attempts", ProtoUInt64.self, paidAttempts)
+        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeSingular("earnedMicros", "earned_micros", ProtoInt64.self, self.earnedMicros)
+        writer.writeSingular("paidAttempts", "paid_attempts", ProtoUInt64.self, self.paidAttempts)
         writer.endObject()
     }
 
@@ -2376,11 +2376,11 @@ public struct Openswarm_V1_EarningsBucket: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "startTime", "start_time":
-                    startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "earnedMicros", "earned_micros":
-                    earnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.earnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "paidAttempts", "paid_attempts":
-                    paidAttempts = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.paidAttempts = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2425,18 +2425,18 @@ public struct Openswarm_V1_EarningsHistory: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, totalEarnedMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, lastDayMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, lastWeekMicros)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, daily)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.totalEarnedMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.lastDayMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.lastWeekMicros)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, self.daily)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, totalEarnedMicros)
-        writer.writeSingular(16, ProtoInt64.self, lastDayMicros)
-        writer.writeSingular(24, ProtoInt64.self, lastWeekMicros)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, daily)
+        writer.writeSingular(8, ProtoInt64.self, self.totalEarnedMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.lastDayMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.lastWeekMicros)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, self.daily)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2447,10 +2447,10 @@ public struct Openswarm_V1_EarningsHistory: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: totalEarnedMicros = try ProtoInt64.read(from: &reader)
-                case 16: lastDayMicros = try ProtoInt64.read(from: &reader)
-                case 24: lastWeekMicros = try ProtoInt64.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, into: &daily)
+                case 8: self.totalEarnedMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.lastDayMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.lastWeekMicros = try ProtoInt64.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, into: &self.daily)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2464,10 +2464,10 @@ public struct Openswarm_V1_EarningsHistory: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("totalEarnedMicros", "total_earned_micros", ProtoInt64.self, totalEarnedMicros)
-        writer.writeSingular("lastDayMicros", "last_day_micros", ProtoInt64.self, lastDayMicros)
-        writer.writeSingular("lastWeekMicros", "last_week_micros", ProtoInt64.self, lastWeekMicros)
-        writer.writeRepeated("daily", "daily", ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, daily)
+        writer.writeSingular("totalEarnedMicros", "total_earned_micros", ProtoInt64.self, self.totalEarnedMicros)
+        writer.writeSingular("lastDayMicros", "last_day_micros", ProtoInt64.self, self.lastDayMicros)
+        writer.writeSingular("lastWeekMicros", "last_week_micros", ProtoInt64.self, self.lastWeekMicros)
+        writer.writeRepeated("daily", "daily", ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, self.daily)
         writer.endObject()
     }
 
@@ -2481,13 +2481,13 @@ public struct Openswarm_V1_EarningsHistory: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "totalEarnedMicros", "total_earned_micros":
-                    totalEarnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.totalEarnedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "lastDayMicros", "last_day_micros":
-                    lastDayMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.lastDayMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "lastWeekMicros", "last_week_micros":
-                    lastWeekMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.lastWeekMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "daily":
-                    daily = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, member.value, options)
+                    self.daily = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_EarningsBucket>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2541,22 +2541,22 @@ public struct Openswarm_V1_NodeBenchmark: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, modelID)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, tokensPerSecond)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, qualityScore)
-        size += ProtoFieldSize.singular(40, ProtoBool.self, passed)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, runTime)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.modelID)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.tokensPerSecond)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.qualityScore)
+        size += ProtoFieldSize.singular(40, ProtoBool.self, self.passed)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.runTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, modelID)
-        writer.writeSingular(17, ProtoDouble.self, tokensPerSecond)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        writer.writeSingular(33, ProtoDouble.self, qualityScore)
-        writer.writeSingular(40, ProtoBool.self, passed)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, runTime)
+        writer.writeSingular(10, ProtoString.self, self.modelID)
+        writer.writeSingular(17, ProtoDouble.self, self.tokensPerSecond)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        writer.writeSingular(33, ProtoDouble.self, self.qualityScore)
+        writer.writeSingular(40, ProtoBool.self, self.passed)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.runTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2567,12 +2567,12 @@ public struct Openswarm_V1_NodeBenchmark: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: modelID = try ProtoString.read(from: &reader)
-                case 17: tokensPerSecond = try ProtoDouble.read(from: &reader)
-                case 26: try reader.readMessage(into: &timeToFirstToken)
-                case 33: qualityScore = try ProtoDouble.read(from: &reader)
-                case 40: passed = try ProtoBool.read(from: &reader)
-                case 50: try reader.readMessage(into: &runTime)
+                case 10: self.modelID = try ProtoString.read(from: &reader)
+                case 17: self.tokensPerSecond = try ProtoDouble.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.timeToFirstToken)
+                case 33: self.qualityScore = try ProtoDouble.read(from: &reader)
+                case 40: self.passed = try ProtoBool.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.runTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2586,12 +2586,12 @@ public struct Openswarm_V1_NodeBenchmark: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("modelId", "model_id", ProtoString.self, modelID)
-        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, tokensPerSecond)
-        writer.writeOptional("timeToFirstToken", "time_to_first_token", ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        writer.writeSingular("qualityScore", "quality_score", ProtoDouble.self, qualityScore)
-        writer.writeSingular("passed", "passed", ProtoBool.self, passed)
-        writer.writeOptional("runTime", "run_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, runTime)
+        writer.writeSingular("modelId", "model_id", ProtoString.self, self.modelID)
+        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, self.tokensPerSecond)
+        writer.writeOptional("timeToFirstToken", "time_to_first_token", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        writer.writeSingular("qualityScore", "quality_score", ProtoDouble.self, self.qualityScore)
+        writer.writeSingular("passed", "passed", ProtoBool.self, self.passed)
+        writer.writeOptional("runTime", "run_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.runTime)
         writer.endObject()
     }
 
@@ -2605,17 +2605,17 @@ public struct Openswarm_V1_NodeBenchmark: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "modelId", "model_id":
-                    modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "tokensPerSecond", "tokens_per_second":
-                    tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "timeToFirstToken", "time_to_first_token":
-                    timeToFirstToken = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.timeToFirstToken = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "passed":
-                    passed = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.passed = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "runTime", "run_time":
-                    runTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.runTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2725,50 +2725,50 @@ public struct Openswarm_V1_Node: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(18, ProtoString.self, displayName)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, registrationStatus)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, registrationTime)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, lastHeartbeatTime)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, economics)
-        size += ProtoFieldSize.optional(90, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        size += ProtoFieldSize.singular(112, ProtoUInt32.self, activeLeases)
-        size += ProtoFieldSize.singular(122, ProtoBytes.self, publicKey)
-        size += ProtoFieldSize.singular(130, ProtoString.self, operatorID)
-        size += ProtoFieldSize.singular(138, ProtoString.self, agentVersion)
-        size += ProtoFieldSize.repeated(146, ProtoString.self, swarmIDs)
-        size += ProtoFieldSize.map(154, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.singular(162, ProtoString.self, statusReason)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.displayName)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.registrationStatus)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.registrationTime)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.lastHeartbeatTime)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, self.economics)
+        size += ProtoFieldSize.optional(90, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        size += ProtoFieldSize.singular(112, ProtoUInt32.self, self.activeLeases)
+        size += ProtoFieldSize.singular(122, ProtoBytes.self, self.publicKey)
+        size += ProtoFieldSize.singular(130, ProtoString.self, self.operatorID)
+        size += ProtoFieldSize.singular(138, ProtoString.self, self.agentVersion)
+        size += ProtoFieldSize.repeated(146, ProtoString.self, self.swarmIDs)
+        size += ProtoFieldSize.map(154, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.singular(162, ProtoString.self, self.statusReason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(18, ProtoString.self, displayName)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, registrationStatus)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, registrationTime)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, lastHeartbeatTime)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, economics)
-        writer.writeOptional(90, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeSingular(112, ProtoUInt32.self, activeLeases)
-        writer.writeSingular(122, ProtoBytes.self, publicKey)
-        writer.writeSingular(130, ProtoString.self, operatorID)
-        writer.writeSingular(138, ProtoString.self, agentVersion)
-        writer.writeRepeated(146, ProtoString.self, swarmIDs)
-        writer.writeMap(154, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular(162, ProtoString.self, statusReason)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(18, ProtoString.self, self.displayName)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.registrationStatus)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.registrationTime)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.lastHeartbeatTime)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, self.economics)
+        writer.writeOptional(90, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeSingular(112, ProtoUInt32.self, self.activeLeases)
+        writer.writeSingular(122, ProtoBytes.self, self.publicKey)
+        writer.writeSingular(130, ProtoString.self, self.operatorID)
+        writer.writeSingular(138, ProtoString.self, self.agentVersion)
+        writer.writeRepeated(146, ProtoString.self, self.swarmIDs)
+        writer.writeMap(154, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular(162, ProtoString.self, self.statusReason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2779,26 +2779,26 @@ public struct Openswarm_V1_Node: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: displayName = try ProtoString.read(from: &reader)
-                case 24: status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
-                case 32: registrationStatus = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
-                case 42: try reader.readMessage(into: &registrationTime)
-                case 50: try reader.readMessage(into: &lastHeartbeatTime)
-                case 58: try reader.readMessage(into: &hardware)
-                case 66: try reader.readMessage(into: &capabilities)
-                case 74: try reader.readMessage(into: &performance)
-                case 82: try reader.readMessage(into: &economics)
-                case 90: try reader.readMessage(into: &location)
-                case 98: try reader.readMessage(into: &availability)
-                case 106: try reader.readMessage(into: &utilization)
-                case 112: activeLeases = try ProtoUInt32.read(from: &reader)
-                case 122: publicKey = try ProtoBytes.read(from: &reader)
-                case 130: operatorID = try ProtoString.read(from: &reader)
-                case 138: agentVersion = try ProtoString.read(from: &reader)
-                case 146: try reader.readRepeated(ProtoString.self, into: &swarmIDs)
-                case 154: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 162: statusReason = try ProtoString.read(from: &reader)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: self.displayName = try ProtoString.read(from: &reader)
+                case 24: self.status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
+                case 32: self.registrationStatus = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.registrationTime)
+                case 50: try reader.readMessage(into: &self.lastHeartbeatTime)
+                case 58: try reader.readMessage(into: &self.hardware)
+                case 66: try reader.readMessage(into: &self.capabilities)
+                case 74: try reader.readMessage(into: &self.performance)
+                case 82: try reader.readMessage(into: &self.economics)
+                case 90: try reader.readMessage(into: &self.location)
+                case 98: try reader.readMessage(into: &self.availability)
+                case 106: try reader.readMessage(into: &self.utilization)
+                case 112: self.activeLeases = try ProtoUInt32.read(from: &reader)
+                case 122: self.publicKey = try ProtoBytes.read(from: &reader)
+                case 130: self.operatorID = try ProtoString.read(from: &reader)
+                case 138: self.agentVersion = try ProtoString.read(from: &reader)
+                case 146: try reader.readRepeated(ProtoString.self, into: &self.swarmIDs)
+                case 154: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 162: self.statusReason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2812,26 +2812,26 @@ public struct Openswarm_V1_Node: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("displayName", "display_name", ProtoString.self, displayName)
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        writer.writeSingular("registrationStatus", "registration_status", ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, registrationStatus)
-        writer.writeOptional("registrationTime", "registration_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, registrationTime)
-        writer.writeOptional("lastHeartbeatTime", "last_heartbeat_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, lastHeartbeatTime)
-        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        writer.writeOptional("economics", "economics", ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, economics)
-        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeSingular("activeLeases", "active_leases", ProtoUInt32.self, activeLeases)
-        writer.writeSingular("publicKey", "public_key", ProtoBytes.self, publicKey)
-        writer.writeSingular("operatorId", "operator_id", ProtoString.self, operatorID)
-        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, agentVersion)
-        writer.writeRepeated("swarmIds", "swarm_ids", ProtoString.self, swarmIDs)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular("statusReason", "status_reason", ProtoString.self, statusReason)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("displayName", "display_name", ProtoString.self, self.displayName)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        writer.writeSingular("registrationStatus", "registration_status", ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.registrationStatus)
+        writer.writeOptional("registrationTime", "registration_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.registrationTime)
+        writer.writeOptional("lastHeartbeatTime", "last_heartbeat_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.lastHeartbeatTime)
+        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        writer.writeOptional("economics", "economics", ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, self.economics)
+        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeSingular("activeLeases", "active_leases", ProtoUInt32.self, self.activeLeases)
+        writer.writeSingular("publicKey", "public_key", ProtoBytes.self, self.publicKey)
+        writer.writeSingular("operatorId", "operator_id", ProtoString.self, self.operatorID)
+        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, self.agentVersion)
+        writer.writeRepeated("swarmIds", "swarm_ids", ProtoString.self, self.swarmIDs)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular("statusReason", "status_reason", ProtoString.self, self.statusReason)
         writer.endObject()
     }
 
@@ -2845,45 +2845,45 @@ public struct Openswarm_V1_Node: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "displayName", "display_name":
-                    displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
                 case "registrationStatus", "registration_status":
-                    registrationStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, member.value, options)
+                    self.registrationStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, member.value, options)
                 case "registrationTime", "registration_time":
-                    registrationTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.registrationTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "lastHeartbeatTime", "last_heartbeat_time":
-                    lastHeartbeatTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.lastHeartbeatTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "hardware":
-                    hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
+                    self.hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
                 case "performance":
-                    performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, member.value, options)
+                    self.performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, member.value, options)
                 case "economics":
-                    economics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, member.value, options)
+                    self.economics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeEconomics>.self, member.value, options)
                 case "location":
-                    location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
+                    self.location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
                 case "availability":
-                    availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
+                    self.availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
                 case "utilization":
-                    utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
+                    self.utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
                 case "activeLeases", "active_leases":
-                    activeLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.activeLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "publicKey", "public_key":
-                    publicKey = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.publicKey = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "operatorId", "operator_id":
-                    operatorID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.operatorID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "agentVersion", "agent_version":
-                    agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "swarmIds", "swarm_ids":
-                    swarmIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.swarmIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "statusReason", "status_reason":
-                    statusReason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.statusReason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -65,32 +65,32 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, displayName)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        size += ProtoFieldSize.singular(50, ProtoString.self, accountID)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        size += ProtoFieldSize.singular(66, ProtoBytes.self, publicKey)
-        size += ProtoFieldSize.singular(74, ProtoString.self, agentVersion)
-        size += ProtoFieldSize.map(82, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.singular(90, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.displayName)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        size += ProtoFieldSize.singular(50, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        size += ProtoFieldSize.singular(66, ProtoBytes.self, self.publicKey)
+        size += ProtoFieldSize.singular(74, ProtoString.self, self.agentVersion)
+        size += ProtoFieldSize.map(82, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.singular(90, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, displayName)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        writer.writeSingular(50, ProtoString.self, accountID)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeSingular(66, ProtoBytes.self, publicKey)
-        writer.writeSingular(74, ProtoString.self, agentVersion)
-        writer.writeMap(82, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular(90, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.displayName)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        writer.writeSingular(50, ProtoString.self, self.accountID)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeSingular(66, ProtoBytes.self, self.publicKey)
+        writer.writeSingular(74, ProtoString.self, self.agentVersion)
+        writer.writeMap(82, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular(90, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -101,17 +101,17 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: displayName = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &hardware)
-                case 26: try reader.readMessage(into: &capabilities)
-                case 34: try reader.readMessage(into: &availability)
-                case 42: try reader.readMessage(into: &location)
-                case 50: accountID = try ProtoString.read(from: &reader)
-                case 58: try reader.readMessage(into: &pricing)
-                case 66: publicKey = try ProtoBytes.read(from: &reader)
-                case 74: agentVersion = try ProtoString.read(from: &reader)
-                case 82: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 90: requestID = try ProtoString.read(from: &reader)
+                case 10: self.displayName = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.hardware)
+                case 26: try reader.readMessage(into: &self.capabilities)
+                case 34: try reader.readMessage(into: &self.availability)
+                case 42: try reader.readMessage(into: &self.location)
+                case 50: self.accountID = try ProtoString.read(from: &reader)
+                case 58: try reader.readMessage(into: &self.pricing)
+                case 66: self.publicKey = try ProtoBytes.read(from: &reader)
+                case 74: self.agentVersion = try ProtoString.read(from: &reader)
+                case 82: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 90: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -125,17 +125,17 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("displayName", "display_name", ProtoString.self, displayName)
-        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
-        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, location)
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeSingular("publicKey", "public_key", ProtoBytes.self, publicKey)
-        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, agentVersion)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("displayName", "display_name", ProtoString.self, self.displayName)
+        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
+        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional("location", "location", ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, self.location)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeSingular("publicKey", "public_key", ProtoBytes.self, self.publicKey)
+        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, self.agentVersion)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -149,27 +149,27 @@ public struct Openswarm_V1_RegisterNodeRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "displayName", "display_name":
-                    displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "hardware":
-                    hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
+                    self.hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
                 case "availability":
-                    availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
+                    self.availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
                 case "location":
-                    location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
+                    self.location = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeoLocation>.self, member.value, options)
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "pricing":
-                    pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
+                    self.pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
                 case "publicKey", "public_key":
-                    publicKey = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.publicKey = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "agentVersion", "agent_version":
-                    agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -228,24 +228,24 @@ public struct Openswarm_V1_RegisterNodeResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, status)
-        size += ProtoFieldSize.singular(26, ProtoString.self, nodeCredential)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, acceptedCapabilities)
-        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, onboardingSteps)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.status)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.nodeCredential)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.acceptedCapabilities)
+        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, self.onboardingSteps)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, status)
-        writer.writeSingular(26, ProtoString.self, nodeCredential)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, acceptedCapabilities)
-        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, onboardingSteps)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.status)
+        writer.writeSingular(26, ProtoString.self, self.nodeCredential)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.acceptedCapabilities)
+        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, self.onboardingSteps)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -256,13 +256,13 @@ public struct Openswarm_V1_RegisterNodeResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 16: status = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
-                case 26: nodeCredential = try ProtoString.read(from: &reader)
-                case 34: try reader.readMessage(into: &acceptedCapabilities)
-                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, into: &onboardingSteps)
-                case 50: try reader.readMessage(into: &heartbeatInterval)
-                case 58: try reader.readMessage(into: &node)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 16: self.status = try ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.read(from: &reader)
+                case 26: self.nodeCredential = try ProtoString.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.acceptedCapabilities)
+                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, into: &self.onboardingSteps)
+                case 50: try reader.readMessage(into: &self.heartbeatInterval)
+                case 58: try reader.readMessage(into: &self.node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -276,13 +276,13 @@ public struct Openswarm_V1_RegisterNodeResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, status)
-        writer.writeSingular("nodeCredential", "node_credential", ProtoString.self, nodeCredential)
-        writer.writeOptional("acceptedCapabilities", "accepted_capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, acceptedCapabilities)
-        writer.writeRepeated("onboardingSteps", "onboarding_steps", ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, onboardingSteps)
-        writer.writeOptional("heartbeatInterval", "heartbeat_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, self.status)
+        writer.writeSingular("nodeCredential", "node_credential", ProtoString.self, self.nodeCredential)
+        writer.writeOptional("acceptedCapabilities", "accepted_capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.acceptedCapabilities)
+        writer.writeRepeated("onboardingSteps", "onboarding_steps", ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, self.onboardingSteps)
+        writer.writeOptional("heartbeatInterval", "heartbeat_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.endObject()
     }
 
@@ -296,19 +296,19 @@ public struct Openswarm_V1_RegisterNodeResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_RegistrationStatus>.self, member.value, options)
                 case "nodeCredential", "node_credential":
-                    nodeCredential = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeCredential = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "acceptedCapabilities", "accepted_capabilities":
-                    acceptedCapabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
+                    self.acceptedCapabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
                 case "onboardingSteps", "onboarding_steps":
-                    onboardingSteps = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, member.value, options)
+                    self.onboardingSteps = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_OnboardingStep>.self, member.value, options)
                 case "heartbeatInterval", "heartbeat_interval":
-                    heartbeatInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.heartbeatInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "node":
-                    node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -341,12 +341,12 @@ public struct Openswarm_V1_GetNodeRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -357,7 +357,7 @@ public struct Openswarm_V1_GetNodeRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -371,7 +371,7 @@ public struct Openswarm_V1_GetNodeRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
         writer.endObject()
     }
 
@@ -385,7 +385,7 @@ public struct Openswarm_V1_GetNodeRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -418,12 +418,12 @@ public struct Openswarm_V1_GetNodeResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -434,7 +434,7 @@ public struct Openswarm_V1_GetNodeResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &node)
+                case 10: try reader.readMessage(into: &self.node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -448,7 +448,7 @@ public struct Openswarm_V1_GetNodeResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.endObject()
     }
 
@@ -462,7 +462,7 @@ public struct Openswarm_V1_GetNodeResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "node":
-                    node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -521,24 +521,24 @@ public struct Openswarm_V1_ListNodesRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.packed(18, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, statuses)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        size += ProtoFieldSize.optional(34, ProtoString.self, region)
-        size += ProtoFieldSize.optional(42, ProtoString.self, operatorID)
-        size += ProtoFieldSize.singular(48, ProtoInt32.self, pageSize)
-        size += ProtoFieldSize.singular(58, ProtoString.self, pageToken)
+        size += ProtoFieldSize.optional(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.packed(18, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.statuses)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        size += ProtoFieldSize.optional(34, ProtoString.self, self.region)
+        size += ProtoFieldSize.optional(42, ProtoString.self, self.operatorID)
+        size += ProtoFieldSize.singular(48, ProtoInt32.self, self.pageSize)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.pageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoString.self, swarmID)
-        writer.writePacked(18, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, statuses)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        writer.writeOptional(34, ProtoString.self, region)
-        writer.writeOptional(42, ProtoString.self, operatorID)
-        writer.writeSingular(48, ProtoInt32.self, pageSize)
-        writer.writeSingular(58, ProtoString.self, pageToken)
+        writer.writeOptional(10, ProtoString.self, self.swarmID)
+        writer.writePacked(18, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.statuses)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        writer.writeOptional(34, ProtoString.self, self.region)
+        writer.writeOptional(42, ProtoString.self, self.operatorID)
+        writer.writeSingular(48, ProtoInt32.self, self.pageSize)
+        writer.writeSingular(58, ProtoString.self, self.pageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -549,14 +549,14 @@ public struct Openswarm_V1_ListNodesRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 16: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &statuses)
-                case 18: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &statuses)
-                case 26: try reader.readMessage(into: &requirements)
-                case 34: region = try ProtoString.read(from: &reader)
-                case 42: operatorID = try ProtoString.read(from: &reader)
-                case 48: pageSize = try ProtoInt32.read(from: &reader)
-                case 58: pageToken = try ProtoString.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 16: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &self.statuses)
+                case 18: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, into: &self.statuses)
+                case 26: try reader.readMessage(into: &self.requirements)
+                case 34: self.region = try ProtoString.read(from: &reader)
+                case 42: self.operatorID = try ProtoString.read(from: &reader)
+                case 48: self.pageSize = try ProtoInt32.read(from: &reader)
+                case 58: self.pageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -570,13 +570,13 @@ public struct Openswarm_V1_ListNodesRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeRepeated("statuses", "statuses", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, statuses)
-        writer.writeOptional("requirements", "requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        writer.writeOptional("region", "region", ProtoString.self, region)
-        writer.writeOptional("operatorId", "operator_id", ProtoString.self, operatorID)
-        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, pageSize)
-        writer.writeSingular("pageToken", "page_token", ProtoString.self, pageToken)
+        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeRepeated("statuses", "statuses", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.statuses)
+        writer.writeOptional("requirements", "requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        writer.writeOptional("region", "region", ProtoString.self, self.region)
+        writer.writeOptional("operatorId", "operator_id", ProtoString.self, self.operatorID)
+        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, self.pageSize)
+        writer.writeSingular("pageToken", "page_token", ProtoString.self, self.pageToken)
         writer.endObject()
     }
 
@@ -590,19 +590,19 @@ public struct Openswarm_V1_ListNodesRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "statuses":
-                    statuses = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
+                    self.statuses = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
                 case "requirements":
-                    requirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
+                    self.requirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
                 case "region":
-                    region = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.region = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "operatorId", "operator_id":
-                    operatorID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.operatorID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "pageSize", "page_size":
-                    pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "pageToken", "page_token":
-                    pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -644,16 +644,16 @@ public struct Openswarm_V1_ListNodesResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Node>.self, nodes)
-        size += ProtoFieldSize.singular(18, ProtoString.self, nextPageToken)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, totalCount)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.nodes)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.nextPageToken)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.totalCount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Node>.self, nodes)
-        writer.writeSingular(18, ProtoString.self, nextPageToken)
-        writer.writeSingular(24, ProtoUInt64.self, totalCount)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.nodes)
+        writer.writeSingular(18, ProtoString.self, self.nextPageToken)
+        writer.writeSingular(24, ProtoUInt64.self, self.totalCount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -664,9 +664,9 @@ public struct Openswarm_V1_ListNodesResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Node>.self, into: &nodes)
-                case 18: nextPageToken = try ProtoString.read(from: &reader)
-                case 24: totalCount = try ProtoUInt64.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Node>.self, into: &self.nodes)
+                case 18: self.nextPageToken = try ProtoString.read(from: &reader)
+                case 24: self.totalCount = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -680,9 +680,9 @@ public struct Openswarm_V1_ListNodesResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("nodes", "nodes", ProtoMessageCodec<Openswarm_V1_Node>.self, nodes)
-        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, nextPageToken)
-        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, totalCount)
+        writer.writeRepeated("nodes", "nodes", ProtoMessageCodec<Openswarm_V1_Node>.self, self.nodes)
+        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, self.nextPageToken)
+        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, self.totalCount)
         writer.endObject()
     }
 
@@ -696,11 +696,11 @@ public struct Openswarm_V1_ListNodesResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodes":
-                    nodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.nodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 case "nextPageToken", "next_page_token":
-                    nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "totalCount", "total_count":
-                    totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -737,14 +737,14 @@ public struct Openswarm_V1_GetNodeMetricsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.optional(16, ProtoUInt32.self, earningsDays)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.optional(16, ProtoUInt32.self, self.earningsDays)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeOptional(16, ProtoUInt32.self, earningsDays)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeOptional(16, ProtoUInt32.self, self.earningsDays)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -755,8 +755,8 @@ public struct Openswarm_V1_GetNodeMetricsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 16: earningsDays = try ProtoUInt32.read(from: &reader)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 16: self.earningsDays = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -770,8 +770,8 @@ public struct Openswarm_V1_GetNodeMetricsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeOptional("earningsDays", "earnings_days", ProtoUInt32.self, earningsDays)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeOptional("earningsDays", "earnings_days", ProtoUInt32.self, self.earningsDays)
         writer.endObject()
     }
 
@@ -785,9 +785,9 @@ public struct Openswarm_V1_GetNodeMetricsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "earningsDays", "earnings_days":
-                    earningsDays = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.earningsDays = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -844,24 +844,24 @@ public struct Openswarm_V1_GetNodeMetricsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, earnings)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, reputation)
-        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, benchmarks)
-        size += ProtoFieldSize.singular(56, ProtoUInt32.self, activeLeases)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, self.earnings)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, self.reputation)
+        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, self.benchmarks)
+        size += ProtoFieldSize.singular(56, ProtoUInt32.self, self.activeLeases)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, earnings)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, reputation)
-        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, benchmarks)
-        writer.writeSingular(56, ProtoUInt32.self, activeLeases)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, self.earnings)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, self.reputation)
+        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, self.benchmarks)
+        writer.writeSingular(56, ProtoUInt32.self, self.activeLeases)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -872,13 +872,13 @@ public struct Openswarm_V1_GetNodeMetricsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &performance)
-                case 26: try reader.readMessage(into: &utilization)
-                case 34: try reader.readMessage(into: &earnings)
-                case 42: try reader.readMessage(into: &reputation)
-                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, into: &benchmarks)
-                case 56: activeLeases = try ProtoUInt32.read(from: &reader)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.performance)
+                case 26: try reader.readMessage(into: &self.utilization)
+                case 34: try reader.readMessage(into: &self.earnings)
+                case 42: try reader.readMessage(into: &self.reputation)
+                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, into: &self.benchmarks)
+                case 56: self.activeLeases = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -892,13 +892,13 @@ public struct Openswarm_V1_GetNodeMetricsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, performance)
-        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeOptional("earnings", "earnings", ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, earnings)
-        writer.writeOptional("reputation", "reputation", ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, reputation)
-        writer.writeRepeated("benchmarks", "benchmarks", ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, benchmarks)
-        writer.writeSingular("activeLeases", "active_leases", ProtoUInt32.self, activeLeases)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, self.performance)
+        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeOptional("earnings", "earnings", ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, self.earnings)
+        writer.writeOptional("reputation", "reputation", ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, self.reputation)
+        writer.writeRepeated("benchmarks", "benchmarks", ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, self.benchmarks)
+        writer.writeSingular("activeLeases", "active_leases", ProtoUInt32.self, self.activeLeases)
         writer.endObject()
     }
 
@@ -912,19 +912,19 @@ public struct Openswarm_V1_GetNodeMetricsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "performance":
-                    performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, member.value, options)
+                    self.performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePerformance>.self, member.value, options)
                 case "utilization":
-                    utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
+                    self.utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
                 case "earnings":
-                    earnings = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, member.value, options)
+                    self.earnings = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_EarningsHistory>.self, member.value, options)
                 case "reputation":
-                    reputation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, member.value, options)
+                    self.reputation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReputationScore>.self, member.value, options)
                 case "benchmarks":
-                    benchmarks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, member.value, options)
+                    self.benchmarks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_NodeBenchmark>.self, member.value, options)
                 case "activeLeases", "active_leases":
-                    activeLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.activeLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -974,20 +974,20 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -998,11 +998,11 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &capabilities)
-                case 26: try reader.readMessage(into: &availability)
-                case 34: try reader.readMessage(into: &pricing)
-                case 42: try reader.readMessage(into: &hardware)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.capabilities)
+                case 26: try reader.readMessage(into: &self.availability)
+                case 34: try reader.readMessage(into: &self.pricing)
+                case 42: try reader.readMessage(into: &self.hardware)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1016,11 +1016,11 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, capabilities)
-        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, availability)
-        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, pricing)
-        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, hardware)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeOptional("capabilities", "capabilities", ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, self.capabilities)
+        writer.writeOptional("availability", "availability", ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, self.availability)
+        writer.writeOptional("pricing", "pricing", ProtoMessageCodec<Openswarm_V1_NodePricing>.self, self.pricing)
+        writer.writeOptional("hardware", "hardware", ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, self.hardware)
         writer.endObject()
     }
 
@@ -1034,15 +1034,15 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "capabilities":
-                    capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
+                    self.capabilities = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodeCapabilities>.self, member.value, options)
                 case "availability":
-                    availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
+                    self.availability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_AvailabilitySchedule>.self, member.value, options)
                 case "pricing":
-                    pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
+                    self.pricing = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_NodePricing>.self, member.value, options)
                 case "hardware":
-                    hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
+                    self.hardware = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_HardwareSpec>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1075,12 +1075,12 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1091,7 +1091,7 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &node)
+                case 10: try reader.readMessage(into: &self.node)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1105,7 +1105,7 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, node)
+        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
         writer.endObject()
     }
 
@@ -1119,7 +1119,7 @@ public struct Openswarm_V1_UpdateNodeCapabilitiesResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "node":
-                    node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1165,18 +1165,18 @@ public struct Openswarm_V1_DrainNodeRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, reason)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_DrainMode>.self, mode)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, gracePeriod)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.reason)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_DrainMode>.self, self.mode)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.gracePeriod)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeSingular(18, ProtoString.self, reason)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_DrainMode>.self, mode)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, gracePeriod)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeSingular(18, ProtoString.self, self.reason)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_DrainMode>.self, self.mode)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.gracePeriod)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1187,10 +1187,10 @@ public struct Openswarm_V1_DrainNodeRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: reason = try ProtoString.read(from: &reader)
-                case 24: mode = try ProtoEnumCodec<Openswarm_V1_DrainMode>.read(from: &reader)
-                case 34: try reader.readMessage(into: &gracePeriod)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: self.reason = try ProtoString.read(from: &reader)
+                case 24: self.mode = try ProtoEnumCodec<Openswarm_V1_DrainMode>.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.gracePeriod)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1204,10 +1204,10 @@ public struct Openswarm_V1_DrainNodeRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
-        writer.writeSingular("mode", "mode", ProtoEnumCodec<Openswarm_V1_DrainMode>.self, mode)
-        writer.writeOptional("gracePeriod", "grace_period", ProtoMessageCodec<Google_Protobuf_Duration>.self, gracePeriod)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
+        writer.writeSingular("mode", "mode", ProtoEnumCodec<Openswarm_V1_DrainMode>.self, self.mode)
+        writer.writeOptional("gracePeriod", "grace_period", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.gracePeriod)
         writer.endObject()
     }
 
@@ -1221,13 +1221,13 @@ public struct Openswarm_V1_DrainNodeRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "mode":
-                    mode = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_DrainMode>.self, member.value, options)
+                    self.mode = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_DrainMode>.self, member.value, options)
                 case "gracePeriod", "grace_period":
-                    gracePeriod = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.gracePeriod = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1268,16 +1268,16 @@ public struct Openswarm_V1_DrainNodeResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, runningLeases)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, releasedLeases)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.runningLeases)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.releasedLeases)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, node)
-        writer.writeSingular(16, ProtoUInt32.self, runningLeases)
-        writer.writeSingular(24, ProtoUInt32.self, releasedLeases)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
+        writer.writeSingular(16, ProtoUInt32.self, self.runningLeases)
+        writer.writeSingular(24, ProtoUInt32.self, self.releasedLeases)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1288,9 +1288,9 @@ public struct Openswarm_V1_DrainNodeResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &node)
-                case 16: runningLeases = try ProtoUInt32.read(from: &reader)
-                case 24: releasedLeases = try ProtoUInt32.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.node)
+                case 16: self.runningLeases = try ProtoUInt32.read(from: &reader)
+                case 24: self.releasedLeases = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1304,9 +1304,9 @@ public struct Openswarm_V1_DrainNodeResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, node)
-        writer.writeSingular("runningLeases", "running_leases", ProtoUInt32.self, runningLeases)
-        writer.writeSingular("releasedLeases", "released_leases", ProtoUInt32.self, releasedLeases)
+        writer.writeOptional("node", "node", ProtoMessageCodec<Openswarm_V1_Node>.self, self.node)
+        writer.writeSingular("runningLeases", "running_leases", ProtoUInt32.self, self.runningLeases)
+        writer.writeSingular("releasedLeases", "released_leases", ProtoUInt32.self, self.releasedLeases)
         writer.endObject()
     }
 
@@ -1320,11 +1320,11 @@ public struct Openswarm_V1_DrainNodeResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "node":
-                    node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.node = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 case "runningLeases", "running_leases":
-                    runningLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.runningLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "releasedLeases", "released_leases":
-                    releasedLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.releasedLeases = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

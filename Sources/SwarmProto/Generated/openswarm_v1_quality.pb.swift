@@ -470,16 +470,16 @@ public struct Openswarm_V1_QualityEvidence: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, source)
-        size += ProtoFieldSize.singular(18, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(26, ProtoString.self, location)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.source)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.location)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, source)
-        writer.writeSingular(18, ProtoString.self, description_p)
-        writer.writeSingular(26, ProtoString.self, location)
+        writer.writeSingular(10, ProtoString.self, self.source)
+        writer.writeSingular(18, ProtoString.self, self.description_p)
+        writer.writeSingular(26, ProtoString.self, self.location)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -490,9 +490,9 @@ public struct Openswarm_V1_QualityEvidence: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: source = try ProtoString.read(from: &reader)
-                case 18: description_p = try ProtoString.read(from: &reader)
-                case 26: location = try ProtoString.read(from: &reader)
+                case 10: self.source = try ProtoString.read(from: &reader)
+                case 18: self.description_p = try ProtoString.read(from: &reader)
+                case 26: self.location = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -506,9 +506,9 @@ public struct Openswarm_V1_QualityEvidence: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("source", "source", ProtoString.self, source)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("location", "location", ProtoString.self, location)
+        writer.writeSingular("source", "source", ProtoString.self, self.source)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("location", "location", ProtoString.self, self.location)
         writer.endObject()
     }
 
@@ -522,11 +522,11 @@ public struct Openswarm_V1_QualityEvidence: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "source":
-                    source = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.source = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "location":
-                    location = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.location = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -576,20 +576,20 @@ public struct Openswarm_V1_QualityFinding: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, severity)
-        size += ProtoFieldSize.singular(18, ProtoString.self, title)
-        size += ProtoFieldSize.singular(26, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(34, ProtoString.self, location)
-        size += ProtoFieldSize.singular(42, ProtoString.self, reference)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, self.severity)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.title)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.location)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.reference)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, severity)
-        writer.writeSingular(18, ProtoString.self, title)
-        writer.writeSingular(26, ProtoString.self, description_p)
-        writer.writeSingular(34, ProtoString.self, location)
-        writer.writeSingular(42, ProtoString.self, reference)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, self.severity)
+        writer.writeSingular(18, ProtoString.self, self.title)
+        writer.writeSingular(26, ProtoString.self, self.description_p)
+        writer.writeSingular(34, ProtoString.self, self.location)
+        writer.writeSingular(42, ProtoString.self, self.reference)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -600,11 +600,11 @@ public struct Openswarm_V1_QualityFinding: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: severity = try ProtoEnumCodec<Openswarm_V1_FindingSeverity>.read(from: &reader)
-                case 18: title = try ProtoString.read(from: &reader)
-                case 26: description_p = try ProtoString.read(from: &reader)
-                case 34: location = try ProtoString.read(from: &reader)
-                case 42: reference = try ProtoString.read(from: &reader)
+                case 8: self.severity = try ProtoEnumCodec<Openswarm_V1_FindingSeverity>.read(from: &reader)
+                case 18: self.title = try ProtoString.read(from: &reader)
+                case 26: self.description_p = try ProtoString.read(from: &reader)
+                case 34: self.location = try ProtoString.read(from: &reader)
+                case 42: self.reference = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -618,11 +618,11 @@ public struct Openswarm_V1_QualityFinding: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("severity", "severity", ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, severity)
-        writer.writeSingular("title", "title", ProtoString.self, title)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("location", "location", ProtoString.self, location)
-        writer.writeSingular("reference", "reference", ProtoString.self, reference)
+        writer.writeSingular("severity", "severity", ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, self.severity)
+        writer.writeSingular("title", "title", ProtoString.self, self.title)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("location", "location", ProtoString.self, self.location)
+        writer.writeSingular("reference", "reference", ProtoString.self, self.reference)
         writer.endObject()
     }
 
@@ -636,15 +636,15 @@ public struct Openswarm_V1_QualityFinding: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "severity":
-                    severity = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, member.value, options)
+                    self.severity = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_FindingSeverity>.self, member.value, options)
                 case "title":
-                    title = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.title = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "location":
-                    location = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.location = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reference":
-                    reference = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reference = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -694,20 +694,20 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, score)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, confidence)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.score)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.confidence)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, self.evidence)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, self.findings)
+        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoDouble.self, self.metrics)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, score)
-        writer.writeSingular(17, ProtoDouble.self, confidence)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
+        writer.writeSingular(9, ProtoDouble.self, self.score)
+        writer.writeSingular(17, ProtoDouble.self, self.confidence)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, self.evidence)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, self.findings)
+        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoDouble.self, self.metrics)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -718,11 +718,11 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: score = try ProtoDouble.read(from: &reader)
-                case 17: confidence = try ProtoDouble.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, into: &evidence)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, into: &findings)
-                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoDouble.self, into: &metrics)
+                case 9: self.score = try ProtoDouble.read(from: &reader)
+                case 17: self.confidence = try ProtoDouble.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, into: &self.evidence)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, into: &self.findings)
+                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoDouble.self, into: &self.metrics)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -736,11 +736,11 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("score", "score", ProtoDouble.self, score)
-        writer.writeSingular("confidence", "confidence", ProtoDouble.self, confidence)
-        writer.writeRepeated("evidence", "evidence", ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, evidence)
-        writer.writeRepeated("findings", "findings", ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, findings)
-        writer.writeMap("metrics", "metrics", ProtoStringKeyCodec.self, ProtoDouble.self, metrics)
+        writer.writeSingular("score", "score", ProtoDouble.self, self.score)
+        writer.writeSingular("confidence", "confidence", ProtoDouble.self, self.confidence)
+        writer.writeRepeated("evidence", "evidence", ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, self.evidence)
+        writer.writeRepeated("findings", "findings", ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, self.findings)
+        writer.writeMap("metrics", "metrics", ProtoStringKeyCodec.self, ProtoDouble.self, self.metrics)
         writer.endObject()
     }
 
@@ -754,15 +754,15 @@ public struct Openswarm_V1_DimensionScore: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "score":
-                    score = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.score = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "confidence":
-                    confidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.confidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "evidence":
-                    evidence = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, member.value, options)
+                    self.evidence = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityEvidence>.self, member.value, options)
                 case "findings":
-                    findings = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, member.value, options)
+                    self.findings = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityFinding>.self, member.value, options)
                 case "metrics":
-                    metrics = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoDouble.self, member.value, options)
+                    self.metrics = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -812,20 +812,20 @@ public struct Openswarm_V1_QualityDimensions: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, correctness)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, efficiency)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, maintainability)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, security)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, completeness)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.correctness)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.efficiency)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.maintainability)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.security)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.completeness)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, correctness)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, efficiency)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, maintainability)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, security)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, completeness)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.correctness)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.efficiency)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.maintainability)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.security)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.completeness)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -836,11 +836,11 @@ public struct Openswarm_V1_QualityDimensions: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &correctness)
-                case 18: try reader.readMessage(into: &efficiency)
-                case 26: try reader.readMessage(into: &maintainability)
-                case 34: try reader.readMessage(into: &security)
-                case 42: try reader.readMessage(into: &completeness)
+                case 10: try reader.readMessage(into: &self.correctness)
+                case 18: try reader.readMessage(into: &self.efficiency)
+                case 26: try reader.readMessage(into: &self.maintainability)
+                case 34: try reader.readMessage(into: &self.security)
+                case 42: try reader.readMessage(into: &self.completeness)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -854,11 +854,11 @@ public struct Openswarm_V1_QualityDimensions: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("correctness", "correctness", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, correctness)
-        writer.writeOptional("efficiency", "efficiency", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, efficiency)
-        writer.writeOptional("maintainability", "maintainability", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, maintainability)
-        writer.writeOptional("security", "security", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, security)
-        writer.writeOptional("completeness", "completeness", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, completeness)
+        writer.writeOptional("correctness", "correctness", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.correctness)
+        writer.writeOptional("efficiency", "efficiency", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.efficiency)
+        writer.writeOptional("maintainability", "maintainability", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.maintainability)
+        writer.writeOptional("security", "security", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.security)
+        writer.writeOptional("completeness", "completeness", ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, self.completeness)
         writer.endObject()
     }
 
@@ -872,15 +872,15 @@ public struct Openswarm_V1_QualityDimensions: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "correctness":
-                    correctness = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
+                    self.correctness = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
                 case "efficiency":
-                    efficiency = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
+                    self.efficiency = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
                 case "maintainability":
-                    maintainability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
+                    self.maintainability = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
                 case "security":
-                    security = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
+                    self.security = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
                 case "completeness":
-                    completeness = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
+                    self.completeness = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_DimensionScore>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -929,20 +929,20 @@ public struct Openswarm_V1_ValidationInfo: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, method)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, reviewerCount)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, reviewerIDs)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, consensusStrength)
-        size += ProtoFieldSize.singular(40, ProtoInt64.self, validationCostMicros)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, self.method)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.reviewerCount)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.reviewerIDs)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.consensusStrength)
+        size += ProtoFieldSize.singular(40, ProtoInt64.self, self.validationCostMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, method)
-        writer.writeSingular(16, ProtoUInt32.self, reviewerCount)
-        writer.writeRepeated(26, ProtoString.self, reviewerIDs)
-        writer.writeSingular(33, ProtoDouble.self, consensusStrength)
-        writer.writeSingular(40, ProtoInt64.self, validationCostMicros)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, self.method)
+        writer.writeSingular(16, ProtoUInt32.self, self.reviewerCount)
+        writer.writeRepeated(26, ProtoString.self, self.reviewerIDs)
+        writer.writeSingular(33, ProtoDouble.self, self.consensusStrength)
+        writer.writeSingular(40, ProtoInt64.self, self.validationCostMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -953,11 +953,11 @@ public struct Openswarm_V1_ValidationInfo: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: method = try ProtoEnumCodec<Openswarm_V1_ValidationMethod>.read(from: &reader)
-                case 16: reviewerCount = try ProtoUInt32.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoString.self, into: &reviewerIDs)
-                case 33: consensusStrength = try ProtoDouble.read(from: &reader)
-                case 40: validationCostMicros = try ProtoInt64.read(from: &reader)
+                case 8: self.method = try ProtoEnumCodec<Openswarm_V1_ValidationMethod>.read(from: &reader)
+                case 16: self.reviewerCount = try ProtoUInt32.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.reviewerIDs)
+                case 33: self.consensusStrength = try ProtoDouble.read(from: &reader)
+                case 40: self.validationCostMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -971,11 +971,11 @@ public struct Openswarm_V1_ValidationInfo: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("method", "method", ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, method)
-        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, reviewerCount)
-        writer.writeRepeated("reviewerIds", "reviewer_ids", ProtoString.self, reviewerIDs)
-        writer.writeSingular("consensusStrength", "consensus_strength", ProtoDouble.self, consensusStrength)
-        writer.writeSingular("validationCostMicros", "validation_cost_micros", ProtoInt64.self, validationCostMicros)
+        writer.writeSingular("method", "method", ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, self.method)
+        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, self.reviewerCount)
+        writer.writeRepeated("reviewerIds", "reviewer_ids", ProtoString.self, self.reviewerIDs)
+        writer.writeSingular("consensusStrength", "consensus_strength", ProtoDouble.self, self.consensusStrength)
+        writer.writeSingular("validationCostMicros", "validation_cost_micros", ProtoInt64.self, self.validationCostMicros)
         writer.endObject()
     }
 
@@ -989,15 +989,15 @@ public struct Openswarm_V1_ValidationInfo: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "method":
-                    method = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, member.value, options)
+                    self.method = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationMethod>.self, member.value, options)
                 case "reviewerCount", "reviewer_count":
-                    reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "reviewerIds", "reviewer_ids":
-                    reviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.reviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "consensusStrength", "consensus_strength":
-                    consensusStrength = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.consensusStrength = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "validationCostMicros", "validation_cost_micros":
-                    validationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.validationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1046,20 +1046,20 @@ public struct Openswarm_V1_ImprovementSuggestion: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, category)
-        size += ProtoFieldSize.singular(26, ProtoString.self, description_p)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, estimatedImpact)
-        size += ProtoFieldSize.singular(40, ProtoInt64.self, implementationCostMicros)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, self.category)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.description_p)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.estimatedImpact)
+        size += ProtoFieldSize.singular(40, ProtoInt64.self, self.implementationCostMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, category)
-        writer.writeSingular(26, ProtoString.self, description_p)
-        writer.writeSingular(33, ProtoDouble.self, estimatedImpact)
-        writer.writeSingular(40, ProtoInt64.self, implementationCostMicros)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, self.category)
+        writer.writeSingular(26, ProtoString.self, self.description_p)
+        writer.writeSingular(33, ProtoDouble.self, self.estimatedImpact)
+        writer.writeSingular(40, ProtoInt64.self, self.implementationCostMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1070,11 +1070,11 @@ public struct Openswarm_V1_ImprovementSuggestion: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
-                case 16: category = try ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.read(from: &reader)
-                case 26: description_p = try ProtoString.read(from: &reader)
-                case 33: estimatedImpact = try ProtoDouble.read(from: &reader)
-                case 40: implementationCostMicros = try ProtoInt64.read(from: &reader)
+                case 8: self.priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
+                case 16: self.category = try ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.read(from: &reader)
+                case 26: self.description_p = try ProtoString.read(from: &reader)
+                case 33: self.estimatedImpact = try ProtoDouble.read(from: &reader)
+                case 40: self.implementationCostMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1088,11 +1088,11 @@ public struct Openswarm_V1_ImprovementSuggestion: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeSingular("category", "category", ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, category)
-        writer.writeSingular("description", "description", ProtoString.self, description_p)
-        writer.writeSingular("estimatedImpact", "estimated_impact", ProtoDouble.self, estimatedImpact)
-        writer.writeSingular("implementationCostMicros", "implementation_cost_micros", ProtoInt64.self, implementationCostMicros)
+        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeSingular("category", "category", ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, self.category)
+        writer.writeSingular("description", "description", ProtoString.self, self.description_p)
+        writer.writeSingular("estimatedImpact", "estimated_impact", ProtoDouble.self, self.estimatedImpact)
+        writer.writeSingular("implementationCostMicros", "implementation_cost_micros", ProtoInt64.self, self.implementationCostMicros)
         writer.endObject()
     }
 
@@ -1106,15 +1106,15 @@ public struct Openswarm_V1_ImprovementSuggestion: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "priority":
-                    priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
+                    self.priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
                 case "category":
-                    category = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, member.value, options)
+                    self.category = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ImprovementCategory>.self, member.value, options)
                 case "description":
-                    description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.description_p = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "estimatedImpact", "estimated_impact":
-                    estimatedImpact = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.estimatedImpact = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "implementationCostMicros", "implementation_cost_micros":
-                    implementationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.implementationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1168,22 +1168,22 @@ public struct Openswarm_V1_QualityScore: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(9, ProtoDouble.self, overall)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, dimensions)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, confidence)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, reviewerIDs)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, validation)
-        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvements)
+        size += ProtoFieldSize.singular(9, ProtoDouble.self, self.overall)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, self.dimensions)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.confidence)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.reviewerIDs)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, self.validation)
+        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvements)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(9, ProtoDouble.self, overall)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, dimensions)
-        writer.writeSingular(25, ProtoDouble.self, confidence)
-        writer.writeRepeated(34, ProtoString.self, reviewerIDs)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, validation)
-        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvements)
+        writer.writeSingular(9, ProtoDouble.self, self.overall)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, self.dimensions)
+        writer.writeSingular(25, ProtoDouble.self, self.confidence)
+        writer.writeRepeated(34, ProtoString.self, self.reviewerIDs)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, self.validation)
+        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvements)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1194,12 +1194,12 @@ public struct Openswarm_V1_QualityScore: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 9: overall = try ProtoDouble.read(from: &reader)
-                case 18: try reader.readMessage(into: &dimensions)
-                case 25: confidence = try ProtoDouble.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoString.self, into: &reviewerIDs)
-                case 42: try reader.readMessage(into: &validation)
-                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &improvements)
+                case 9: self.overall = try ProtoDouble.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.dimensions)
+                case 25: self.confidence = try ProtoDouble.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.reviewerIDs)
+                case 42: try reader.readMessage(into: &self.validation)
+                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &self.improvements)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1213,12 +1213,12 @@ public struct Openswarm_V1_QualityScore: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("overall", "overall", ProtoDouble.self, overall)
-        writer.writeOptional("dimensions", "dimensions", ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, dimensions)
-        writer.writeSingular("confidence", "confidence", ProtoDouble.self, confidence)
-        writer.writeRepeated("reviewerIds", "reviewer_ids", ProtoString.self, reviewerIDs)
-        writer.writeOptional("validation", "validation", ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, validation)
-        writer.writeRepeated("improvements", "improvements", ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvements)
+        writer.writeSingular("overall", "overall", ProtoDouble.self, self.overall)
+        writer.writeOptional("dimensions", "dimensions", ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, self.dimensions)
+        writer.writeSingular("confidence", "confidence", ProtoDouble.self, self.confidence)
+        writer.writeRepeated("reviewerIds", "reviewer_ids", ProtoString.self, self.reviewerIDs)
+        writer.writeOptional("validation", "validation", ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, self.validation)
+        writer.writeRepeated("improvements", "improvements", ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvements)
         writer.endObject()
     }
 
@@ -1232,17 +1232,17 @@ public struct Openswarm_V1_QualityScore: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "overall":
-                    overall = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.overall = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "dimensions":
-                    dimensions = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, member.value, options)
+                    self.dimensions = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityDimensions>.self, member.value, options)
                 case "confidence":
-                    confidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.confidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "reviewerIds", "reviewer_ids":
-                    reviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.reviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "validation":
-                    validation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, member.value, options)
+                    self.validation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ValidationInfo>.self, member.value, options)
                 case "improvements":
-                    improvements = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, member.value, options)
+                    self.improvements = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1284,16 +1284,16 @@ public struct Openswarm_V1_QualityThreshold: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, dimension)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, minScore)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, minConfidence)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, self.dimension)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.minScore)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.minConfidence)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, dimension)
-        writer.writeSingular(17, ProtoDouble.self, minScore)
-        writer.writeSingular(25, ProtoDouble.self, minConfidence)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, self.dimension)
+        writer.writeSingular(17, ProtoDouble.self, self.minScore)
+        writer.writeSingular(25, ProtoDouble.self, self.minConfidence)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1304,9 +1304,9 @@ public struct Openswarm_V1_QualityThreshold: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: dimension = try ProtoEnumCodec<Openswarm_V1_QualityDimension>.read(from: &reader)
-                case 17: minScore = try ProtoDouble.read(from: &reader)
-                case 25: minConfidence = try ProtoDouble.read(from: &reader)
+                case 8: self.dimension = try ProtoEnumCodec<Openswarm_V1_QualityDimension>.read(from: &reader)
+                case 17: self.minScore = try ProtoDouble.read(from: &reader)
+                case 25: self.minConfidence = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1320,9 +1320,9 @@ public struct Openswarm_V1_QualityThreshold: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("dimension", "dimension", ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, dimension)
-        writer.writeSingular("minScore", "min_score", ProtoDouble.self, minScore)
-        writer.writeSingular("minConfidence", "min_confidence", ProtoDouble.self, minConfidence)
+        writer.writeSingular("dimension", "dimension", ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, self.dimension)
+        writer.writeSingular("minScore", "min_score", ProtoDouble.self, self.minScore)
+        writer.writeSingular("minConfidence", "min_confidence", ProtoDouble.self, self.minConfidence)
         writer.endObject()
     }
 
@@ -1336,11 +1336,11 @@ public struct Openswarm_V1_QualityThreshold: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "dimension":
-                    dimension = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, member.value, options)
+                    self.dimension = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_QualityDimension>.self, member.value, options)
                 case "minScore", "min_score":
-                    minScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.minScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "minConfidence", "min_confidence":
-                    minConfidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.minConfidence = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1377,14 +1377,14 @@ public struct Openswarm_V1_ResultReference: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.optional(16, ProtoUInt32.self, attemptNumber)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.optional(16, ProtoUInt32.self, self.attemptNumber)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeOptional(16, ProtoUInt32.self, attemptNumber)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeOptional(16, ProtoUInt32.self, self.attemptNumber)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1395,8 +1395,8 @@ public struct Openswarm_V1_ResultReference: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.attemptNumber = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1410,8 +1410,8 @@ public struct Openswarm_V1_ResultReference: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeOptional("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeOptional("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
         writer.endObject()
     }
 
@@ -1425,9 +1425,9 @@ public struct Openswarm_V1_ResultReference: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1472,18 +1472,18 @@ public struct Openswarm_V1_ReviewContent: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, title)
-        size += ProtoFieldSize.singular(18, ProtoString.self, mediaType)
-        size += ProtoFieldSize.singular(26, ProtoBytes.self, body)
-        size += ProtoFieldSize.singular(34, ProtoString.self, instructions)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.title)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.mediaType)
+        size += ProtoFieldSize.singular(26, ProtoBytes.self, self.body)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.instructions)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, title)
-        writer.writeSingular(18, ProtoString.self, mediaType)
-        writer.writeSingular(26, ProtoBytes.self, body)
-        writer.writeSingular(34, ProtoString.self, instructions)
+        writer.writeSingular(10, ProtoString.self, self.title)
+        writer.writeSingular(18, ProtoString.self, self.mediaType)
+        writer.writeSingular(26, ProtoBytes.self, self.body)
+        writer.writeSingular(34, ProtoString.self, self.instructions)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1494,10 +1494,10 @@ public struct Openswarm_V1_ReviewContent: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: title = try ProtoString.read(from: &reader)
-                case 18: mediaType = try ProtoString.read(from: &reader)
-                case 26: body = try ProtoBytes.read(from: &reader)
-                case 34: instructions = try ProtoString.read(from: &reader)
+                case 10: self.title = try ProtoString.read(from: &reader)
+                case 18: self.mediaType = try ProtoString.read(from: &reader)
+                case 26: self.body = try ProtoBytes.read(from: &reader)
+                case 34: self.instructions = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1511,10 +1511,10 @@ public struct Openswarm_V1_ReviewContent: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("title", "title", ProtoString.self, title)
-        writer.writeSingular("mediaType", "media_type", ProtoString.self, mediaType)
-        writer.writeSingular("body", "body", ProtoBytes.self, body)
-        writer.writeSingular("instructions", "instructions", ProtoString.self, instructions)
+        writer.writeSingular("title", "title", ProtoString.self, self.title)
+        writer.writeSingular("mediaType", "media_type", ProtoString.self, self.mediaType)
+        writer.writeSingular("body", "body", ProtoBytes.self, self.body)
+        writer.writeSingular("instructions", "instructions", ProtoString.self, self.instructions)
         writer.endObject()
     }
 
@@ -1528,13 +1528,13 @@ public struct Openswarm_V1_ReviewContent: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "title":
-                    title = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.title = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "mediaType", "media_type":
-                    mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "body":
-                    body = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.body = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "instructions":
-                    instructions = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.instructions = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1576,14 +1576,14 @@ public struct Openswarm_V1_ReviewSubject: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        if case .result(let value)? = subject { size += ProtoFieldSize.field(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
-        if case .content(let value)? = subject { size += ProtoFieldSize.field(18, ProtoMessageCodec<Openswarm_V1_ReviewContent>.self, value) }
+        if case .result(let value)? = self.subject { size += ProtoFieldSize.field(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
+        if case .content(let value)? = self.subject { size += ProtoFieldSize.field(18, ProtoMessageCodec<Openswarm_V1_ReviewContent>.self, value) }
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        if case .result(let value)? = subject { writer.writeField(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
-        if case .content(let value)? = subject { writer.writeField(18, ProtoMessageCodec<Openswarm_V1_ReviewContent>.self, value) }
+        if case .result(let value)? = self.subject { writer.writeField(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
+        if case .content(let value)? = self.subject { writer.writeField(18, ProtoMessageCodec<Openswarm_V1_ReviewContent>.self, value) }
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1596,16 +1596,16 @@ public struct Openswarm_V1_ReviewSubject: ProtoMessage {
                 switch tag {
                 case 10:
                     var message = Openswarm_V1_ResultReference()
-                    if case .result(let existing)? = subject { message = existing }
-                    subject = nil
+                    if case .result(let existing)? = self.subject { message = existing }
+                    self.subject = nil
                     try reader.readMessage(into: &message)
-                    subject = .result(message)
+                    self.subject = .result(message)
                 case 18:
                     var message = Openswarm_V1_ReviewContent()
-                    if case .content(let existing)? = subject { message = existing }
-                    subject = nil
+                    if case .content(let existing)? = self.subject { message = existing }
+                    self.subject = nil
                     try reader.readMessage(into: &message)
-                    subject = .content(message)
+                    self.subject = .content(message)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1619,8 +1619,8 @@ public struct Openswarm_V1_ReviewSubject: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        if case .result(let value)? = subject { writer.key("result", "result"); ProtoMessageCodec<Openswarm_V1_ResultReference>.writeJSON(value, to: &writer) }
-        if case .content(let value)? = subject { writer.key("content", "content"); ProtoMessageCodec<Openswarm_V1_ReviewContent>.writeJSON(value, to: &writer) }
+        if case .result(let value)? = self.subject { writer.key("result", "result"); ProtoMessageCodec<Openswarm_V1_ResultReference>.writeJSON(value, to: &writer) }
+        if case .content(let value)? = self.subject { writer.key("content", "content"); ProtoMessageCodec<Openswarm_V1_ReviewContent>.writeJSON(value, to: &writer) }
         writer.endObject()
     }
 
@@ -1638,12 +1638,12 @@ public struct Openswarm_V1_ReviewSubject: ProtoMessage {
                     if member.value.isNull { break }
                     if seen_subject { throw ProtoJSONField.oneofConflict("subject") }
                     seen_subject = true
-                    subject = .result(try ProtoMessageCodec<Openswarm_V1_ResultReference>.readJSON(member.value, options: options))
+                    self.subject = .result(try ProtoMessageCodec<Openswarm_V1_ResultReference>.readJSON(member.value, options: options))
                 case "content":
                     if member.value.isNull { break }
                     if seen_subject { throw ProtoJSONField.oneofConflict("subject") }
                     seen_subject = true
-                    subject = .content(try ProtoMessageCodec<Openswarm_V1_ReviewContent>.readJSON(member.value, options: options))
+                    self.subject = .content(try ProtoMessageCodec<Openswarm_V1_ReviewContent>.readJSON(member.value, options: options))
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1702,24 +1702,24 @@ public struct Openswarm_V1_ReviewSubmission: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, reviewID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, reviewerID)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        size += ProtoFieldSize.singular(34, ProtoString.self, feedback)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, submitTime)
-        size += ProtoFieldSize.singular(48, ProtoBool.self, counted)
-        size += ProtoFieldSize.singular(56, ProtoInt64.self, paidMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.reviewID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.reviewerID)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.feedback)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.submitTime)
+        size += ProtoFieldSize.singular(48, ProtoBool.self, self.counted)
+        size += ProtoFieldSize.singular(56, ProtoInt64.self, self.paidMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, reviewID)
-        writer.writeSingular(18, ProtoString.self, reviewerID)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        writer.writeSingular(34, ProtoString.self, feedback)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, submitTime)
-        writer.writeSingular(48, ProtoBool.self, counted)
-        writer.writeSingular(56, ProtoInt64.self, paidMicros)
+        writer.writeSingular(10, ProtoString.self, self.reviewID)
+        writer.writeSingular(18, ProtoString.self, self.reviewerID)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        writer.writeSingular(34, ProtoString.self, self.feedback)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.submitTime)
+        writer.writeSingular(48, ProtoBool.self, self.counted)
+        writer.writeSingular(56, ProtoInt64.self, self.paidMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1730,13 +1730,13 @@ public struct Openswarm_V1_ReviewSubmission: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: reviewID = try ProtoString.read(from: &reader)
-                case 18: reviewerID = try ProtoString.read(from: &reader)
-                case 26: try reader.readMessage(into: &score)
-                case 34: feedback = try ProtoString.read(from: &reader)
-                case 42: try reader.readMessage(into: &submitTime)
-                case 48: counted = try ProtoBool.read(from: &reader)
-                case 56: paidMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.reviewID = try ProtoString.read(from: &reader)
+                case 18: self.reviewerID = try ProtoString.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.score)
+                case 34: self.feedback = try ProtoString.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.submitTime)
+                case 48: self.counted = try ProtoBool.read(from: &reader)
+                case 56: self.paidMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1750,13 +1750,13 @@ public struct Openswarm_V1_ReviewSubmission: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("reviewId", "review_id", ProtoString.self, reviewID)
-        writer.writeSingular("reviewerId", "reviewer_id", ProtoString.self, reviewerID)
-        writer.writeOptional("score", "score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        writer.writeSingular("feedback", "feedback", ProtoString.self, feedback)
-        writer.writeOptional("submitTime", "submit_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, submitTime)
-        writer.writeSingular("counted", "counted", ProtoBool.self, counted)
-        writer.writeSingular("paidMicros", "paid_micros", ProtoInt64.self, paidMicros)
+        writer.writeSingular("reviewId", "review_id", ProtoString.self, self.reviewID)
+        writer.writeSingular("reviewerId", "reviewer_id", ProtoString.self, self.reviewerID)
+        writer.writeOptional("score", "score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        writer.writeSingular("feedback", "feedback", ProtoString.self, self.feedback)
+        writer.writeOptional("submitTime", "submit_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.submitTime)
+        writer.writeSingular("counted", "counted", ProtoBool.self, self.counted)
+        writer.writeSingular("paidMicros", "paid_micros", ProtoInt64.self, self.paidMicros)
         writer.endObject()
     }
 
@@ -1770,19 +1770,19 @@ public struct Openswarm_V1_ReviewSubmission: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "reviewId", "review_id":
-                    reviewID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reviewID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reviewerId", "reviewer_id":
-                    reviewerID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reviewerID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "score":
-                    score = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.score = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "feedback":
-                    feedback = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.feedback = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "submitTime", "submit_time":
-                    submitTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.submitTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "counted":
-                    counted = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.counted = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "paidMicros", "paid_micros":
-                    paidMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.paidMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1879,42 +1879,42 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, expertise)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, reviewerCount)
-        size += ProtoFieldSize.singular(57, ProtoDouble.self, consensusThreshold)
-        size += ProtoFieldSize.singular(64, ProtoInt64.self, compensationMicros)
-        size += ProtoFieldSize.repeated(74, ProtoString.self, assignedReviewerIDs)
-        size += ProtoFieldSize.singular(80, ProtoEnumCodec<Openswarm_V1_ReviewState>.self, state)
-        size += ProtoFieldSize.repeated(90, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submissions)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, aggregateScore)
-        size += ProtoFieldSize.singular(106, ProtoString.self, requestedBy)
-        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.optional(122, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        size += ProtoFieldSize.optional(130, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.expertise)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.reviewerCount)
+        size += ProtoFieldSize.singular(57, ProtoDouble.self, self.consensusThreshold)
+        size += ProtoFieldSize.singular(64, ProtoInt64.self, self.compensationMicros)
+        size += ProtoFieldSize.repeated(74, ProtoString.self, self.assignedReviewerIDs)
+        size += ProtoFieldSize.singular(80, ProtoEnumCodec<Openswarm_V1_ReviewState>.self, self.state)
+        size += ProtoFieldSize.repeated(90, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submissions)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.aggregateScore)
+        size += ProtoFieldSize.singular(106, ProtoString.self, self.requestedBy)
+        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.optional(122, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        size += ProtoFieldSize.optional(130, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        writer.writeRepeated(26, ProtoString.self, expertise)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeSingular(48, ProtoUInt32.self, reviewerCount)
-        writer.writeSingular(57, ProtoDouble.self, consensusThreshold)
-        writer.writeSingular(64, ProtoInt64.self, compensationMicros)
-        writer.writeRepeated(74, ProtoString.self, assignedReviewerIDs)
-        writer.writeSingular(80, ProtoEnumCodec<Openswarm_V1_ReviewState>.self, state)
-        writer.writeRepeated(90, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submissions)
-        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, aggregateScore)
-        writer.writeSingular(106, ProtoString.self, requestedBy)
-        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional(122, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional(130, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        writer.writeRepeated(26, ProtoString.self, self.expertise)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeSingular(48, ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular(57, ProtoDouble.self, self.consensusThreshold)
+        writer.writeSingular(64, ProtoInt64.self, self.compensationMicros)
+        writer.writeRepeated(74, ProtoString.self, self.assignedReviewerIDs)
+        writer.writeSingular(80, ProtoEnumCodec<Openswarm_V1_ReviewState>.self, self.state)
+        writer.writeRepeated(90, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submissions)
+        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.aggregateScore)
+        writer.writeSingular(106, ProtoString.self, self.requestedBy)
+        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional(122, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional(130, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1925,22 +1925,22 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &subject)
-                case 26: try reader.readRepeated(ProtoString.self, into: &expertise)
-                case 32: urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
-                case 40: level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
-                case 48: reviewerCount = try ProtoUInt32.read(from: &reader)
-                case 57: consensusThreshold = try ProtoDouble.read(from: &reader)
-                case 64: compensationMicros = try ProtoInt64.read(from: &reader)
-                case 74: try reader.readRepeated(ProtoString.self, into: &assignedReviewerIDs)
-                case 80: state = try ProtoEnumCodec<Openswarm_V1_ReviewState>.read(from: &reader)
-                case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, into: &submissions)
-                case 98: try reader.readMessage(into: &aggregateScore)
-                case 106: requestedBy = try ProtoString.read(from: &reader)
-                case 114: try reader.readMessage(into: &createTime)
-                case 122: try reader.readMessage(into: &deadline)
-                case 130: try reader.readMessage(into: &endTime)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.subject)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.expertise)
+                case 32: self.urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
+                case 40: self.level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
+                case 48: self.reviewerCount = try ProtoUInt32.read(from: &reader)
+                case 57: self.consensusThreshold = try ProtoDouble.read(from: &reader)
+                case 64: self.compensationMicros = try ProtoInt64.read(from: &reader)
+                case 74: try reader.readRepeated(ProtoString.self, into: &self.assignedReviewerIDs)
+                case 80: self.state = try ProtoEnumCodec<Openswarm_V1_ReviewState>.read(from: &reader)
+                case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, into: &self.submissions)
+                case 98: try reader.readMessage(into: &self.aggregateScore)
+                case 106: self.requestedBy = try ProtoString.read(from: &reader)
+                case 114: try reader.readMessage(into: &self.createTime)
+                case 122: try reader.readMessage(into: &self.deadline)
+                case 130: try reader.readMessage(into: &self.endTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1954,22 +1954,22 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeOptional("subject", "subject", ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        writer.writeRepeated("expertise", "expertise", ProtoString.self, expertise)
-        writer.writeSingular("urgency", "urgency", ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, reviewerCount)
-        writer.writeSingular("consensusThreshold", "consensus_threshold", ProtoDouble.self, consensusThreshold)
-        writer.writeSingular("compensationMicros", "compensation_micros", ProtoInt64.self, compensationMicros)
-        writer.writeRepeated("assignedReviewerIds", "assigned_reviewer_ids", ProtoString.self, assignedReviewerIDs)
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_ReviewState>.self, state)
-        writer.writeRepeated("submissions", "submissions", ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submissions)
-        writer.writeOptional("aggregateScore", "aggregate_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, aggregateScore)
-        writer.writeSingular("requestedBy", "requested_by", ProtoString.self, requestedBy)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeOptional("subject", "subject", ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        writer.writeRepeated("expertise", "expertise", ProtoString.self, self.expertise)
+        writer.writeSingular("urgency", "urgency", ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular("consensusThreshold", "consensus_threshold", ProtoDouble.self, self.consensusThreshold)
+        writer.writeSingular("compensationMicros", "compensation_micros", ProtoInt64.self, self.compensationMicros)
+        writer.writeRepeated("assignedReviewerIds", "assigned_reviewer_ids", ProtoString.self, self.assignedReviewerIDs)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_ReviewState>.self, self.state)
+        writer.writeRepeated("submissions", "submissions", ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submissions)
+        writer.writeOptional("aggregateScore", "aggregate_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.aggregateScore)
+        writer.writeSingular("requestedBy", "requested_by", ProtoString.self, self.requestedBy)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
         writer.endObject()
     }
 
@@ -1983,37 +1983,37 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "subject":
-                    subject = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, member.value, options)
+                    self.subject = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, member.value, options)
                 case "expertise":
-                    expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "urgency":
-                    urgency = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
+                    self.urgency = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
                 case "level":
-                    level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
+                    self.level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
                 case "reviewerCount", "reviewer_count":
-                    reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "consensusThreshold", "consensus_threshold":
-                    consensusThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.consensusThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "compensationMicros", "compensation_micros":
-                    compensationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.compensationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "assignedReviewerIds", "assigned_reviewer_ids":
-                    assignedReviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.assignedReviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReviewState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReviewState>.self, member.value, options)
                 case "submissions":
-                    submissions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, member.value, options)
+                    self.submissions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, member.value, options)
                 case "aggregateScore", "aggregate_score":
-                    aggregateScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.aggregateScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "requestedBy", "requested_by":
-                    requestedBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestedBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "deadline":
-                    deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "endTime", "end_time":
-                    endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -53,24 +53,24 @@ public struct Openswarm_V1_ValidateResultRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        if case .resultRef(let value)? = subject { size += ProtoFieldSize.field(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
-        if case .result(let value)? = subject { size += ProtoFieldSize.field(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, value) }
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, reviewerCount)
-        size += ProtoFieldSize.singular(41, ProtoDouble.self, consensusThreshold)
-        size += ProtoFieldSize.singular(48, ProtoInt64.self, maxCostMicros)
-        size += ProtoFieldSize.repeated(58, ProtoString.self, expertise)
+        if case .resultRef(let value)? = self.subject { size += ProtoFieldSize.field(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
+        if case .result(let value)? = self.subject { size += ProtoFieldSize.field(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, value) }
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.reviewerCount)
+        size += ProtoFieldSize.singular(41, ProtoDouble.self, self.consensusThreshold)
+        size += ProtoFieldSize.singular(48, ProtoInt64.self, self.maxCostMicros)
+        size += ProtoFieldSize.repeated(58, ProtoString.self, self.expertise)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        if case .resultRef(let value)? = subject { writer.writeField(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
-        if case .result(let value)? = subject { writer.writeField(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, value) }
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeSingular(32, ProtoUInt32.self, reviewerCount)
-        writer.writeSingular(41, ProtoDouble.self, consensusThreshold)
-        writer.writeSingular(48, ProtoInt64.self, maxCostMicros)
-        writer.writeRepeated(58, ProtoString.self, expertise)
+        if case .resultRef(let value)? = self.subject { writer.writeField(10, ProtoMessageCodec<Openswarm_V1_ResultReference>.self, value) }
+        if case .result(let value)? = self.subject { writer.writeField(18, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, value) }
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeSingular(32, ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular(41, ProtoDouble.self, self.consensusThreshold)
+        writer.writeSingular(48, ProtoInt64.self, self.maxCostMicros)
+        writer.writeRepeated(58, ProtoString.self, self.expertise)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -83,21 +83,21 @@ public struct Openswarm_V1_ValidateResultRequest: ProtoMessage {
                 switch tag {
                 case 10:
                     var message = Openswarm_V1_ResultReference()
-                    if case .resultRef(let existing)? = subject { message = existing }
-                    subject = nil
+                    if case .resultRef(let existing)? = self.subject { message = existing }
+                    self.subject = nil
                     try reader.readMessage(into: &message)
-                    subject = .resultRef(message)
+                    self.subject = .resultRef(message)
                 case 18:
                     var message = Openswarm_V1_TaskResult()
-                    if case .result(let existing)? = subject { message = existing }
-                    subject = nil
+                    if case .result(let existing)? = self.subject { message = existing }
+                    self.subject = nil
                     try reader.readMessage(into: &message)
-                    subject = .result(message)
-                case 24: level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
-                case 32: reviewerCount = try ProtoUInt32.read(from: &reader)
-                case 41: consensusThreshold = try ProtoDouble.read(from: &reader)
-                case 48: maxCostMicros = try ProtoInt64.read(from: &reader)
-                case 58: try reader.readRepeated(ProtoString.self, into: &expertise)
+                    self.subject = .result(message)
+                case 24: self.level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
+                case 32: self.reviewerCount = try ProtoUInt32.read(from: &reader)
+                case 41: self.consensusThreshold = try ProtoDouble.read(from: &reader)
+                case 48: self.maxCostMicros = try ProtoInt64.read(from: &reader)
+                case 58: try reader.readRepeated(ProtoString.self, into: &self.expertise)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -111,13 +111,13 @@ public struct Openswarm_V1_ValidateResultRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        if case .resultRef(let value)? = subject { writer.key("resultRef", "result_ref"); ProtoMessageCodec<Openswarm_V1_ResultReference>.writeJSON(value, to: &writer) }
-        if case .result(let value)? = subject { writer.key("result", "result"); ProtoMessageCodec<Openswarm_V1_TaskResult>.writeJSON(value, to: &writer) }
-        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, reviewerCount)
-        writer.writeSingular("consensusThreshold", "consensus_threshold", ProtoDouble.self, consensusThreshold)
-        writer.writeSingular("maxCostMicros", "max_cost_micros", ProtoInt64.self, maxCostMicros)
-        writer.writeRepeated("expertise", "expertise", ProtoString.self, expertise)
+        if case .resultRef(let value)? = self.subject { writer.key("resultRef", "result_ref"); ProtoMessageCodec<Openswarm_V1_ResultReference>.writeJSON(value, to: &writer) }
+        if case .result(let value)? = self.subject { writer.key("result", "result"); ProtoMessageCodec<Openswarm_V1_TaskResult>.writeJSON(value, to: &writer) }
+        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular("consensusThreshold", "consensus_threshold", ProtoDouble.self, self.consensusThreshold)
+        writer.writeSingular("maxCostMicros", "max_cost_micros", ProtoInt64.self, self.maxCostMicros)
+        writer.writeRepeated("expertise", "expertise", ProtoString.self, self.expertise)
         writer.endObject()
     }
 
@@ -135,22 +135,22 @@ public struct Openswarm_V1_ValidateResultRequest: ProtoMessage {
                     if member.value.isNull { break }
                     if seen_subject { throw ProtoJSONField.oneofConflict("subject") }
                     seen_subject = true
-                    subject = .resultRef(try ProtoMessageCodec<Openswarm_V1_ResultReference>.readJSON(member.value, options: options))
+                    self.subject = .resultRef(try ProtoMessageCodec<Openswarm_V1_ResultReference>.readJSON(member.value, options: options))
                 case "result":
                     if member.value.isNull { break }
                     if seen_subject { throw ProtoJSONField.oneofConflict("subject") }
                     seen_subject = true
-                    subject = .result(try ProtoMessageCodec<Openswarm_V1_TaskResult>.readJSON(member.value, options: options))
+                    self.subject = .result(try ProtoMessageCodec<Openswarm_V1_TaskResult>.readJSON(member.value, options: options))
                 case "level":
-                    level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
+                    self.level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
                 case "reviewerCount", "reviewer_count":
-                    reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "consensusThreshold", "consensus_threshold":
-                    consensusThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.consensusThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "maxCostMicros", "max_cost_micros":
-                    maxCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.maxCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "expertise":
-                    expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -196,18 +196,18 @@ public struct Openswarm_V1_ValidateResultResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvementSuggestions)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, validationCostMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvementSuggestions)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.validationCostMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvementSuggestions)
-        writer.writeSingular(32, ProtoInt64.self, validationCostMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvementSuggestions)
+        writer.writeSingular(32, ProtoInt64.self, self.validationCostMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -218,10 +218,10 @@ public struct Openswarm_V1_ValidateResultResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &qualityScore)
-                case 18: try reader.readMessage(into: &review)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &improvementSuggestions)
-                case 32: validationCostMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.qualityScore)
+                case 18: try reader.readMessage(into: &self.review)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, into: &self.improvementSuggestions)
+                case 32: self.validationCostMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -235,10 +235,10 @@ public struct Openswarm_V1_ValidateResultResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        writer.writeRepeated("improvementSuggestions", "improvement_suggestions", ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, improvementSuggestions)
-        writer.writeSingular("validationCostMicros", "validation_cost_micros", ProtoInt64.self, validationCostMicros)
+        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.writeRepeated("improvementSuggestions", "improvement_suggestions", ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, self.improvementSuggestions)
+        writer.writeSingular("validationCostMicros", "validation_cost_micros", ProtoInt64.self, self.validationCostMicros)
         writer.endObject()
     }
 
@@ -252,13 +252,13 @@ public struct Openswarm_V1_ValidateResultResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "review":
-                    review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
+                    self.review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
                 case "improvementSuggestions", "improvement_suggestions":
-                    improvementSuggestions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, member.value, options)
+                    self.improvementSuggestions = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ImprovementSuggestion>.self, member.value, options)
                 case "validationCostMicros", "validation_cost_micros":
-                    validationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.validationCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -319,26 +319,26 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, expertise)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, compensationMicros)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, reviewerCount)
-        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeLimit)
-        size += ProtoFieldSize.singular(66, ProtoString.self, requestID)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.expertise)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.compensationMicros)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.reviewerCount)
+        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeLimit)
+        size += ProtoFieldSize.singular(66, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        writer.writeRepeated(18, ProtoString.self, expertise)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        writer.writeSingular(32, ProtoInt64.self, compensationMicros)
-        writer.writeSingular(40, ProtoUInt32.self, reviewerCount)
-        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeLimit)
-        writer.writeSingular(66, ProtoString.self, requestID)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        writer.writeRepeated(18, ProtoString.self, self.expertise)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        writer.writeSingular(32, ProtoInt64.self, self.compensationMicros)
+        writer.writeSingular(40, ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeLimit)
+        writer.writeSingular(66, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -349,14 +349,14 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &subject)
-                case 18: try reader.readRepeated(ProtoString.self, into: &expertise)
-                case 24: urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
-                case 32: compensationMicros = try ProtoInt64.read(from: &reader)
-                case 40: reviewerCount = try ProtoUInt32.read(from: &reader)
-                case 48: level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
-                case 58: try reader.readMessage(into: &timeLimit)
-                case 66: requestID = try ProtoString.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.subject)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.expertise)
+                case 24: self.urgency = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
+                case 32: self.compensationMicros = try ProtoInt64.read(from: &reader)
+                case 40: self.reviewerCount = try ProtoUInt32.read(from: &reader)
+                case 48: self.level = try ProtoEnumCodec<Openswarm_V1_ValidationLevel>.read(from: &reader)
+                case 58: try reader.readMessage(into: &self.timeLimit)
+                case 66: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -370,14 +370,14 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("subject", "subject", ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, subject)
-        writer.writeRepeated("expertise", "expertise", ProtoString.self, expertise)
-        writer.writeSingular("urgency", "urgency", ProtoEnumCodec<Openswarm_V1_Priority>.self, urgency)
-        writer.writeSingular("compensationMicros", "compensation_micros", ProtoInt64.self, compensationMicros)
-        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, reviewerCount)
-        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, level)
-        writer.writeOptional("timeLimit", "time_limit", ProtoMessageCodec<Google_Protobuf_Duration>.self, timeLimit)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeOptional("subject", "subject", ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, self.subject)
+        writer.writeRepeated("expertise", "expertise", ProtoString.self, self.expertise)
+        writer.writeSingular("urgency", "urgency", ProtoEnumCodec<Openswarm_V1_Priority>.self, self.urgency)
+        writer.writeSingular("compensationMicros", "compensation_micros", ProtoInt64.self, self.compensationMicros)
+        writer.writeSingular("reviewerCount", "reviewer_count", ProtoUInt32.self, self.reviewerCount)
+        writer.writeSingular("level", "level", ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, self.level)
+        writer.writeOptional("timeLimit", "time_limit", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeLimit)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -391,21 +391,21 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "subject":
-                    subject = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, member.value, options)
+                    self.subject = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubject>.self, member.value, options)
                 case "expertise":
-                    expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.expertise = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "urgency":
-                    urgency = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
+                    self.urgency = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
                 case "compensationMicros", "compensation_micros":
-                    compensationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.compensationMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "reviewerCount", "reviewer_count":
-                    reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.reviewerCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "level":
-                    level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
+                    self.level = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ValidationLevel>.self, member.value, options)
                 case "timeLimit", "time_limit":
-                    timeLimit = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.timeLimit = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -450,18 +450,18 @@ public struct Openswarm_V1_RequestPeerReviewResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, assignedReviewerIDs)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, escrowedMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.assignedReviewerIDs)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.escrowedMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        writer.writeRepeated(18, ProtoString.self, assignedReviewerIDs)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
-        writer.writeSingular(32, ProtoInt64.self, escrowedMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.writeRepeated(18, ProtoString.self, self.assignedReviewerIDs)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
+        writer.writeSingular(32, ProtoInt64.self, self.escrowedMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -472,10 +472,10 @@ public struct Openswarm_V1_RequestPeerReviewResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &review)
-                case 18: try reader.readRepeated(ProtoString.self, into: &assignedReviewerIDs)
-                case 26: try reader.readMessage(into: &estimatedCompletion)
-                case 32: escrowedMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.review)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.assignedReviewerIDs)
+                case 26: try reader.readMessage(into: &self.estimatedCompletion)
+                case 32: self.escrowedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -489,10 +489,10 @@ public struct Openswarm_V1_RequestPeerReviewResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
-        writer.writeRepeated("assignedReviewerIds", "assigned_reviewer_ids", ProtoString.self, assignedReviewerIDs)
-        writer.writeOptional("estimatedCompletion", "estimated_completion", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
-        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, escrowedMicros)
+        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.writeRepeated("assignedReviewerIds", "assigned_reviewer_ids", ProtoString.self, self.assignedReviewerIDs)
+        writer.writeOptional("estimatedCompletion", "estimated_completion", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
+        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, self.escrowedMicros)
         writer.endObject()
     }
 
@@ -506,13 +506,13 @@ public struct Openswarm_V1_RequestPeerReviewResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "review":
-                    review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
+                    self.review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
                 case "assignedReviewerIds", "assigned_reviewer_ids":
-                    assignedReviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.assignedReviewerIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "estimatedCompletion", "estimated_completion":
-                    estimatedCompletion = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedCompletion = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "escrowedMicros", "escrowed_micros":
-                    escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -558,18 +558,18 @@ public struct Openswarm_V1_SubmitReviewRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, reviewID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        size += ProtoFieldSize.singular(26, ProtoString.self, feedback)
-        size += ProtoFieldSize.singular(34, ProtoString.self, leaseID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.reviewID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.feedback)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.leaseID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, reviewID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        writer.writeSingular(26, ProtoString.self, feedback)
-        writer.writeSingular(34, ProtoString.self, leaseID)
+        writer.writeSingular(10, ProtoString.self, self.reviewID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        writer.writeSingular(26, ProtoString.self, self.feedback)
+        writer.writeSingular(34, ProtoString.self, self.leaseID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -580,10 +580,10 @@ public struct Openswarm_V1_SubmitReviewRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: reviewID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &score)
-                case 26: feedback = try ProtoString.read(from: &reader)
-                case 34: leaseID = try ProtoString.read(from: &reader)
+                case 10: self.reviewID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.score)
+                case 26: self.feedback = try ProtoString.read(from: &reader)
+                case 34: self.leaseID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -597,10 +597,10 @@ public struct Openswarm_V1_SubmitReviewRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("reviewId", "review_id", ProtoString.self, reviewID)
-        writer.writeOptional("score", "score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, score)
-        writer.writeSingular("feedback", "feedback", ProtoString.self, feedback)
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
+        writer.writeSingular("reviewId", "review_id", ProtoString.self, self.reviewID)
+        writer.writeOptional("score", "score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.score)
+        writer.writeSingular("feedback", "feedback", ProtoString.self, self.feedback)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
         writer.endObject()
     }
 
@@ -614,13 +614,13 @@ public struct Openswarm_V1_SubmitReviewRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "reviewId", "review_id":
-                    reviewID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reviewID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "score":
-                    score = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.score = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "feedback":
-                    feedback = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.feedback = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -657,14 +657,14 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submission)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submission)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submission)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submission)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -675,8 +675,8 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &submission)
-                case 18: try reader.readMessage(into: &review)
+                case 10: try reader.readMessage(into: &self.submission)
+                case 18: try reader.readMessage(into: &self.review)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -690,8 +690,8 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("submission", "submission", ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, submission)
-        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, review)
+        writer.writeOptional("submission", "submission", ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, self.submission)
+        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
         writer.endObject()
     }
 
@@ -705,9 +705,9 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "submission":
-                    submission = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, member.value, options)
+                    self.submission = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReviewSubmission>.self, member.value, options)
                 case "review":
-                    review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
+                    self.review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

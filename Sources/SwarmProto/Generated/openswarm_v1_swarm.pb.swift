@@ -290,30 +290,30 @@ public struct Openswarm_V1_SwarmConfiguration: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, maxNodes)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, nodeRequirements)
-        size += ProtoFieldSize.singular(25, ProtoDouble.self, qualityThreshold)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geographicConstraints)
-        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, securityLevel)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, defaultRetryPolicy)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, defaultTimeouts)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, defaultRedundancy)
-        size += ProtoFieldSize.singular(81, ProtoDouble.self, minReputation)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.maxNodes)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.nodeRequirements)
+        size += ProtoFieldSize.singular(25, ProtoDouble.self, self.qualityThreshold)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geographicConstraints)
+        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, self.securityLevel)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.defaultRetryPolicy)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.defaultTimeouts)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.defaultRedundancy)
+        size += ProtoFieldSize.singular(81, ProtoDouble.self, self.minReputation)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, maxNodes)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, nodeRequirements)
-        writer.writeSingular(25, ProtoDouble.self, qualityThreshold)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geographicConstraints)
-        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, securityLevel)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, defaultRetryPolicy)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, defaultTimeouts)
-        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, defaultRedundancy)
-        writer.writeSingular(81, ProtoDouble.self, minReputation)
+        writer.writeSingular(8, ProtoUInt32.self, self.maxNodes)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.nodeRequirements)
+        writer.writeSingular(25, ProtoDouble.self, self.qualityThreshold)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geographicConstraints)
+        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, self.securityLevel)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.defaultRetryPolicy)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.defaultTimeouts)
+        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.defaultRedundancy)
+        writer.writeSingular(81, ProtoDouble.self, self.minReputation)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -324,16 +324,16 @@ public struct Openswarm_V1_SwarmConfiguration: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: maxNodes = try ProtoUInt32.read(from: &reader)
-                case 18: try reader.readMessage(into: &nodeRequirements)
-                case 25: qualityThreshold = try ProtoDouble.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 42: try reader.readMessage(into: &geographicConstraints)
-                case 48: securityLevel = try ProtoEnumCodec<Openswarm_V1_SecurityLevel>.read(from: &reader)
-                case 58: try reader.readMessage(into: &defaultRetryPolicy)
-                case 66: try reader.readMessage(into: &defaultTimeouts)
-                case 74: try reader.readMessage(into: &defaultRedundancy)
-                case 81: minReputation = try ProtoDouble.read(from: &reader)
+                case 8: self.maxNodes = try ProtoUInt32.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.nodeRequirements)
+                case 25: self.qualityThreshold = try ProtoDouble.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &self.qualityThresholds)
+                case 42: try reader.readMessage(into: &self.geographicConstraints)
+                case 48: self.securityLevel = try ProtoEnumCodec<Openswarm_V1_SecurityLevel>.read(from: &reader)
+                case 58: try reader.readMessage(into: &self.defaultRetryPolicy)
+                case 66: try reader.readMessage(into: &self.defaultTimeouts)
+                case 74: try reader.readMessage(into: &self.defaultRedundancy)
+                case 81: self.minReputation = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -347,16 +347,16 @@ public struct Openswarm_V1_SwarmConfiguration: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("maxNodes", "max_nodes", ProtoUInt32.self, maxNodes)
-        writer.writeOptional("nodeRequirements", "node_requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, nodeRequirements)
-        writer.writeSingular("qualityThreshold", "quality_threshold", ProtoDouble.self, qualityThreshold)
-        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional("geographicConstraints", "geographic_constraints", ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, geographicConstraints)
-        writer.writeSingular("securityLevel", "security_level", ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, securityLevel)
-        writer.writeOptional("defaultRetryPolicy", "default_retry_policy", ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, defaultRetryPolicy)
-        writer.writeOptional("defaultTimeouts", "default_timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, defaultTimeouts)
-        writer.writeOptional("defaultRedundancy", "default_redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, defaultRedundancy)
-        writer.writeSingular("minReputation", "min_reputation", ProtoDouble.self, minReputation)
+        writer.writeSingular("maxNodes", "max_nodes", ProtoUInt32.self, self.maxNodes)
+        writer.writeOptional("nodeRequirements", "node_requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.nodeRequirements)
+        writer.writeSingular("qualityThreshold", "quality_threshold", ProtoDouble.self, self.qualityThreshold)
+        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional("geographicConstraints", "geographic_constraints", ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, self.geographicConstraints)
+        writer.writeSingular("securityLevel", "security_level", ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, self.securityLevel)
+        writer.writeOptional("defaultRetryPolicy", "default_retry_policy", ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.defaultRetryPolicy)
+        writer.writeOptional("defaultTimeouts", "default_timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.defaultTimeouts)
+        writer.writeOptional("defaultRedundancy", "default_redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.defaultRedundancy)
+        writer.writeSingular("minReputation", "min_reputation", ProtoDouble.self, self.minReputation)
         writer.endObject()
     }
 
@@ -370,25 +370,25 @@ public struct Openswarm_V1_SwarmConfiguration: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "maxNodes", "max_nodes":
-                    maxNodes = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxNodes = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "nodeRequirements", "node_requirements":
-                    nodeRequirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
+                    self.nodeRequirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
                 case "qualityThreshold", "quality_threshold":
-                    qualityThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.qualityThreshold = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "qualityThresholds", "quality_thresholds":
-                    qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
+                    self.qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
                 case "geographicConstraints", "geographic_constraints":
-                    geographicConstraints = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, member.value, options)
+                    self.geographicConstraints = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GeographicConstraints>.self, member.value, options)
                 case "securityLevel", "security_level":
-                    securityLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, member.value, options)
+                    self.securityLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SecurityLevel>.self, member.value, options)
                 case "defaultRetryPolicy", "default_retry_policy":
-                    defaultRetryPolicy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, member.value, options)
+                    self.defaultRetryPolicy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, member.value, options)
                 case "defaultTimeouts", "default_timeouts":
-                    defaultTimeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
+                    self.defaultTimeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
                 case "defaultRedundancy", "default_redundancy":
-                    defaultRedundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
+                    self.defaultRedundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
                 case "minReputation", "min_reputation":
-                    minReputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.minReputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -442,22 +442,22 @@ public struct Openswarm_V1_SwarmState: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoString.self, activeNodeIDs)
-        size += ProtoFieldSize.singular(16, ProtoUInt64.self, queuedTaskCount)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, executingTaskCount)
-        size += ProtoFieldSize.singular(32, ProtoUInt64.self, completedTaskCount)
-        size += ProtoFieldSize.singular(40, ProtoUInt64.self, failedTaskCount)
-        size += ProtoFieldSize.singular(48, ProtoUInt64.self, cancelledTaskCount)
+        size += ProtoFieldSize.repeated(10, ProtoString.self, self.activeNodeIDs)
+        size += ProtoFieldSize.singular(16, ProtoUInt64.self, self.queuedTaskCount)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.executingTaskCount)
+        size += ProtoFieldSize.singular(32, ProtoUInt64.self, self.completedTaskCount)
+        size += ProtoFieldSize.singular(40, ProtoUInt64.self, self.failedTaskCount)
+        size += ProtoFieldSize.singular(48, ProtoUInt64.self, self.cancelledTaskCount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoString.self, activeNodeIDs)
-        writer.writeSingular(16, ProtoUInt64.self, queuedTaskCount)
-        writer.writeSingular(24, ProtoUInt64.self, executingTaskCount)
-        writer.writeSingular(32, ProtoUInt64.self, completedTaskCount)
-        writer.writeSingular(40, ProtoUInt64.self, failedTaskCount)
-        writer.writeSingular(48, ProtoUInt64.self, cancelledTaskCount)
+        writer.writeRepeated(10, ProtoString.self, self.activeNodeIDs)
+        writer.writeSingular(16, ProtoUInt64.self, self.queuedTaskCount)
+        writer.writeSingular(24, ProtoUInt64.self, self.executingTaskCount)
+        writer.writeSingular(32, ProtoUInt64.self, self.completedTaskCount)
+        writer.writeSingular(40, ProtoUInt64.self, self.failedTaskCount)
+        writer.writeSingular(48, ProtoUInt64.self, self.cancelledTaskCount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -468,12 +468,12 @@ public struct Openswarm_V1_SwarmState: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoString.self, into: &activeNodeIDs)
-                case 16: queuedTaskCount = try ProtoUInt64.read(from: &reader)
-                case 24: executingTaskCount = try ProtoUInt64.read(from: &reader)
-                case 32: completedTaskCount = try ProtoUInt64.read(from: &reader)
-                case 40: failedTaskCount = try ProtoUInt64.read(from: &reader)
-                case 48: cancelledTaskCount = try ProtoUInt64.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoString.self, into: &self.activeNodeIDs)
+                case 16: self.queuedTaskCount = try ProtoUInt64.read(from: &reader)
+                case 24: self.executingTaskCount = try ProtoUInt64.read(from: &reader)
+                case 32: self.completedTaskCount = try ProtoUInt64.read(from: &reader)
+                case 40: self.failedTaskCount = try ProtoUInt64.read(from: &reader)
+                case 48: self.cancelledTaskCount = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -487,12 +487,12 @@ public struct Openswarm_V1_SwarmState: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("activeNodeIds", "active_node_ids", ProtoString.self, activeNodeIDs)
-        writer.writeSingular("queuedTaskCount", "queued_task_count", ProtoUInt64.self, queuedTaskCount)
-        writer.writeSingular("executingTaskCount", "executing_task_count", ProtoUInt64.self, executingTaskCount)
-        writer.writeSingular("completedTaskCount", "completed_task_count", ProtoUInt64.self, completedTaskCount)
-        writer.writeSingular("failedTaskCount", "failed_task_count", ProtoUInt64.self, failedTaskCount)
-        writer.writeSingular("cancelledTaskCount", "cancelled_task_count", ProtoUInt64.self, cancelledTaskCount)
+        writer.writeRepeated("activeNodeIds", "active_node_ids", ProtoString.self, self.activeNodeIDs)
+        writer.writeSingular("queuedTaskCount", "queued_task_count", ProtoUInt64.self, self.queuedTaskCount)
+        writer.writeSingular("executingTaskCount", "executing_task_count", ProtoUInt64.self, self.executingTaskCount)
+        writer.writeSingular("completedTaskCount", "completed_task_count", ProtoUInt64.self, self.completedTaskCount)
+        writer.writeSingular("failedTaskCount", "failed_task_count", ProtoUInt64.self, self.failedTaskCount)
+        writer.writeSingular("cancelledTaskCount", "cancelled_task_count", ProtoUInt64.self, self.cancelledTaskCount)
         writer.endObject()
     }
 
@@ -506,17 +506,17 @@ public struct Openswarm_V1_SwarmState: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "activeNodeIds", "active_node_ids":
-                    activeNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.activeNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "queuedTaskCount", "queued_task_count":
-                    queuedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.queuedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "executingTaskCount", "executing_task_count":
-                    executingTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.executingTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "completedTaskCount", "completed_task_count":
-                    completedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.completedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "failedTaskCount", "failed_task_count":
-                    failedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.failedTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "cancelledTaskCount", "cancelled_task_count":
-                    cancelledTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.cancelledTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -578,26 +578,26 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt64.self, totalTasksCompleted)
-        size += ProtoFieldSize.singular(17, ProtoDouble.self, averageQualityScore)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
-        size += ProtoFieldSize.singular(49, ProtoDouble.self, successRate)
-        size += ProtoFieldSize.singular(57, ProtoDouble.self, costEfficiency)
-        size += ProtoFieldSize.singular(65, ProtoDouble.self, throughputPerMinute)
+        size += ProtoFieldSize.singular(8, ProtoUInt64.self, self.totalTasksCompleted)
+        size += ProtoFieldSize.singular(17, ProtoDouble.self, self.averageQualityScore)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p50ResponseDuration)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p99ResponseDuration)
+        size += ProtoFieldSize.singular(49, ProtoDouble.self, self.successRate)
+        size += ProtoFieldSize.singular(57, ProtoDouble.self, self.costEfficiency)
+        size += ProtoFieldSize.singular(65, ProtoDouble.self, self.throughputPerMinute)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt64.self, totalTasksCompleted)
-        writer.writeSingular(17, ProtoDouble.self, averageQualityScore)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
-        writer.writeSingular(49, ProtoDouble.self, successRate)
-        writer.writeSingular(57, ProtoDouble.self, costEfficiency)
-        writer.writeSingular(65, ProtoDouble.self, throughputPerMinute)
+        writer.writeSingular(8, ProtoUInt64.self, self.totalTasksCompleted)
+        writer.writeSingular(17, ProtoDouble.self, self.averageQualityScore)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p50ResponseDuration)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p99ResponseDuration)
+        writer.writeSingular(49, ProtoDouble.self, self.successRate)
+        writer.writeSingular(57, ProtoDouble.self, self.costEfficiency)
+        writer.writeSingular(65, ProtoDouble.self, self.throughputPerMinute)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -608,14 +608,14 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: totalTasksCompleted = try ProtoUInt64.read(from: &reader)
-                case 17: averageQualityScore = try ProtoDouble.read(from: &reader)
-                case 26: try reader.readMessage(into: &averageResponseDuration)
-                case 34: try reader.readMessage(into: &p50ResponseDuration)
-                case 42: try reader.readMessage(into: &p99ResponseDuration)
-                case 49: successRate = try ProtoDouble.read(from: &reader)
-                case 57: costEfficiency = try ProtoDouble.read(from: &reader)
-                case 65: throughputPerMinute = try ProtoDouble.read(from: &reader)
+                case 8: self.totalTasksCompleted = try ProtoUInt64.read(from: &reader)
+                case 17: self.averageQualityScore = try ProtoDouble.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.averageResponseDuration)
+                case 34: try reader.readMessage(into: &self.p50ResponseDuration)
+                case 42: try reader.readMessage(into: &self.p99ResponseDuration)
+                case 49: self.successRate = try ProtoDouble.read(from: &reader)
+                case 57: self.costEfficiency = try ProtoDouble.read(from: &reader)
+                case 65: self.throughputPerMinute = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -629,14 +629,14 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("totalTasksCompleted", "total_tasks_completed", ProtoUInt64.self, totalTasksCompleted)
-        writer.writeSingular("averageQualityScore", "average_quality_score", ProtoDouble.self, averageQualityScore)
-        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, averageResponseDuration)
-        writer.writeOptional("p50ResponseDuration", "p50_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, p50ResponseDuration)
-        writer.writeOptional("p99ResponseDuration", "p99_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, p99ResponseDuration)
-        writer.writeSingular("successRate", "success_rate", ProtoDouble.self, successRate)
-        writer.writeSingular("costEfficiency", "cost_efficiency", ProtoDouble.self, costEfficiency)
-        writer.writeSingular("throughputPerMinute", "throughput_per_minute", ProtoDouble.self, throughputPerMinute)
+        writer.writeSingular("totalTasksCompleted", "total_tasks_completed", ProtoUInt64.self, self.totalTasksCompleted)
+        writer.writeSingular("averageQualityScore", "average_quality_score", ProtoDouble.self, self.averageQualityScore)
+        writer.writeOptional("averageResponseDuration", "average_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.averageResponseDuration)
+        writer.writeOptional("p50ResponseDuration", "p50_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p50ResponseDuration)
+        writer.writeOptional("p99ResponseDuration", "p99_response_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.p99ResponseDuration)
+        writer.writeSingular("successRate", "success_rate", ProtoDouble.self, self.successRate)
+        writer.writeSingular("costEfficiency", "cost_efficiency", ProtoDouble.self, self.costEfficiency)
+        writer.writeSingular("throughputPerMinute", "throughput_per_minute", ProtoDouble.self, self.throughputPerMinute)
         writer.endObject()
     }
 
@@ -650,21 +650,21 @@ public struct Openswarm_V1_SwarmMetrics: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "totalTasksCompleted", "total_tasks_completed":
-                    totalTasksCompleted = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.totalTasksCompleted = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "averageQualityScore", "average_quality_score":
-                    averageQualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.averageQualityScore = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "averageResponseDuration", "average_response_duration":
-                    averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.averageResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "p50ResponseDuration", "p50_response_duration":
-                    p50ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.p50ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "p99ResponseDuration", "p99_response_duration":
-                    p99ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.p99ResponseDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "successRate", "success_rate":
-                    successRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.successRate = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "costEfficiency", "cost_efficiency":
-                    costEfficiency = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.costEfficiency = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "throughputPerMinute", "throughput_per_minute":
-                    throughputPerMinute = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.throughputPerMinute = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -714,20 +714,20 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, tokenBudgetMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, tokenSpentMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, tokenEscrowedMicros)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, peakConcurrency)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.tokenBudgetMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.tokenSpentMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.tokenEscrowedMicros)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.nodeDuration)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.peakConcurrency)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, tokenBudgetMicros)
-        writer.writeSingular(16, ProtoInt64.self, tokenSpentMicros)
-        writer.writeSingular(24, ProtoInt64.self, tokenEscrowedMicros)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
-        writer.writeSingular(40, ProtoUInt32.self, peakConcurrency)
+        writer.writeSingular(8, ProtoInt64.self, self.tokenBudgetMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.tokenSpentMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.tokenEscrowedMicros)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.nodeDuration)
+        writer.writeSingular(40, ProtoUInt32.self, self.peakConcurrency)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -738,11 +738,11 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: tokenBudgetMicros = try ProtoInt64.read(from: &reader)
-                case 16: tokenSpentMicros = try ProtoInt64.read(from: &reader)
-                case 24: tokenEscrowedMicros = try ProtoInt64.read(from: &reader)
-                case 34: try reader.readMessage(into: &nodeDuration)
-                case 40: peakConcurrency = try ProtoUInt32.read(from: &reader)
+                case 8: self.tokenBudgetMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.tokenSpentMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.tokenEscrowedMicros = try ProtoInt64.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.nodeDuration)
+                case 40: self.peakConcurrency = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -756,11 +756,11 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, tokenBudgetMicros)
-        writer.writeSingular("tokenSpentMicros", "token_spent_micros", ProtoInt64.self, tokenSpentMicros)
-        writer.writeSingular("tokenEscrowedMicros", "token_escrowed_micros", ProtoInt64.self, tokenEscrowedMicros)
-        writer.writeOptional("nodeDuration", "node_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, nodeDuration)
-        writer.writeSingular("peakConcurrency", "peak_concurrency", ProtoUInt32.self, peakConcurrency)
+        writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, self.tokenBudgetMicros)
+        writer.writeSingular("tokenSpentMicros", "token_spent_micros", ProtoInt64.self, self.tokenSpentMicros)
+        writer.writeSingular("tokenEscrowedMicros", "token_escrowed_micros", ProtoInt64.self, self.tokenEscrowedMicros)
+        writer.writeOptional("nodeDuration", "node_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.nodeDuration)
+        writer.writeSingular("peakConcurrency", "peak_concurrency", ProtoUInt32.self, self.peakConcurrency)
         writer.endObject()
     }
 
@@ -774,15 +774,15 @@ public struct Openswarm_V1_SwarmResources: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "tokenBudgetMicros", "token_budget_micros":
-                    tokenBudgetMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.tokenBudgetMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "tokenSpentMicros", "token_spent_micros":
-                    tokenSpentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.tokenSpentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "tokenEscrowedMicros", "token_escrowed_micros":
-                    tokenEscrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.tokenEscrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "nodeDuration", "node_duration":
-                    nodeDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.nodeDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "peakConcurrency", "peak_concurrency":
-                    peakConcurrency = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.peakConcurrency = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -831,20 +831,20 @@ public struct Openswarm_V1_AssignedNode: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, displayName)
-        size += ProtoFieldSize.singular(26, ProtoString.self, region)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, reputation)
-        size += ProtoFieldSize.singular(40, ProtoInt64.self, hourlyRateMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.displayName)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.region)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.reputation)
+        size += ProtoFieldSize.singular(40, ProtoInt64.self, self.hourlyRateMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, nodeID)
-        writer.writeSingular(18, ProtoString.self, displayName)
-        writer.writeSingular(26, ProtoString.self, region)
-        writer.writeSingular(33, ProtoDouble.self, reputation)
-        writer.writeSingular(40, ProtoInt64.self, hourlyRateMicros)
+        writer.writeSingular(10, ProtoString.self, self.nodeID)
+        writer.writeSingular(18, ProtoString.self, self.displayName)
+        writer.writeSingular(26, ProtoString.self, self.region)
+        writer.writeSingular(33, ProtoDouble.self, self.reputation)
+        writer.writeSingular(40, ProtoInt64.self, self.hourlyRateMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -855,11 +855,11 @@ public struct Openswarm_V1_AssignedNode: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: nodeID = try ProtoString.read(from: &reader)
-                case 18: displayName = try ProtoString.read(from: &reader)
-                case 26: region = try ProtoString.read(from: &reader)
-                case 33: reputation = try ProtoDouble.read(from: &reader)
-                case 40: hourlyRateMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.nodeID = try ProtoString.read(from: &reader)
+                case 18: self.displayName = try ProtoString.read(from: &reader)
+                case 26: self.region = try ProtoString.read(from: &reader)
+                case 33: self.reputation = try ProtoDouble.read(from: &reader)
+                case 40: self.hourlyRateMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -873,11 +873,11 @@ public struct Openswarm_V1_AssignedNode: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("displayName", "display_name", ProtoString.self, displayName)
-        writer.writeSingular("region", "region", ProtoString.self, region)
-        writer.writeSingular("reputation", "reputation", ProtoDouble.self, reputation)
-        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, hourlyRateMicros)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("displayName", "display_name", ProtoString.self, self.displayName)
+        writer.writeSingular("region", "region", ProtoString.self, self.region)
+        writer.writeSingular("reputation", "reputation", ProtoDouble.self, self.reputation)
+        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, self.hourlyRateMicros)
         writer.endObject()
     }
 
@@ -891,15 +891,15 @@ public struct Openswarm_V1_AssignedNode: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "displayName", "display_name":
-                    displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.displayName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "region":
-                    region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.region = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reputation":
-                    reputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.reputation = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "hourlyRateMicros", "hourly_rate_micros":
-                    hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -980,36 +980,36 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.singular(18, ProtoString.self, name)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        size += ProtoFieldSize.singular(42, ProtoString.self, statusReason)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.singular(58, ProtoString.self, createdBy)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
-        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
-        size += ProtoFieldSize.optional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        size += ProtoFieldSize.map(98, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.statusReason)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.createdBy)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, self.state)
+        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.metrics)
+        size += ProtoFieldSize.optional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, self.resources)
+        size += ProtoFieldSize.map(98, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeSingular(18, ProtoString.self, name)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        writer.writeSingular(42, ProtoString.self, statusReason)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeSingular(58, ProtoString.self, createdBy)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
-        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
-        writer.writeOptional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        writer.writeMap(98, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeOptional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeSingular(18, ProtoString.self, self.name)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        writer.writeSingular(42, ProtoString.self, self.statusReason)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeSingular(58, ProtoString.self, self.createdBy)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_SwarmState>.self, self.state)
+        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.metrics)
+        writer.writeOptional(90, ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, self.resources)
+        writer.writeMap(98, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeOptional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1020,19 +1020,19 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: name = try ProtoString.read(from: &reader)
-                case 24: topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
-                case 32: status = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
-                case 42: statusReason = try ProtoString.read(from: &reader)
-                case 50: try reader.readMessage(into: &createTime)
-                case 58: createdBy = try ProtoString.read(from: &reader)
-                case 66: try reader.readMessage(into: &configuration)
-                case 74: try reader.readMessage(into: &state)
-                case 82: try reader.readMessage(into: &metrics)
-                case 90: try reader.readMessage(into: &resources)
-                case 98: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 106: try reader.readMessage(into: &updateTime)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: self.name = try ProtoString.read(from: &reader)
+                case 24: self.topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
+                case 32: self.status = try ProtoEnumCodec<Openswarm_V1_SwarmStatus>.read(from: &reader)
+                case 42: self.statusReason = try ProtoString.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.createTime)
+                case 58: self.createdBy = try ProtoString.read(from: &reader)
+                case 66: try reader.readMessage(into: &self.configuration)
+                case 74: try reader.readMessage(into: &self.state)
+                case 82: try reader.readMessage(into: &self.metrics)
+                case 90: try reader.readMessage(into: &self.resources)
+                case 98: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 106: try reader.readMessage(into: &self.updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1046,19 +1046,19 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("topology", "topology", ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, status)
-        writer.writeSingular("statusReason", "status_reason", ProtoString.self, statusReason)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeSingular("createdBy", "created_by", ProtoString.self, createdBy)
-        writer.writeOptional("configuration", "configuration", ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeOptional("state", "state", ProtoMessageCodec<Openswarm_V1_SwarmState>.self, state)
-        writer.writeOptional("metrics", "metrics", ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, metrics)
-        writer.writeOptional("resources", "resources", ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, resources)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("topology", "topology", ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.status)
+        writer.writeSingular("statusReason", "status_reason", ProtoString.self, self.statusReason)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeSingular("createdBy", "created_by", ProtoString.self, self.createdBy)
+        writer.writeOptional("configuration", "configuration", ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        writer.writeOptional("state", "state", ProtoMessageCodec<Openswarm_V1_SwarmState>.self, self.state)
+        writer.writeOptional("metrics", "metrics", ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.metrics)
+        writer.writeOptional("resources", "resources", ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, self.resources)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.endObject()
     }
 
@@ -1072,31 +1072,31 @@ public struct Openswarm_V1_Swarm: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "topology":
-                    topology = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, member.value, options)
+                    self.topology = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, member.value, options)
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
                 case "statusReason", "status_reason":
-                    statusReason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.statusReason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "createdBy", "created_by":
-                    createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "configuration":
-                    configuration = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, member.value, options)
+                    self.configuration = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmState>.self, member.value, options)
+                    self.state = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmState>.self, member.value, options)
                 case "metrics":
-                    metrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, member.value, options)
+                    self.metrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, member.value, options)
                 case "resources":
-                    resources = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, member.value, options)
+                    self.resources = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmResources>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "updateTime", "update_time":
-                    updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -47,22 +47,22 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, tokenBudgetMicros)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.singular(50, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.tokenBudgetMicros)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        size += ProtoFieldSize.map(42, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.singular(50, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        writer.writeSingular(24, ProtoInt64.self, tokenBudgetMicros)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular(50, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        writer.writeSingular(24, ProtoInt64.self, self.tokenBudgetMicros)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        writer.writeMap(42, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular(50, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -73,12 +73,12 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 16: topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
-                case 24: tokenBudgetMicros = try ProtoInt64.read(from: &reader)
-                case 34: try reader.readMessage(into: &configuration)
-                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 50: requestID = try ProtoString.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 16: self.topology = try ProtoEnumCodec<Openswarm_V1_SwarmTopology>.read(from: &reader)
+                case 24: self.tokenBudgetMicros = try ProtoInt64.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.configuration)
+                case 42: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 50: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -92,12 +92,12 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("topology", "topology", ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, topology)
-        writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, tokenBudgetMicros)
-        writer.writeOptional("configuration", "configuration", ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, configuration)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("topology", "topology", ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, self.topology)
+        writer.writeSingular("tokenBudgetMicros", "token_budget_micros", ProtoInt64.self, self.tokenBudgetMicros)
+        writer.writeOptional("configuration", "configuration", ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, self.configuration)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -111,17 +111,17 @@ public struct Openswarm_V1_CreateSwarmRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "topology":
-                    topology = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, member.value, options)
+                    self.topology = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SwarmTopology>.self, member.value, options)
                 case "tokenBudgetMicros", "token_budget_micros":
-                    tokenBudgetMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.tokenBudgetMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "configuration":
-                    configuration = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, member.value, options)
+                    self.configuration = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmConfiguration>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -168,18 +168,18 @@ public struct Openswarm_V1_CreateSwarmResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, assignedNodes)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, estimatedCostMicros)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, self.assignedNodes)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.estimatedCostMicros)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, assignedNodes)
-        writer.writeSingular(24, ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, self.assignedNodes)
+        writer.writeSingular(24, ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -190,10 +190,10 @@ public struct Openswarm_V1_CreateSwarmResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &swarm)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, into: &assignedNodes)
-                case 24: estimatedCostMicros = try ProtoInt64.read(from: &reader)
-                case 34: try reader.readMessage(into: &estimatedDuration)
+                case 10: try reader.readMessage(into: &self.swarm)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, into: &self.assignedNodes)
+                case 24: self.estimatedCostMicros = try ProtoInt64.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.estimatedDuration)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -207,10 +207,10 @@ public struct Openswarm_V1_CreateSwarmResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeRepeated("assignedNodes", "assigned_nodes", ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, assignedNodes)
-        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, estimatedCostMicros)
-        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedDuration)
+        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeRepeated("assignedNodes", "assigned_nodes", ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, self.assignedNodes)
+        writer.writeSingular("estimatedCostMicros", "estimated_cost_micros", ProtoInt64.self, self.estimatedCostMicros)
+        writer.writeOptional("estimatedDuration", "estimated_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedDuration)
         writer.endObject()
     }
 
@@ -224,13 +224,13 @@ public struct Openswarm_V1_CreateSwarmResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarm":
-                    swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
+                    self.swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
                 case "assignedNodes", "assigned_nodes":
-                    assignedNodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, member.value, options)
+                    self.assignedNodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_AssignedNode>.self, member.value, options)
                 case "estimatedCostMicros", "estimated_cost_micros":
-                    estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.estimatedCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "estimatedDuration", "estimated_duration":
-                    estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -275,18 +275,18 @@ public struct Openswarm_V1_ListSwarmsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, statuses)
-        size += ProtoFieldSize.optional(18, ProtoString.self, createdBy)
-        size += ProtoFieldSize.singular(24, ProtoInt32.self, pageSize)
-        size += ProtoFieldSize.singular(34, ProtoString.self, pageToken)
+        size += ProtoFieldSize.packed(10, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.statuses)
+        size += ProtoFieldSize.optional(18, ProtoString.self, self.createdBy)
+        size += ProtoFieldSize.singular(24, ProtoInt32.self, self.pageSize)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.pageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, statuses)
-        writer.writeOptional(18, ProtoString.self, createdBy)
-        writer.writeSingular(24, ProtoInt32.self, pageSize)
-        writer.writeSingular(34, ProtoString.self, pageToken)
+        writer.writePacked(10, ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.statuses)
+        writer.writeOptional(18, ProtoString.self, self.createdBy)
+        writer.writeSingular(24, ProtoInt32.self, self.pageSize)
+        writer.writeSingular(34, ProtoString.self, self.pageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -297,11 +297,11 @@ public struct Openswarm_V1_ListSwarmsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, into: &statuses)
-                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, into: &statuses)
-                case 18: createdBy = try ProtoString.read(from: &reader)
-                case 24: pageSize = try ProtoInt32.read(from: &reader)
-                case 34: pageToken = try ProtoString.read(from: &reader)
+                case 8: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, into: &self.statuses)
+                case 10: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, into: &self.statuses)
+                case 18: self.createdBy = try ProtoString.read(from: &reader)
+                case 24: self.pageSize = try ProtoInt32.read(from: &reader)
+                case 34: self.pageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -315,10 +315,10 @@ public struct Openswarm_V1_ListSwarmsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("statuses", "statuses", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, statuses)
-        writer.writeOptional("createdBy", "created_by", ProtoString.self, createdBy)
-        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, pageSize)
-        writer.writeSingular("pageToken", "page_token", ProtoString.self, pageToken)
+        writer.writeRepeated("statuses", "statuses", ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, self.statuses)
+        writer.writeOptional("createdBy", "created_by", ProtoString.self, self.createdBy)
+        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, self.pageSize)
+        writer.writeSingular("pageToken", "page_token", ProtoString.self, self.pageToken)
         writer.endObject()
     }
 
@@ -332,13 +332,13 @@ public struct Openswarm_V1_ListSwarmsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "statuses":
-                    statuses = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
+                    self.statuses = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_SwarmStatus>.self, member.value, options)
                 case "createdBy", "created_by":
-                    createdBy = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.createdBy = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "pageSize", "page_size":
-                    pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "pageToken", "page_token":
-                    pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -387,20 +387,20 @@ public struct Openswarm_V1_ListSwarmsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarms)
-        size += ProtoFieldSize.singular(16, ProtoUInt64.self, totalCount)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, activeNodes)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, systemStatus)
-        size += ProtoFieldSize.singular(42, ProtoString.self, nextPageToken)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarms)
+        size += ProtoFieldSize.singular(16, ProtoUInt64.self, self.totalCount)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.activeNodes)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, self.systemStatus)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.nextPageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarms)
-        writer.writeSingular(16, ProtoUInt64.self, totalCount)
-        writer.writeSingular(24, ProtoUInt32.self, activeNodes)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, systemStatus)
-        writer.writeSingular(42, ProtoString.self, nextPageToken)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarms)
+        writer.writeSingular(16, ProtoUInt64.self, self.totalCount)
+        writer.writeSingular(24, ProtoUInt32.self, self.activeNodes)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, self.systemStatus)
+        writer.writeSingular(42, ProtoString.self, self.nextPageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -411,11 +411,11 @@ public struct Openswarm_V1_ListSwarmsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Swarm>.self, into: &swarms)
-                case 16: totalCount = try ProtoUInt64.read(from: &reader)
-                case 24: activeNodes = try ProtoUInt32.read(from: &reader)
-                case 32: systemStatus = try ProtoEnumCodec<Openswarm_V1_SystemStatus>.read(from: &reader)
-                case 42: nextPageToken = try ProtoString.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Swarm>.self, into: &self.swarms)
+                case 16: self.totalCount = try ProtoUInt64.read(from: &reader)
+                case 24: self.activeNodes = try ProtoUInt32.read(from: &reader)
+                case 32: self.systemStatus = try ProtoEnumCodec<Openswarm_V1_SystemStatus>.read(from: &reader)
+                case 42: self.nextPageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -429,11 +429,11 @@ public struct Openswarm_V1_ListSwarmsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("swarms", "swarms", ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarms)
-        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, totalCount)
-        writer.writeSingular("activeNodes", "active_nodes", ProtoUInt32.self, activeNodes)
-        writer.writeSingular("systemStatus", "system_status", ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, systemStatus)
-        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, nextPageToken)
+        writer.writeRepeated("swarms", "swarms", ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarms)
+        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, self.totalCount)
+        writer.writeSingular("activeNodes", "active_nodes", ProtoUInt32.self, self.activeNodes)
+        writer.writeSingular("systemStatus", "system_status", ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, self.systemStatus)
+        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, self.nextPageToken)
         writer.endObject()
     }
 
@@ -447,15 +447,15 @@ public struct Openswarm_V1_ListSwarmsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarms":
-                    swarms = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
+                    self.swarms = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
                 case "totalCount", "total_count":
-                    totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "activeNodes", "active_nodes":
-                    activeNodes = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.activeNodes = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "systemStatus", "system_status":
-                    systemStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, member.value, options)
+                    self.systemStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_SystemStatus>.self, member.value, options)
                 case "nextPageToken", "next_page_token":
-                    nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -492,14 +492,14 @@ public struct Openswarm_V1_GetSwarmStatusRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.optional(16, ProtoUInt32.self, maxQueuedTasks)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.optional(16, ProtoUInt32.self, self.maxQueuedTasks)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, swarmID)
-        writer.writeOptional(16, ProtoUInt32.self, maxQueuedTasks)
+        writer.writeSingular(10, ProtoString.self, self.swarmID)
+        writer.writeOptional(16, ProtoUInt32.self, self.maxQueuedTasks)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -510,8 +510,8 @@ public struct Openswarm_V1_GetSwarmStatusRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 16: maxQueuedTasks = try ProtoUInt32.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 16: self.maxQueuedTasks = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -525,8 +525,8 @@ public struct Openswarm_V1_GetSwarmStatusRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeOptional("maxQueuedTasks", "max_queued_tasks", ProtoUInt32.self, maxQueuedTasks)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeOptional("maxQueuedTasks", "max_queued_tasks", ProtoUInt32.self, self.maxQueuedTasks)
         writer.endObject()
     }
 
@@ -540,9 +540,9 @@ public struct Openswarm_V1_GetSwarmStatusRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "maxQueuedTasks", "max_queued_tasks":
-                    maxQueuedTasks = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.maxQueuedTasks = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -596,22 +596,22 @@ public struct Openswarm_V1_GetSwarmStatusResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_Node>.self, activeNodes)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_Task>.self, taskQueue)
-        size += ProtoFieldSize.singular(32, ProtoUInt64.self, queueDepth)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, performance)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, costs)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_Node>.self, self.activeNodes)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_Task>.self, self.taskQueue)
+        size += ProtoFieldSize.singular(32, ProtoUInt64.self, self.queueDepth)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.performance)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.costs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_Node>.self, activeNodes)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_Task>.self, taskQueue)
-        writer.writeSingular(32, ProtoUInt64.self, queueDepth)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, performance)
-        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, costs)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_Node>.self, self.activeNodes)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_Task>.self, self.taskQueue)
+        writer.writeSingular(32, ProtoUInt64.self, self.queueDepth)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.performance)
+        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.costs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -622,12 +622,12 @@ public struct Openswarm_V1_GetSwarmStatusResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &swarm)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Node>.self, into: &activeNodes)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Task>.self, into: &taskQueue)
-                case 32: queueDepth = try ProtoUInt64.read(from: &reader)
-                case 42: try reader.readMessage(into: &performance)
-                case 50: try reader.readMessage(into: &costs)
+                case 10: try reader.readMessage(into: &self.swarm)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Node>.self, into: &self.activeNodes)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Task>.self, into: &self.taskQueue)
+                case 32: self.queueDepth = try ProtoUInt64.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.performance)
+                case 50: try reader.readMessage(into: &self.costs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -641,12 +641,12 @@ public struct Openswarm_V1_GetSwarmStatusResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeRepeated("activeNodes", "active_nodes", ProtoMessageCodec<Openswarm_V1_Node>.self, activeNodes)
-        writer.writeRepeated("taskQueue", "task_queue", ProtoMessageCodec<Openswarm_V1_Task>.self, taskQueue)
-        writer.writeSingular("queueDepth", "queue_depth", ProtoUInt64.self, queueDepth)
-        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, performance)
-        writer.writeOptional("costs", "costs", ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, costs)
+        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeRepeated("activeNodes", "active_nodes", ProtoMessageCodec<Openswarm_V1_Node>.self, self.activeNodes)
+        writer.writeRepeated("taskQueue", "task_queue", ProtoMessageCodec<Openswarm_V1_Task>.self, self.taskQueue)
+        writer.writeSingular("queueDepth", "queue_depth", ProtoUInt64.self, self.queueDepth)
+        writer.writeOptional("performance", "performance", ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, self.performance)
+        writer.writeOptional("costs", "costs", ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.costs)
         writer.endObject()
     }
 
@@ -660,17 +660,17 @@ public struct Openswarm_V1_GetSwarmStatusResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarm":
-                    swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
+                    self.swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
                 case "activeNodes", "active_nodes":
-                    activeNodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
+                    self.activeNodes = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Node>.self, member.value, options)
                 case "taskQueue", "task_queue":
-                    taskQueue = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.taskQueue = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 case "queueDepth", "queue_depth":
-                    queueDepth = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.queueDepth = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "performance":
-                    performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, member.value, options)
+                    self.performance = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_SwarmMetrics>.self, member.value, options)
                 case "costs":
-                    costs = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, member.value, options)
+                    self.costs = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -711,16 +711,16 @@ public struct Openswarm_V1_DeleteSwarmRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.singular(16, ProtoBool.self, force)
-        size += ProtoFieldSize.singular(26, ProtoString.self, reason)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.singular(16, ProtoBool.self, self.force)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.reason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, swarmID)
-        writer.writeSingular(16, ProtoBool.self, force)
-        writer.writeSingular(26, ProtoString.self, reason)
+        writer.writeSingular(10, ProtoString.self, self.swarmID)
+        writer.writeSingular(16, ProtoBool.self, self.force)
+        writer.writeSingular(26, ProtoString.self, self.reason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -731,9 +731,9 @@ public struct Openswarm_V1_DeleteSwarmRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 16: force = try ProtoBool.read(from: &reader)
-                case 26: reason = try ProtoString.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 16: self.force = try ProtoBool.read(from: &reader)
+                case 26: self.reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -747,9 +747,9 @@ public struct Openswarm_V1_DeleteSwarmRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeSingular("force", "force", ProtoBool.self, force)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeSingular("force", "force", ProtoBool.self, self.force)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
         writer.endObject()
     }
 
@@ -763,11 +763,11 @@ public struct Openswarm_V1_DeleteSwarmRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "force":
-                    force = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.force = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -808,16 +808,16 @@ public struct Openswarm_V1_DeleteSwarmResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        size += ProtoFieldSize.singular(16, ProtoUInt64.self, cancelledTaskCount)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, refundedMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        size += ProtoFieldSize.singular(16, ProtoUInt64.self, self.cancelledTaskCount)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.refundedMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeSingular(16, ProtoUInt64.self, cancelledTaskCount)
-        writer.writeSingular(24, ProtoInt64.self, refundedMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeSingular(16, ProtoUInt64.self, self.cancelledTaskCount)
+        writer.writeSingular(24, ProtoInt64.self, self.refundedMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -828,9 +828,9 @@ public struct Openswarm_V1_DeleteSwarmResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &swarm)
-                case 16: cancelledTaskCount = try ProtoUInt64.read(from: &reader)
-                case 24: refundedMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.swarm)
+                case 16: self.cancelledTaskCount = try ProtoUInt64.read(from: &reader)
+                case 24: self.refundedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -844,9 +844,9 @@ public struct Openswarm_V1_DeleteSwarmResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, swarm)
-        writer.writeSingular("cancelledTaskCount", "cancelled_task_count", ProtoUInt64.self, cancelledTaskCount)
-        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, refundedMicros)
+        writer.writeOptional("swarm", "swarm", ProtoMessageCodec<Openswarm_V1_Swarm>.self, self.swarm)
+        writer.writeSingular("cancelledTaskCount", "cancelled_task_count", ProtoUInt64.self, self.cancelledTaskCount)
+        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, self.refundedMicros)
         writer.endObject()
     }
 
@@ -860,11 +860,11 @@ public struct Openswarm_V1_DeleteSwarmResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarm":
-                    swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
+                    self.swarm = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Swarm>.self, member.value, options)
                 case "cancelledTaskCount", "cancelled_task_count":
-                    cancelledTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.cancelledTaskCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "refundedMicros", "refunded_micros":
-                    refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -1068,16 +1068,16 @@ public struct Openswarm_V1_ContextDocument: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(18, ProtoString.self, mediaType)
-        size += ProtoFieldSize.singular(26, ProtoString.self, content)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.mediaType)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.content)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(18, ProtoString.self, mediaType)
-        writer.writeSingular(26, ProtoString.self, content)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(18, ProtoString.self, self.mediaType)
+        writer.writeSingular(26, ProtoString.self, self.content)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1088,9 +1088,9 @@ public struct Openswarm_V1_ContextDocument: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 18: mediaType = try ProtoString.read(from: &reader)
-                case 26: content = try ProtoString.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 18: self.mediaType = try ProtoString.read(from: &reader)
+                case 26: self.content = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1104,9 +1104,9 @@ public struct Openswarm_V1_ContextDocument: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("mediaType", "media_type", ProtoString.self, mediaType)
-        writer.writeSingular("content", "content", ProtoString.self, content)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("mediaType", "media_type", ProtoString.self, self.mediaType)
+        writer.writeSingular("content", "content", ProtoString.self, self.content)
         writer.endObject()
     }
 
@@ -1120,11 +1120,11 @@ public struct Openswarm_V1_ContextDocument: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "mediaType", "media_type":
-                    mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "content":
-                    content = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.content = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1170,18 +1170,18 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, systemPrompt)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        size += ProtoFieldSize.map(26, ProtoStringKeyCodec.self, ProtoString.self, variables)
-        size += ProtoFieldSize.singular(34, ProtoString.self, language)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.systemPrompt)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, self.documents)
+        size += ProtoFieldSize.map(26, ProtoStringKeyCodec.self, ProtoString.self, self.variables)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.language)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, systemPrompt)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        writer.writeMap(26, ProtoStringKeyCodec.self, ProtoString.self, variables)
-        writer.writeSingular(34, ProtoString.self, language)
+        writer.writeSingular(10, ProtoString.self, self.systemPrompt)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, self.documents)
+        writer.writeMap(26, ProtoStringKeyCodec.self, ProtoString.self, self.variables)
+        writer.writeSingular(34, ProtoString.self, self.language)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1192,10 +1192,10 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: systemPrompt = try ProtoString.read(from: &reader)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, into: &documents)
-                case 26: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &variables)
-                case 34: language = try ProtoString.read(from: &reader)
+                case 10: self.systemPrompt = try ProtoString.read(from: &reader)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, into: &self.documents)
+                case 26: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.variables)
+                case 34: self.language = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1209,10 +1209,10 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("systemPrompt", "system_prompt", ProtoString.self, systemPrompt)
-        writer.writeRepeated("documents", "documents", ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, documents)
-        writer.writeMap("variables", "variables", ProtoStringKeyCodec.self, ProtoString.self, variables)
-        writer.writeSingular("language", "language", ProtoString.self, language)
+        writer.writeSingular("systemPrompt", "system_prompt", ProtoString.self, self.systemPrompt)
+        writer.writeRepeated("documents", "documents", ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, self.documents)
+        writer.writeMap("variables", "variables", ProtoStringKeyCodec.self, ProtoString.self, self.variables)
+        writer.writeSingular("language", "language", ProtoString.self, self.language)
         writer.endObject()
     }
 
@@ -1226,13 +1226,13 @@ public struct Openswarm_V1_TaskContext: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "systemPrompt", "system_prompt":
-                    systemPrompt = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.systemPrompt = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "documents":
-                    documents = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, member.value, options)
+                    self.documents = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ContextDocument>.self, member.value, options)
                 case "variables":
-                    variables = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.variables = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "language":
-                    language = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.language = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1283,20 +1283,20 @@ public struct Openswarm_V1_GenerationParameters: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(8, ProtoUInt32.self, maxOutputTokens)
-        size += ProtoFieldSize.optional(17, ProtoDouble.self, temperature)
-        size += ProtoFieldSize.optional(25, ProtoDouble.self, topP)
-        size += ProtoFieldSize.optional(32, ProtoUInt64.self, seed)
-        size += ProtoFieldSize.repeated(42, ProtoString.self, stopSequences)
+        size += ProtoFieldSize.optional(8, ProtoUInt32.self, self.maxOutputTokens)
+        size += ProtoFieldSize.optional(17, ProtoDouble.self, self.temperature)
+        size += ProtoFieldSize.optional(25, ProtoDouble.self, self.topP)
+        size += ProtoFieldSize.optional(32, ProtoUInt64.self, self.seed)
+        size += ProtoFieldSize.repeated(42, ProtoString.self, self.stopSequences)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(8, ProtoUInt32.self, maxOutputTokens)
-        writer.writeOptional(17, ProtoDouble.self, temperature)
-        writer.writeOptional(25, ProtoDouble.self, topP)
-        writer.writeOptional(32, ProtoUInt64.self, seed)
-        writer.writeRepeated(42, ProtoString.self, stopSequences)
+        writer.writeOptional(8, ProtoUInt32.self, self.maxOutputTokens)
+        writer.writeOptional(17, ProtoDouble.self, self.temperature)
+        writer.writeOptional(25, ProtoDouble.self, self.topP)
+        writer.writeOptional(32, ProtoUInt64.self, self.seed)
+        writer.writeRepeated(42, ProtoString.self, self.stopSequences)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1307,11 +1307,11 @@ public struct Openswarm_V1_GenerationParameters: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: maxOutputTokens = try ProtoUInt32.read(from: &reader)
-                case 17: temperature = try ProtoDouble.read(from: &reader)
-                case 25: topP = try ProtoDouble.read(from: &reader)
-                case 32: seed = try ProtoUInt64.read(from: &reader)
-                case 42: try reader.readRepeated(ProtoString.self, into: &stopSequences)
+                case 8: self.maxOutputTokens = try ProtoUInt32.read(from: &reader)
+                case 17: self.temperature = try ProtoDouble.read(from: &reader)
+                case 25: self.topP = try ProtoDouble.read(from: &reader)
+                case 32: self.seed = try ProtoUInt64.read(from: &reader)
+                case 42: try reader.readRepeated(ProtoString.self, into: &self.stopSequences)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1325,11 +1325,11 @@ public struct Openswarm_V1_GenerationParameters: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("maxOutputTokens", "max_output_tokens", ProtoUInt32.self, maxOutputTokens)
-        writer.writeOptional("temperature", "temperature", ProtoDouble.self, temperature)
-        writer.writeOptional("topP", "top_p", ProtoDouble.self, topP)
-        writer.writeOptional("seed", "seed", ProtoUInt64.self, seed)
-        writer.writeRepeated("stopSequences", "stop_sequences", ProtoString.self, stopSequences)
+        writer.writeOptional("maxOutputTokens", "max_output_tokens", ProtoUInt32.self, self.maxOutputTokens)
+        writer.writeOptional("temperature", "temperature", ProtoDouble.self, self.temperature)
+        writer.writeOptional("topP", "top_p", ProtoDouble.self, self.topP)
+        writer.writeOptional("seed", "seed", ProtoUInt64.self, self.seed)
+        writer.writeRepeated("stopSequences", "stop_sequences", ProtoString.self, self.stopSequences)
         writer.endObject()
     }
 
@@ -1343,15 +1343,15 @@ public struct Openswarm_V1_GenerationParameters: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "maxOutputTokens", "max_output_tokens":
-                    maxOutputTokens = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.maxOutputTokens = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 case "temperature":
-                    temperature = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.temperature = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "topP", "top_p":
-                    topP = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.topP = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "seed":
-                    seed = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
+                    self.seed = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
                 case "stopSequences", "stop_sequences":
-                    stopSequences = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.stopSequences = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1400,20 +1400,20 @@ public struct Openswarm_V1_OutputSpecification: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, format)
-        size += ProtoFieldSize.singular(26, ProtoString.self, jsonSchema)
-        size += ProtoFieldSize.singular(34, ProtoString.self, language)
-        size += ProtoFieldSize.optional(40, ProtoUInt64.self, maxBytes)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, self.format)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.jsonSchema)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.language)
+        size += ProtoFieldSize.optional(40, ProtoUInt64.self, self.maxBytes)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, format)
-        writer.writeSingular(26, ProtoString.self, jsonSchema)
-        writer.writeSingular(34, ProtoString.self, language)
-        writer.writeOptional(40, ProtoUInt64.self, maxBytes)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, self.format)
+        writer.writeSingular(26, ProtoString.self, self.jsonSchema)
+        writer.writeSingular(34, ProtoString.self, self.language)
+        writer.writeOptional(40, ProtoUInt64.self, self.maxBytes)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1424,11 +1424,11 @@ public struct Openswarm_V1_OutputSpecification: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 16: format = try ProtoEnumCodec<Openswarm_V1_OutputFormat>.read(from: &reader)
-                case 26: jsonSchema = try ProtoString.read(from: &reader)
-                case 34: language = try ProtoString.read(from: &reader)
-                case 40: maxBytes = try ProtoUInt64.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 16: self.format = try ProtoEnumCodec<Openswarm_V1_OutputFormat>.read(from: &reader)
+                case 26: self.jsonSchema = try ProtoString.read(from: &reader)
+                case 34: self.language = try ProtoString.read(from: &reader)
+                case 40: self.maxBytes = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1442,11 +1442,11 @@ public struct Openswarm_V1_OutputSpecification: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("format", "format", ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, format)
-        writer.writeSingular("jsonSchema", "json_schema", ProtoString.self, jsonSchema)
-        writer.writeSingular("language", "language", ProtoString.self, language)
-        writer.writeOptional("maxBytes", "max_bytes", ProtoUInt64.self, maxBytes)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("format", "format", ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, self.format)
+        writer.writeSingular("jsonSchema", "json_schema", ProtoString.self, self.jsonSchema)
+        writer.writeSingular("language", "language", ProtoString.self, self.language)
+        writer.writeOptional("maxBytes", "max_bytes", ProtoUInt64.self, self.maxBytes)
         writer.endObject()
     }
 
@@ -1460,15 +1460,15 @@ public struct Openswarm_V1_OutputSpecification: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "format":
-                    format = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, member.value, options)
+                    self.format = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_OutputFormat>.self, member.value, options)
                 case "jsonSchema", "json_schema":
-                    jsonSchema = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.jsonSchema = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "language":
-                    language = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.language = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "maxBytes", "max_bytes":
-                    maxBytes = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
+                    self.maxBytes = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1536,28 +1536,28 @@ public struct Openswarm_V1_TaskDefinition: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_TaskType>.self, type)
-        size += ProtoFieldSize.singular(18, ProtoString.self, prompt)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_TaskContext>.self, context)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, expectedOutputs)
-        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, generation)
-        size += ProtoFieldSize.singular(66, ProtoBytes.self, input)
-        size += ProtoFieldSize.singular(74, ProtoString.self, inputMediaType)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_TaskType>.self, self.type)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.prompt)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_TaskContext>.self, self.context)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, self.expectedOutputs)
+        size += ProtoFieldSize.repeated(50, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, self.generation)
+        size += ProtoFieldSize.singular(66, ProtoBytes.self, self.input)
+        size += ProtoFieldSize.singular(74, ProtoString.self, self.inputMediaType)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_TaskType>.self, type)
-        writer.writeSingular(18, ProtoString.self, prompt)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_TaskContext>.self, context)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, expectedOutputs)
-        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, generation)
-        writer.writeSingular(66, ProtoBytes.self, input)
-        writer.writeSingular(74, ProtoString.self, inputMediaType)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_TaskType>.self, self.type)
+        writer.writeSingular(18, ProtoString.self, self.prompt)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_TaskContext>.self, self.context)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, self.expectedOutputs)
+        writer.writeRepeated(50, ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, self.generation)
+        writer.writeSingular(66, ProtoBytes.self, self.input)
+        writer.writeSingular(74, ProtoString.self, self.inputMediaType)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1568,15 +1568,15 @@ public struct Openswarm_V1_TaskDefinition: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: type = try ProtoEnumCodec<Openswarm_V1_TaskType>.read(from: &reader)
-                case 18: prompt = try ProtoString.read(from: &reader)
-                case 26: try reader.readMessage(into: &context)
-                case 34: try reader.readMessage(into: &requirements)
-                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, into: &expectedOutputs)
-                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &qualityThresholds)
-                case 58: try reader.readMessage(into: &generation)
-                case 66: input = try ProtoBytes.read(from: &reader)
-                case 74: inputMediaType = try ProtoString.read(from: &reader)
+                case 8: self.type = try ProtoEnumCodec<Openswarm_V1_TaskType>.read(from: &reader)
+                case 18: self.prompt = try ProtoString.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.context)
+                case 34: try reader.readMessage(into: &self.requirements)
+                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, into: &self.expectedOutputs)
+                case 50: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, into: &self.qualityThresholds)
+                case 58: try reader.readMessage(into: &self.generation)
+                case 66: self.input = try ProtoBytes.read(from: &reader)
+                case 74: self.inputMediaType = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1590,15 +1590,15 @@ public struct Openswarm_V1_TaskDefinition: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_TaskType>.self, type)
-        writer.writeSingular("prompt", "prompt", ProtoString.self, prompt)
-        writer.writeOptional("context", "context", ProtoMessageCodec<Openswarm_V1_TaskContext>.self, context)
-        writer.writeOptional("requirements", "requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, requirements)
-        writer.writeRepeated("expectedOutputs", "expected_outputs", ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, expectedOutputs)
-        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, qualityThresholds)
-        writer.writeOptional("generation", "generation", ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, generation)
-        writer.writeSingular("input", "input", ProtoBytes.self, input)
-        writer.writeSingular("inputMediaType", "input_media_type", ProtoString.self, inputMediaType)
+        writer.writeSingular("type", "type", ProtoEnumCodec<Openswarm_V1_TaskType>.self, self.type)
+        writer.writeSingular("prompt", "prompt", ProtoString.self, self.prompt)
+        writer.writeOptional("context", "context", ProtoMessageCodec<Openswarm_V1_TaskContext>.self, self.context)
+        writer.writeOptional("requirements", "requirements", ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, self.requirements)
+        writer.writeRepeated("expectedOutputs", "expected_outputs", ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, self.expectedOutputs)
+        writer.writeRepeated("qualityThresholds", "quality_thresholds", ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, self.qualityThresholds)
+        writer.writeOptional("generation", "generation", ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, self.generation)
+        writer.writeSingular("input", "input", ProtoBytes.self, self.input)
+        writer.writeSingular("inputMediaType", "input_media_type", ProtoString.self, self.inputMediaType)
         writer.endObject()
     }
 
@@ -1612,23 +1612,23 @@ public struct Openswarm_V1_TaskDefinition: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "type":
-                    type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskType>.self, member.value, options)
+                    self.type = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskType>.self, member.value, options)
                 case "prompt":
-                    prompt = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.prompt = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "context":
-                    context = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskContext>.self, member.value, options)
+                    self.context = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskContext>.self, member.value, options)
                 case "requirements":
-                    requirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
+                    self.requirements = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceRequirements>.self, member.value, options)
                 case "expectedOutputs", "expected_outputs":
-                    expectedOutputs = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, member.value, options)
+                    self.expectedOutputs = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_OutputSpecification>.self, member.value, options)
                 case "qualityThresholds", "quality_thresholds":
-                    qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
+                    self.qualityThresholds = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_QualityThreshold>.self, member.value, options)
                 case "generation":
-                    generation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, member.value, options)
+                    self.generation = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_GenerationParameters>.self, member.value, options)
                 case "input":
-                    input = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.input = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "inputMediaType", "input_media_type":
-                    inputMediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.inputMediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1686,22 +1686,22 @@ public struct Openswarm_V1_RetryPolicy: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, initialInterval)
-        size += ProtoFieldSize.optional(17, ProtoDouble.self, backoffCoefficient)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, maximumInterval)
-        size += ProtoFieldSize.optional(32, ProtoUInt32.self, maximumAttempts)
-        size += ProtoFieldSize.optional(41, ProtoDouble.self, jitter)
-        size += ProtoFieldSize.packed(50, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, nonRetryableErrorKinds)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.initialInterval)
+        size += ProtoFieldSize.optional(17, ProtoDouble.self, self.backoffCoefficient)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maximumInterval)
+        size += ProtoFieldSize.optional(32, ProtoUInt32.self, self.maximumAttempts)
+        size += ProtoFieldSize.optional(41, ProtoDouble.self, self.jitter)
+        size += ProtoFieldSize.packed(50, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.nonRetryableErrorKinds)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, initialInterval)
-        writer.writeOptional(17, ProtoDouble.self, backoffCoefficient)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, maximumInterval)
-        writer.writeOptional(32, ProtoUInt32.self, maximumAttempts)
-        writer.writeOptional(41, ProtoDouble.self, jitter)
-        writer.writePacked(50, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, nonRetryableErrorKinds)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.initialInterval)
+        writer.writeOptional(17, ProtoDouble.self, self.backoffCoefficient)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maximumInterval)
+        writer.writeOptional(32, ProtoUInt32.self, self.maximumAttempts)
+        writer.writeOptional(41, ProtoDouble.self, self.jitter)
+        writer.writePacked(50, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.nonRetryableErrorKinds)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1712,13 +1712,13 @@ public struct Openswarm_V1_RetryPolicy: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &initialInterval)
-                case 17: backoffCoefficient = try ProtoDouble.read(from: &reader)
-                case 26: try reader.readMessage(into: &maximumInterval)
-                case 32: maximumAttempts = try ProtoUInt32.read(from: &reader)
-                case 41: jitter = try ProtoDouble.read(from: &reader)
-                case 48: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, into: &nonRetryableErrorKinds)
-                case 50: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, into: &nonRetryableErrorKinds)
+                case 10: try reader.readMessage(into: &self.initialInterval)
+                case 17: self.backoffCoefficient = try ProtoDouble.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.maximumInterval)
+                case 32: self.maximumAttempts = try ProtoUInt32.read(from: &reader)
+                case 41: self.jitter = try ProtoDouble.read(from: &reader)
+                case 48: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, into: &self.nonRetryableErrorKinds)
+                case 50: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, into: &self.nonRetryableErrorKinds)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1732,12 +1732,12 @@ public struct Openswarm_V1_RetryPolicy: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("initialInterval", "initial_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, initialInterval)
-        writer.writeOptional("backoffCoefficient", "backoff_coefficient", ProtoDouble.self, backoffCoefficient)
-        writer.writeOptional("maximumInterval", "maximum_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, maximumInterval)
-        writer.writeOptional("maximumAttempts", "maximum_attempts", ProtoUInt32.self, maximumAttempts)
-        writer.writeOptional("jitter", "jitter", ProtoDouble.self, jitter)
-        writer.writeRepeated("nonRetryableErrorKinds", "non_retryable_error_kinds", ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, nonRetryableErrorKinds)
+        writer.writeOptional("initialInterval", "initial_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.initialInterval)
+        writer.writeOptional("backoffCoefficient", "backoff_coefficient", ProtoDouble.self, self.backoffCoefficient)
+        writer.writeOptional("maximumInterval", "maximum_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maximumInterval)
+        writer.writeOptional("maximumAttempts", "maximum_attempts", ProtoUInt32.self, self.maximumAttempts)
+        writer.writeOptional("jitter", "jitter", ProtoDouble.self, self.jitter)
+        writer.writeRepeated("nonRetryableErrorKinds", "non_retryable_error_kinds", ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.nonRetryableErrorKinds)
         writer.endObject()
     }
 
@@ -1751,17 +1751,17 @@ public struct Openswarm_V1_RetryPolicy: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "initialInterval", "initial_interval":
-                    initialInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.initialInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "backoffCoefficient", "backoff_coefficient":
-                    backoffCoefficient = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.backoffCoefficient = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "maximumInterval", "maximum_interval":
-                    maximumInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.maximumInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "maximumAttempts", "maximum_attempts":
-                    maximumAttempts = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
+                    self.maximumAttempts = try ProtoJSONField.optional(ProtoUInt32.self, member.value, options)
                 case "jitter":
-                    jitter = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.jitter = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "nonRetryableErrorKinds", "non_retryable_error_kinds":
-                    nonRetryableErrorKinds = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, member.value, options)
+                    self.nonRetryableErrorKinds = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1811,18 +1811,18 @@ public struct Openswarm_V1_Timeouts: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToStart)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, startToClose)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeat)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToClose)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToStart)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToClose)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeat)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToClose)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToStart)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, startToClose)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeat)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToClose)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToStart)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToClose)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeat)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToClose)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1833,10 +1833,10 @@ public struct Openswarm_V1_Timeouts: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &scheduleToStart)
-                case 18: try reader.readMessage(into: &startToClose)
-                case 26: try reader.readMessage(into: &heartbeat)
-                case 34: try reader.readMessage(into: &scheduleToClose)
+                case 10: try reader.readMessage(into: &self.scheduleToStart)
+                case 18: try reader.readMessage(into: &self.startToClose)
+                case 26: try reader.readMessage(into: &self.heartbeat)
+                case 34: try reader.readMessage(into: &self.scheduleToClose)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1850,10 +1850,10 @@ public struct Openswarm_V1_Timeouts: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("scheduleToStart", "schedule_to_start", ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToStart)
-        writer.writeOptional("startToClose", "start_to_close", ProtoMessageCodec<Google_Protobuf_Duration>.self, startToClose)
-        writer.writeOptional("heartbeat", "heartbeat", ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeat)
-        writer.writeOptional("scheduleToClose", "schedule_to_close", ProtoMessageCodec<Google_Protobuf_Duration>.self, scheduleToClose)
+        writer.writeOptional("scheduleToStart", "schedule_to_start", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToStart)
+        writer.writeOptional("startToClose", "start_to_close", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToClose)
+        writer.writeOptional("heartbeat", "heartbeat", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeat)
+        writer.writeOptional("scheduleToClose", "schedule_to_close", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.scheduleToClose)
         writer.endObject()
     }
 
@@ -1867,13 +1867,13 @@ public struct Openswarm_V1_Timeouts: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "scheduleToStart", "schedule_to_start":
-                    scheduleToStart = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.scheduleToStart = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "startToClose", "start_to_close":
-                    startToClose = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.startToClose = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "heartbeat":
-                    heartbeat = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.heartbeat = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "scheduleToClose", "schedule_to_close":
-                    scheduleToClose = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.scheduleToClose = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1934,24 +1934,24 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, replicas)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, quorum)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, maxReplicas)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        size += ProtoFieldSize.singular(41, ProtoDouble.self, absoluteTolerance)
-        size += ProtoFieldSize.singular(49, ProtoDouble.self, relativeTolerance)
-        size += ProtoFieldSize.optional(56, ProtoBool.self, adaptive)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.replicas)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.quorum)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.maxReplicas)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        size += ProtoFieldSize.singular(41, ProtoDouble.self, self.absoluteTolerance)
+        size += ProtoFieldSize.singular(49, ProtoDouble.self, self.relativeTolerance)
+        size += ProtoFieldSize.optional(56, ProtoBool.self, self.adaptive)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, replicas)
-        writer.writeSingular(16, ProtoUInt32.self, quorum)
-        writer.writeSingular(24, ProtoUInt32.self, maxReplicas)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        writer.writeSingular(41, ProtoDouble.self, absoluteTolerance)
-        writer.writeSingular(49, ProtoDouble.self, relativeTolerance)
-        writer.writeOptional(56, ProtoBool.self, adaptive)
+        writer.writeSingular(8, ProtoUInt32.self, self.replicas)
+        writer.writeSingular(16, ProtoUInt32.self, self.quorum)
+        writer.writeSingular(24, ProtoUInt32.self, self.maxReplicas)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        writer.writeSingular(41, ProtoDouble.self, self.absoluteTolerance)
+        writer.writeSingular(49, ProtoDouble.self, self.relativeTolerance)
+        writer.writeOptional(56, ProtoBool.self, self.adaptive)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1962,13 +1962,13 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: replicas = try ProtoUInt32.read(from: &reader)
-                case 16: quorum = try ProtoUInt32.read(from: &reader)
-                case 24: maxReplicas = try ProtoUInt32.read(from: &reader)
-                case 32: comparator = try ProtoEnumCodec<Openswarm_V1_Comparator>.read(from: &reader)
-                case 41: absoluteTolerance = try ProtoDouble.read(from: &reader)
-                case 49: relativeTolerance = try ProtoDouble.read(from: &reader)
-                case 56: adaptive = try ProtoBool.read(from: &reader)
+                case 8: self.replicas = try ProtoUInt32.read(from: &reader)
+                case 16: self.quorum = try ProtoUInt32.read(from: &reader)
+                case 24: self.maxReplicas = try ProtoUInt32.read(from: &reader)
+                case 32: self.comparator = try ProtoEnumCodec<Openswarm_V1_Comparator>.read(from: &reader)
+                case 41: self.absoluteTolerance = try ProtoDouble.read(from: &reader)
+                case 49: self.relativeTolerance = try ProtoDouble.read(from: &reader)
+                case 56: self.adaptive = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1982,13 +1982,13 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("replicas", "replicas", ProtoUInt32.self, replicas)
-        writer.writeSingular("quorum", "quorum", ProtoUInt32.self, quorum)
-        writer.writeSingular("maxReplicas", "max_replicas", ProtoUInt32.self, maxReplicas)
-        writer.writeSingular("comparator", "comparator", ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        writer.writeSingular("absoluteTolerance", "absolute_tolerance", ProtoDouble.self, absoluteTolerance)
-        writer.writeSingular("relativeTolerance", "relative_tolerance", ProtoDouble.self, relativeTolerance)
-        writer.writeOptional("adaptive", "adaptive", ProtoBool.self, adaptive)
+        writer.writeSingular("replicas", "replicas", ProtoUInt32.self, self.replicas)
+        writer.writeSingular("quorum", "quorum", ProtoUInt32.self, self.quorum)
+        writer.writeSingular("maxReplicas", "max_replicas", ProtoUInt32.self, self.maxReplicas)
+        writer.writeSingular("comparator", "comparator", ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        writer.writeSingular("absoluteTolerance", "absolute_tolerance", ProtoDouble.self, self.absoluteTolerance)
+        writer.writeSingular("relativeTolerance", "relative_tolerance", ProtoDouble.self, self.relativeTolerance)
+        writer.writeOptional("adaptive", "adaptive", ProtoBool.self, self.adaptive)
         writer.endObject()
     }
 
@@ -2002,19 +2002,19 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "replicas":
-                    replicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.replicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "quorum":
-                    quorum = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.quorum = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "maxReplicas", "max_replicas":
-                    maxReplicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxReplicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "comparator":
-                    comparator = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Comparator>.self, member.value, options)
+                    self.comparator = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Comparator>.self, member.value, options)
                 case "absoluteTolerance", "absolute_tolerance":
-                    absoluteTolerance = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.absoluteTolerance = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "relativeTolerance", "relative_tolerance":
-                    relativeTolerance = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.relativeTolerance = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "adaptive":
-                    adaptive = try ProtoJSONField.optional(ProtoBool.self, member.value, options)
+                    self.adaptive = try ProtoJSONField.optional(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2093,34 +2093,34 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, strategy)
-        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, qualityLevel)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, retryPolicy)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        size += ProtoFieldSize.optional(72, ProtoInt64.self, maxCostMicros)
-        size += ProtoFieldSize.repeated(82, ProtoString.self, tags)
-        size += ProtoFieldSize.map(90, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.singular(98, ProtoString.self, parentTaskID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, self.strategy)
+        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, self.qualityLevel)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.retryPolicy)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        size += ProtoFieldSize.optional(72, ProtoInt64.self, self.maxCostMicros)
+        size += ProtoFieldSize.repeated(82, ProtoString.self, self.tags)
+        size += ProtoFieldSize.map(90, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.singular(98, ProtoString.self, self.parentTaskID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, swarmID)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, strategy)
-        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, qualityLevel)
-        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, retryPolicy)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        writer.writeOptional(72, ProtoInt64.self, maxCostMicros)
-        writer.writeRepeated(82, ProtoString.self, tags)
-        writer.writeMap(90, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular(98, ProtoString.self, parentTaskID)
+        writer.writeSingular(10, ProtoString.self, self.swarmID)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, self.strategy)
+        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, self.qualityLevel)
+        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.retryPolicy)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        writer.writeOptional(72, ProtoInt64.self, self.maxCostMicros)
+        writer.writeRepeated(82, ProtoString.self, self.tags)
+        writer.writeMap(90, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular(98, ProtoString.self, self.parentTaskID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2131,18 +2131,18 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &definition)
-                case 24: priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
-                case 32: strategy = try ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.read(from: &reader)
-                case 40: qualityLevel = try ProtoEnumCodec<Openswarm_V1_QualityLevel>.read(from: &reader)
-                case 50: try reader.readMessage(into: &retryPolicy)
-                case 58: try reader.readMessage(into: &timeouts)
-                case 66: try reader.readMessage(into: &redundancy)
-                case 72: maxCostMicros = try ProtoInt64.read(from: &reader)
-                case 82: try reader.readRepeated(ProtoString.self, into: &tags)
-                case 90: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 98: parentTaskID = try ProtoString.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.definition)
+                case 24: self.priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
+                case 32: self.strategy = try ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.read(from: &reader)
+                case 40: self.qualityLevel = try ProtoEnumCodec<Openswarm_V1_QualityLevel>.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.retryPolicy)
+                case 58: try reader.readMessage(into: &self.timeouts)
+                case 66: try reader.readMessage(into: &self.redundancy)
+                case 72: self.maxCostMicros = try ProtoInt64.read(from: &reader)
+                case 82: try reader.readRepeated(ProtoString.self, into: &self.tags)
+                case 90: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 98: self.parentTaskID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2156,18 +2156,18 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeOptional("definition", "definition", ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeSingular("strategy", "strategy", ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, strategy)
-        writer.writeSingular("qualityLevel", "quality_level", ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, qualityLevel)
-        writer.writeOptional("retryPolicy", "retry_policy", ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, retryPolicy)
-        writer.writeOptional("timeouts", "timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, timeouts)
-        writer.writeOptional("redundancy", "redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, redundancy)
-        writer.writeOptional("maxCostMicros", "max_cost_micros", ProtoInt64.self, maxCostMicros)
-        writer.writeRepeated("tags", "tags", ProtoString.self, tags)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular("parentTaskId", "parent_task_id", ProtoString.self, parentTaskID)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeOptional("definition", "definition", ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeSingular("strategy", "strategy", ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, self.strategy)
+        writer.writeSingular("qualityLevel", "quality_level", ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, self.qualityLevel)
+        writer.writeOptional("retryPolicy", "retry_policy", ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, self.retryPolicy)
+        writer.writeOptional("timeouts", "timeouts", ProtoMessageCodec<Openswarm_V1_Timeouts>.self, self.timeouts)
+        writer.writeOptional("redundancy", "redundancy", ProtoMessageCodec<Openswarm_V1_Redundancy>.self, self.redundancy)
+        writer.writeOptional("maxCostMicros", "max_cost_micros", ProtoInt64.self, self.maxCostMicros)
+        writer.writeRepeated("tags", "tags", ProtoString.self, self.tags)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular("parentTaskId", "parent_task_id", ProtoString.self, self.parentTaskID)
         writer.endObject()
     }
 
@@ -2181,29 +2181,29 @@ public struct Openswarm_V1_TaskSpec: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "definition":
-                    definition = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, member.value, options)
+                    self.definition = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, member.value, options)
                 case "priority":
-                    priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
+                    self.priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
                 case "strategy":
-                    strategy = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, member.value, options)
+                    self.strategy = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ExecutionStrategy>.self, member.value, options)
                 case "qualityLevel", "quality_level":
-                    qualityLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, member.value, options)
+                    self.qualityLevel = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_QualityLevel>.self, member.value, options)
                 case "retryPolicy", "retry_policy":
-                    retryPolicy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, member.value, options)
+                    self.retryPolicy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RetryPolicy>.self, member.value, options)
                 case "timeouts":
-                    timeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
+                    self.timeouts = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Timeouts>.self, member.value, options)
                 case "redundancy":
-                    redundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
+                    self.redundancy = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Redundancy>.self, member.value, options)
                 case "maxCostMicros", "max_cost_micros":
-                    maxCostMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
+                    self.maxCostMicros = try ProtoJSONField.optional(ProtoInt64.self, member.value, options)
                 case "tags":
-                    tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "parentTaskId", "parent_task_id":
-                    parentTaskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.parentTaskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2241,14 +2241,14 @@ public struct Openswarm_V1_TaskDependency: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, name)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.name)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(18, ProtoString.self, name)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(18, ProtoString.self, self.name)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2259,8 +2259,8 @@ public struct Openswarm_V1_TaskDependency: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 18: name = try ProtoString.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 18: self.name = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2274,8 +2274,8 @@ public struct Openswarm_V1_TaskDependency: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("name", "name", ProtoString.self, name)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
         writer.endObject()
     }
 
@@ -2289,9 +2289,9 @@ public struct Openswarm_V1_TaskDependency: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2348,24 +2348,24 @@ public struct Openswarm_V1_TaskMetadata: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, createdBy)
-        size += ProtoFieldSize.singular(18, ProtoString.self, accountID)
-        size += ProtoFieldSize.singular(26, ProtoString.self, dagID)
-        size += ProtoFieldSize.singular(34, ProtoString.self, dagTaskName)
-        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, dependencies)
-        size += ProtoFieldSize.repeated(50, ProtoString.self, childTaskIDs)
-        size += ProtoFieldSize.singular(58, ProtoString.self, requestID)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.createdBy)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.accountID)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.dagID)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.dagTaskName)
+        size += ProtoFieldSize.repeated(42, ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, self.dependencies)
+        size += ProtoFieldSize.repeated(50, ProtoString.self, self.childTaskIDs)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.requestID)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, createdBy)
-        writer.writeSingular(18, ProtoString.self, accountID)
-        writer.writeSingular(26, ProtoString.self, dagID)
-        writer.writeSingular(34, ProtoString.self, dagTaskName)
-        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, dependencies)
-        writer.writeRepeated(50, ProtoString.self, childTaskIDs)
-        writer.writeSingular(58, ProtoString.self, requestID)
+        writer.writeSingular(10, ProtoString.self, self.createdBy)
+        writer.writeSingular(18, ProtoString.self, self.accountID)
+        writer.writeSingular(26, ProtoString.self, self.dagID)
+        writer.writeSingular(34, ProtoString.self, self.dagTaskName)
+        writer.writeRepeated(42, ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, self.dependencies)
+        writer.writeRepeated(50, ProtoString.self, self.childTaskIDs)
+        writer.writeSingular(58, ProtoString.self, self.requestID)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2376,13 +2376,13 @@ public struct Openswarm_V1_TaskMetadata: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: createdBy = try ProtoString.read(from: &reader)
-                case 18: accountID = try ProtoString.read(from: &reader)
-                case 26: dagID = try ProtoString.read(from: &reader)
-                case 34: dagTaskName = try ProtoString.read(from: &reader)
-                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, into: &dependencies)
-                case 50: try reader.readRepeated(ProtoString.self, into: &childTaskIDs)
-                case 58: requestID = try ProtoString.read(from: &reader)
+                case 10: self.createdBy = try ProtoString.read(from: &reader)
+                case 18: self.accountID = try ProtoString.read(from: &reader)
+                case 26: self.dagID = try ProtoString.read(from: &reader)
+                case 34: self.dagTaskName = try ProtoString.read(from: &reader)
+                case 42: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, into: &self.dependencies)
+                case 50: try reader.readRepeated(ProtoString.self, into: &self.childTaskIDs)
+                case 58: self.requestID = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2396,13 +2396,13 @@ public struct Openswarm_V1_TaskMetadata: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("createdBy", "created_by", ProtoString.self, createdBy)
-        writer.writeSingular("accountId", "account_id", ProtoString.self, accountID)
-        writer.writeSingular("dagId", "dag_id", ProtoString.self, dagID)
-        writer.writeSingular("dagTaskName", "dag_task_name", ProtoString.self, dagTaskName)
-        writer.writeRepeated("dependencies", "dependencies", ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, dependencies)
-        writer.writeRepeated("childTaskIds", "child_task_ids", ProtoString.self, childTaskIDs)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
+        writer.writeSingular("createdBy", "created_by", ProtoString.self, self.createdBy)
+        writer.writeSingular("accountId", "account_id", ProtoString.self, self.accountID)
+        writer.writeSingular("dagId", "dag_id", ProtoString.self, self.dagID)
+        writer.writeSingular("dagTaskName", "dag_task_name", ProtoString.self, self.dagTaskName)
+        writer.writeRepeated("dependencies", "dependencies", ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, self.dependencies)
+        writer.writeRepeated("childTaskIds", "child_task_ids", ProtoString.self, self.childTaskIDs)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
         writer.endObject()
     }
 
@@ -2416,19 +2416,19 @@ public struct Openswarm_V1_TaskMetadata: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "createdBy", "created_by":
-                    createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.createdBy = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "accountId", "account_id":
-                    accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.accountID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dagTaskName", "dag_task_name":
-                    dagTaskName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.dagTaskName = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dependencies":
-                    dependencies = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, member.value, options)
+                    self.dependencies = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskDependency>.self, member.value, options)
                 case "childTaskIds", "child_task_ids":
-                    childTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.childTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2493,28 +2493,28 @@ public struct Openswarm_V1_TaskExecution: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoString.self, assignedNodeIDs)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, availableTime)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, attemptCount)
-        size += ProtoFieldSize.singular(56, ProtoUInt32.self, failedAttemptCount)
-        size += ProtoFieldSize.singular(64, ProtoUInt32.self, maxAttempts)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, estimatedCompletionTime)
+        size += ProtoFieldSize.repeated(10, ProtoString.self, self.assignedNodeIDs)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.availableTime)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.attemptCount)
+        size += ProtoFieldSize.singular(56, ProtoUInt32.self, self.failedAttemptCount)
+        size += ProtoFieldSize.singular(64, ProtoUInt32.self, self.maxAttempts)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.estimatedCompletionTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoString.self, assignedNodeIDs)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, availableTime)
-        writer.writeSingular(48, ProtoUInt32.self, attemptCount)
-        writer.writeSingular(56, ProtoUInt32.self, failedAttemptCount)
-        writer.writeSingular(64, ProtoUInt32.self, maxAttempts)
-        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, estimatedCompletionTime)
+        writer.writeRepeated(10, ProtoString.self, self.assignedNodeIDs)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.availableTime)
+        writer.writeSingular(48, ProtoUInt32.self, self.attemptCount)
+        writer.writeSingular(56, ProtoUInt32.self, self.failedAttemptCount)
+        writer.writeSingular(64, ProtoUInt32.self, self.maxAttempts)
+        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.estimatedCompletionTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2525,15 +2525,15 @@ public struct Openswarm_V1_TaskExecution: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoString.self, into: &assignedNodeIDs)
-                case 18: try reader.readMessage(into: &startTime)
-                case 26: try reader.readMessage(into: &endTime)
-                case 34: try reader.readMessage(into: &deadline)
-                case 42: try reader.readMessage(into: &availableTime)
-                case 48: attemptCount = try ProtoUInt32.read(from: &reader)
-                case 56: failedAttemptCount = try ProtoUInt32.read(from: &reader)
-                case 64: maxAttempts = try ProtoUInt32.read(from: &reader)
-                case 74: try reader.readMessage(into: &estimatedCompletionTime)
+                case 10: try reader.readRepeated(ProtoString.self, into: &self.assignedNodeIDs)
+                case 18: try reader.readMessage(into: &self.startTime)
+                case 26: try reader.readMessage(into: &self.endTime)
+                case 34: try reader.readMessage(into: &self.deadline)
+                case 42: try reader.readMessage(into: &self.availableTime)
+                case 48: self.attemptCount = try ProtoUInt32.read(from: &reader)
+                case 56: self.failedAttemptCount = try ProtoUInt32.read(from: &reader)
+                case 64: self.maxAttempts = try ProtoUInt32.read(from: &reader)
+                case 74: try reader.readMessage(into: &self.estimatedCompletionTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2547,15 +2547,15 @@ public struct Openswarm_V1_TaskExecution: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("assignedNodeIds", "assigned_node_ids", ProtoString.self, assignedNodeIDs)
-        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional("availableTime", "available_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, availableTime)
-        writer.writeSingular("attemptCount", "attempt_count", ProtoUInt32.self, attemptCount)
-        writer.writeSingular("failedAttemptCount", "failed_attempt_count", ProtoUInt32.self, failedAttemptCount)
-        writer.writeSingular("maxAttempts", "max_attempts", ProtoUInt32.self, maxAttempts)
-        writer.writeOptional("estimatedCompletionTime", "estimated_completion_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, estimatedCompletionTime)
+        writer.writeRepeated("assignedNodeIds", "assigned_node_ids", ProtoString.self, self.assignedNodeIDs)
+        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional("availableTime", "available_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.availableTime)
+        writer.writeSingular("attemptCount", "attempt_count", ProtoUInt32.self, self.attemptCount)
+        writer.writeSingular("failedAttemptCount", "failed_attempt_count", ProtoUInt32.self, self.failedAttemptCount)
+        writer.writeSingular("maxAttempts", "max_attempts", ProtoUInt32.self, self.maxAttempts)
+        writer.writeOptional("estimatedCompletionTime", "estimated_completion_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.estimatedCompletionTime)
         writer.endObject()
     }
 
@@ -2569,23 +2569,23 @@ public struct Openswarm_V1_TaskExecution: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "assignedNodeIds", "assigned_node_ids":
-                    assignedNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.assignedNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "startTime", "start_time":
-                    startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "endTime", "end_time":
-                    endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "deadline":
-                    deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "availableTime", "available_time":
-                    availableTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.availableTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "attemptCount", "attempt_count":
-                    attemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "failedAttemptCount", "failed_attempt_count":
-                    failedAttemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.failedAttemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "maxAttempts", "max_attempts":
-                    maxAttempts = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxAttempts = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "estimatedCompletionTime", "estimated_completion_time":
-                    estimatedCompletionTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.estimatedCompletionTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2650,28 +2650,28 @@ public struct Openswarm_V1_RuntimeStats: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, duration)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, modelLoadDuration)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, inputTokens)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, outputTokens)
-        size += ProtoFieldSize.singular(49, ProtoDouble.self, tokensPerSecond)
-        size += ProtoFieldSize.singular(56, ProtoUInt32.self, peakMemoryMib)
-        size += ProtoFieldSize.singular(66, ProtoString.self, modelID)
-        size += ProtoFieldSize.singular(74, ProtoString.self, runtime)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.duration)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.modelLoadDuration)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.inputTokens)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.outputTokens)
+        size += ProtoFieldSize.singular(49, ProtoDouble.self, self.tokensPerSecond)
+        size += ProtoFieldSize.singular(56, ProtoUInt32.self, self.peakMemoryMib)
+        size += ProtoFieldSize.singular(66, ProtoString.self, self.modelID)
+        size += ProtoFieldSize.singular(74, ProtoString.self, self.runtime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, duration)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, modelLoadDuration)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        writer.writeSingular(32, ProtoUInt32.self, inputTokens)
-        writer.writeSingular(40, ProtoUInt32.self, outputTokens)
-        writer.writeSingular(49, ProtoDouble.self, tokensPerSecond)
-        writer.writeSingular(56, ProtoUInt32.self, peakMemoryMib)
-        writer.writeSingular(66, ProtoString.self, modelID)
-        writer.writeSingular(74, ProtoString.self, runtime)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.duration)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.modelLoadDuration)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        writer.writeSingular(32, ProtoUInt32.self, self.inputTokens)
+        writer.writeSingular(40, ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular(49, ProtoDouble.self, self.tokensPerSecond)
+        writer.writeSingular(56, ProtoUInt32.self, self.peakMemoryMib)
+        writer.writeSingular(66, ProtoString.self, self.modelID)
+        writer.writeSingular(74, ProtoString.self, self.runtime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2682,15 +2682,15 @@ public struct Openswarm_V1_RuntimeStats: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &duration)
-                case 18: try reader.readMessage(into: &modelLoadDuration)
-                case 26: try reader.readMessage(into: &timeToFirstToken)
-                case 32: inputTokens = try ProtoUInt32.read(from: &reader)
-                case 40: outputTokens = try ProtoUInt32.read(from: &reader)
-                case 49: tokensPerSecond = try ProtoDouble.read(from: &reader)
-                case 56: peakMemoryMib = try ProtoUInt32.read(from: &reader)
-                case 66: modelID = try ProtoString.read(from: &reader)
-                case 74: runtime = try ProtoString.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.duration)
+                case 18: try reader.readMessage(into: &self.modelLoadDuration)
+                case 26: try reader.readMessage(into: &self.timeToFirstToken)
+                case 32: self.inputTokens = try ProtoUInt32.read(from: &reader)
+                case 40: self.outputTokens = try ProtoUInt32.read(from: &reader)
+                case 49: self.tokensPerSecond = try ProtoDouble.read(from: &reader)
+                case 56: self.peakMemoryMib = try ProtoUInt32.read(from: &reader)
+                case 66: self.modelID = try ProtoString.read(from: &reader)
+                case 74: self.runtime = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2704,15 +2704,15 @@ public struct Openswarm_V1_RuntimeStats: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("duration", "duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, duration)
-        writer.writeOptional("modelLoadDuration", "model_load_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, modelLoadDuration)
-        writer.writeOptional("timeToFirstToken", "time_to_first_token", ProtoMessageCodec<Google_Protobuf_Duration>.self, timeToFirstToken)
-        writer.writeSingular("inputTokens", "input_tokens", ProtoUInt32.self, inputTokens)
-        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, outputTokens)
-        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, tokensPerSecond)
-        writer.writeSingular("peakMemoryMib", "peak_memory_mib", ProtoUInt32.self, peakMemoryMib)
-        writer.writeSingular("modelId", "model_id", ProtoString.self, modelID)
-        writer.writeSingular("runtime", "runtime", ProtoString.self, runtime)
+        writer.writeOptional("duration", "duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.duration)
+        writer.writeOptional("modelLoadDuration", "model_load_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.modelLoadDuration)
+        writer.writeOptional("timeToFirstToken", "time_to_first_token", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.timeToFirstToken)
+        writer.writeSingular("inputTokens", "input_tokens", ProtoUInt32.self, self.inputTokens)
+        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, self.tokensPerSecond)
+        writer.writeSingular("peakMemoryMib", "peak_memory_mib", ProtoUInt32.self, self.peakMemoryMib)
+        writer.writeSingular("modelId", "model_id", ProtoString.self, self.modelID)
+        writer.writeSingular("runtime", "runtime", ProtoString.self, self.runtime)
         writer.endObject()
     }
 
@@ -2726,23 +2726,23 @@ public struct Openswarm_V1_RuntimeStats: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "duration":
-                    duration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.duration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "modelLoadDuration", "model_load_duration":
-                    modelLoadDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.modelLoadDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "timeToFirstToken", "time_to_first_token":
-                    timeToFirstToken = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.timeToFirstToken = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "inputTokens", "input_tokens":
-                    inputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.inputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "outputTokens", "output_tokens":
-                    outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "tokensPerSecond", "tokens_per_second":
-                    tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "peakMemoryMib", "peak_memory_mib":
-                    peakMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.peakMemoryMib = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "modelId", "model_id":
-                    modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.modelID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "runtime":
-                    runtime = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.runtime = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2788,18 +2788,18 @@ public struct Openswarm_V1_TaskError: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, kind)
-        size += ProtoFieldSize.singular(18, ProtoString.self, message)
-        size += ProtoFieldSize.singular(26, ProtoString.self, details)
-        size += ProtoFieldSize.optional(32, ProtoInt32.self, exitCode)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.kind)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.message)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.details)
+        size += ProtoFieldSize.optional(32, ProtoInt32.self, self.exitCode)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, kind)
-        writer.writeSingular(18, ProtoString.self, message)
-        writer.writeSingular(26, ProtoString.self, details)
-        writer.writeOptional(32, ProtoInt32.self, exitCode)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.kind)
+        writer.writeSingular(18, ProtoString.self, self.message)
+        writer.writeSingular(26, ProtoString.self, self.details)
+        writer.writeOptional(32, ProtoInt32.self, self.exitCode)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2810,10 +2810,10 @@ public struct Openswarm_V1_TaskError: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: kind = try ProtoEnumCodec<Openswarm_V1_ErrorKind>.read(from: &reader)
-                case 18: message = try ProtoString.read(from: &reader)
-                case 26: details = try ProtoString.read(from: &reader)
-                case 32: exitCode = try ProtoInt32.read(from: &reader)
+                case 8: self.kind = try ProtoEnumCodec<Openswarm_V1_ErrorKind>.read(from: &reader)
+                case 18: self.message = try ProtoString.read(from: &reader)
+                case 26: self.details = try ProtoString.read(from: &reader)
+                case 32: self.exitCode = try ProtoInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -2827,10 +2827,10 @@ public struct Openswarm_V1_TaskError: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, kind)
-        writer.writeSingular("message", "message", ProtoString.self, message)
-        writer.writeSingular("details", "details", ProtoString.self, details)
-        writer.writeOptional("exitCode", "exit_code", ProtoInt32.self, exitCode)
+        writer.writeSingular("kind", "kind", ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, self.kind)
+        writer.writeSingular("message", "message", ProtoString.self, self.message)
+        writer.writeSingular("details", "details", ProtoString.self, self.details)
+        writer.writeOptional("exitCode", "exit_code", ProtoInt32.self, self.exitCode)
         writer.endObject()
     }
 
@@ -2844,13 +2844,13 @@ public struct Openswarm_V1_TaskError: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "kind":
-                    kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, member.value, options)
+                    self.kind = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ErrorKind>.self, member.value, options)
                 case "message":
-                    message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "details":
-                    details = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.details = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "exitCode", "exit_code":
-                    exitCode = try ProtoJSONField.optional(ProtoInt32.self, member.value, options)
+                    self.exitCode = try ProtoJSONField.optional(ProtoInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -2945,40 +2945,40 @@ public struct Openswarm_V1_TaskResult: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(34, ProtoBytes.self, output)
-        size += ProtoFieldSize.singular(42, ProtoBytes.self, outputSha256)
-        size += ProtoFieldSize.singular(50, ProtoBytes.self, signature)
-        size += ProtoFieldSize.singular(58, ProtoString.self, mediaType)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, finishTime)
-        size += ProtoFieldSize.singular(82, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(88, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, reportTime)
-        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        size += ProtoFieldSize.singular(112, ProtoUInt64.self, outputSizeBytes)
-        size += ProtoFieldSize.singular(120, ProtoBool.self, outputOmitted)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(34, ProtoBytes.self, self.output)
+        size += ProtoFieldSize.singular(42, ProtoBytes.self, self.outputSha256)
+        size += ProtoFieldSize.singular(50, ProtoBytes.self, self.signature)
+        size += ProtoFieldSize.singular(58, ProtoString.self, self.mediaType)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.finishTime)
+        size += ProtoFieldSize.singular(82, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(88, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.reportTime)
+        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        size += ProtoFieldSize.singular(112, ProtoUInt64.self, self.outputSizeBytes)
+        size += ProtoFieldSize.singular(120, ProtoBool.self, self.outputOmitted)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(18, ProtoString.self, leaseID)
-        writer.writeSingular(24, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(34, ProtoBytes.self, output)
-        writer.writeSingular(42, ProtoBytes.self, outputSha256)
-        writer.writeSingular(50, ProtoBytes.self, signature)
-        writer.writeSingular(58, ProtoString.self, mediaType)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, finishTime)
-        writer.writeSingular(82, ProtoString.self, nodeID)
-        writer.writeSingular(88, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        writer.writeOptional(98, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, reportTime)
-        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeSingular(112, ProtoUInt64.self, outputSizeBytes)
-        writer.writeSingular(120, ProtoBool.self, outputOmitted)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(18, ProtoString.self, self.leaseID)
+        writer.writeSingular(24, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(34, ProtoBytes.self, self.output)
+        writer.writeSingular(42, ProtoBytes.self, self.outputSha256)
+        writer.writeSingular(50, ProtoBytes.self, self.signature)
+        writer.writeSingular(58, ProtoString.self, self.mediaType)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.finishTime)
+        writer.writeSingular(82, ProtoString.self, self.nodeID)
+        writer.writeSingular(88, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        writer.writeOptional(98, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.reportTime)
+        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeSingular(112, ProtoUInt64.self, self.outputSizeBytes)
+        writer.writeSingular(120, ProtoBool.self, self.outputOmitted)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -2989,21 +2989,21 @@ public struct Openswarm_V1_TaskResult: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 18: leaseID = try ProtoString.read(from: &reader)
-                case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 34: output = try ProtoBytes.read(from: &reader)
-                case 42: outputSha256 = try ProtoBytes.read(from: &reader)
-                case 50: signature = try ProtoBytes.read(from: &reader)
-                case 58: mediaType = try ProtoString.read(from: &reader)
-                case 66: try reader.readMessage(into: &stats)
-                case 74: try reader.readMessage(into: &finishTime)
-                case 82: nodeID = try ProtoString.read(from: &reader)
-                case 88: verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
-                case 98: try reader.readMessage(into: &reportTime)
-                case 106: try reader.readMessage(into: &qualityScore)
-                case 112: outputSizeBytes = try ProtoUInt64.read(from: &reader)
-                case 120: outputOmitted = try ProtoBool.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 18: self.leaseID = try ProtoString.read(from: &reader)
+                case 24: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 34: self.output = try ProtoBytes.read(from: &reader)
+                case 42: self.outputSha256 = try ProtoBytes.read(from: &reader)
+                case 50: self.signature = try ProtoBytes.read(from: &reader)
+                case 58: self.mediaType = try ProtoString.read(from: &reader)
+                case 66: try reader.readMessage(into: &self.stats)
+                case 74: try reader.readMessage(into: &self.finishTime)
+                case 82: self.nodeID = try ProtoString.read(from: &reader)
+                case 88: self.verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
+                case 98: try reader.readMessage(into: &self.reportTime)
+                case 106: try reader.readMessage(into: &self.qualityScore)
+                case 112: self.outputSizeBytes = try ProtoUInt64.read(from: &reader)
+                case 120: self.outputOmitted = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3017,21 +3017,21 @@ public struct Openswarm_V1_TaskResult: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("output", "output", ProtoBytes.self, output)
-        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, outputSha256)
-        writer.writeSingular("signature", "signature", ProtoBytes.self, signature)
-        writer.writeSingular("mediaType", "media_type", ProtoString.self, mediaType)
-        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        writer.writeOptional("finishTime", "finish_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, finishTime)
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("verdict", "verdict", ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        writer.writeOptional("reportTime", "report_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, reportTime)
-        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeSingular("outputSizeBytes", "output_size_bytes", ProtoUInt64.self, outputSizeBytes)
-        writer.writeSingular("outputOmitted", "output_omitted", ProtoBool.self, outputOmitted)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("output", "output", ProtoBytes.self, self.output)
+        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, self.outputSha256)
+        writer.writeSingular("signature", "signature", ProtoBytes.self, self.signature)
+        writer.writeSingular("mediaType", "media_type", ProtoString.self, self.mediaType)
+        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        writer.writeOptional("finishTime", "finish_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.finishTime)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("verdict", "verdict", ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        writer.writeOptional("reportTime", "report_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.reportTime)
+        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeSingular("outputSizeBytes", "output_size_bytes", ProtoUInt64.self, self.outputSizeBytes)
+        writer.writeSingular("outputOmitted", "output_omitted", ProtoBool.self, self.outputOmitted)
         writer.endObject()
     }
 
@@ -3045,35 +3045,35 @@ public struct Openswarm_V1_TaskResult: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "output":
-                    output = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.output = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "outputSha256", "output_sha256":
-                    outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "signature":
-                    signature = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.signature = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "mediaType", "media_type":
-                    mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "stats":
-                    stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
+                    self.stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
                 case "finishTime", "finish_time":
-                    finishTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.finishTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "verdict":
-                    verdict = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, member.value, options)
+                    self.verdict = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, member.value, options)
                 case "reportTime", "report_time":
-                    reportTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.reportTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "outputSizeBytes", "output_size_bytes":
-                    outputSizeBytes = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.outputSizeBytes = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "outputOmitted", "output_omitted":
-                    outputOmitted = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.outputOmitted = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3142,30 +3142,30 @@ public struct Openswarm_V1_ConsensusOutcome: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, state)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, replicas)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, quorum)
-        size += ProtoFieldSize.singular(40, ProtoUInt32.self, maxReplicas)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, resultsReceived)
-        size += ProtoFieldSize.repeated(58, ProtoString.self, agreeingNodeIDs)
-        size += ProtoFieldSize.repeated(66, ProtoString.self, dissentingNodeIDs)
-        size += ProtoFieldSize.singular(72, ProtoUInt32.self, canonicalAttemptNumber)
-        size += ProtoFieldSize.singular(82, ProtoBytes.self, canonicalOutputSha256)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, self.state)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.replicas)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.quorum)
+        size += ProtoFieldSize.singular(40, ProtoUInt32.self, self.maxReplicas)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.resultsReceived)
+        size += ProtoFieldSize.repeated(58, ProtoString.self, self.agreeingNodeIDs)
+        size += ProtoFieldSize.repeated(66, ProtoString.self, self.dissentingNodeIDs)
+        size += ProtoFieldSize.singular(72, ProtoUInt32.self, self.canonicalAttemptNumber)
+        size += ProtoFieldSize.singular(82, ProtoBytes.self, self.canonicalOutputSha256)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, state)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        writer.writeSingular(24, ProtoUInt32.self, replicas)
-        writer.writeSingular(32, ProtoUInt32.self, quorum)
-        writer.writeSingular(40, ProtoUInt32.self, maxReplicas)
-        writer.writeSingular(48, ProtoUInt32.self, resultsReceived)
-        writer.writeRepeated(58, ProtoString.self, agreeingNodeIDs)
-        writer.writeRepeated(66, ProtoString.self, dissentingNodeIDs)
-        writer.writeSingular(72, ProtoUInt32.self, canonicalAttemptNumber)
-        writer.writeSingular(82, ProtoBytes.self, canonicalOutputSha256)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, self.state)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        writer.writeSingular(24, ProtoUInt32.self, self.replicas)
+        writer.writeSingular(32, ProtoUInt32.self, self.quorum)
+        writer.writeSingular(40, ProtoUInt32.self, self.maxReplicas)
+        writer.writeSingular(48, ProtoUInt32.self, self.resultsReceived)
+        writer.writeRepeated(58, ProtoString.self, self.agreeingNodeIDs)
+        writer.writeRepeated(66, ProtoString.self, self.dissentingNodeIDs)
+        writer.writeSingular(72, ProtoUInt32.self, self.canonicalAttemptNumber)
+        writer.writeSingular(82, ProtoBytes.self, self.canonicalOutputSha256)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3176,16 +3176,16 @@ public struct Openswarm_V1_ConsensusOutcome: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: state = try ProtoEnumCodec<Openswarm_V1_ConsensusState>.read(from: &reader)
-                case 16: comparator = try ProtoEnumCodec<Openswarm_V1_Comparator>.read(from: &reader)
-                case 24: replicas = try ProtoUInt32.read(from: &reader)
-                case 32: quorum = try ProtoUInt32.read(from: &reader)
-                case 40: maxReplicas = try ProtoUInt32.read(from: &reader)
-                case 48: resultsReceived = try ProtoUInt32.read(from: &reader)
-                case 58: try reader.readRepeated(ProtoString.self, into: &agreeingNodeIDs)
-                case 66: try reader.readRepeated(ProtoString.self, into: &dissentingNodeIDs)
-                case 72: canonicalAttemptNumber = try ProtoUInt32.read(from: &reader)
-                case 82: canonicalOutputSha256 = try ProtoBytes.read(from: &reader)
+                case 8: self.state = try ProtoEnumCodec<Openswarm_V1_ConsensusState>.read(from: &reader)
+                case 16: self.comparator = try ProtoEnumCodec<Openswarm_V1_Comparator>.read(from: &reader)
+                case 24: self.replicas = try ProtoUInt32.read(from: &reader)
+                case 32: self.quorum = try ProtoUInt32.read(from: &reader)
+                case 40: self.maxReplicas = try ProtoUInt32.read(from: &reader)
+                case 48: self.resultsReceived = try ProtoUInt32.read(from: &reader)
+                case 58: try reader.readRepeated(ProtoString.self, into: &self.agreeingNodeIDs)
+                case 66: try reader.readRepeated(ProtoString.self, into: &self.dissentingNodeIDs)
+                case 72: self.canonicalAttemptNumber = try ProtoUInt32.read(from: &reader)
+                case 82: self.canonicalOutputSha256 = try ProtoBytes.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3199,16 +3199,16 @@ public struct Openswarm_V1_ConsensusOutcome: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, state)
-        writer.writeSingular("comparator", "comparator", ProtoEnumCodec<Openswarm_V1_Comparator>.self, comparator)
-        writer.writeSingular("replicas", "replicas", ProtoUInt32.self, replicas)
-        writer.writeSingular("quorum", "quorum", ProtoUInt32.self, quorum)
-        writer.writeSingular("maxReplicas", "max_replicas", ProtoUInt32.self, maxReplicas)
-        writer.writeSingular("resultsReceived", "results_received", ProtoUInt32.self, resultsReceived)
-        writer.writeRepeated("agreeingNodeIds", "agreeing_node_ids", ProtoString.self, agreeingNodeIDs)
-        writer.writeRepeated("dissentingNodeIds", "dissenting_node_ids", ProtoString.self, dissentingNodeIDs)
-        writer.writeSingular("canonicalAttemptNumber", "canonical_attempt_number", ProtoUInt32.self, canonicalAttemptNumber)
-        writer.writeSingular("canonicalOutputSha256", "canonical_output_sha256", ProtoBytes.self, canonicalOutputSha256)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, self.state)
+        writer.writeSingular("comparator", "comparator", ProtoEnumCodec<Openswarm_V1_Comparator>.self, self.comparator)
+        writer.writeSingular("replicas", "replicas", ProtoUInt32.self, self.replicas)
+        writer.writeSingular("quorum", "quorum", ProtoUInt32.self, self.quorum)
+        writer.writeSingular("maxReplicas", "max_replicas", ProtoUInt32.self, self.maxReplicas)
+        writer.writeSingular("resultsReceived", "results_received", ProtoUInt32.self, self.resultsReceived)
+        writer.writeRepeated("agreeingNodeIds", "agreeing_node_ids", ProtoString.self, self.agreeingNodeIDs)
+        writer.writeRepeated("dissentingNodeIds", "dissenting_node_ids", ProtoString.self, self.dissentingNodeIDs)
+        writer.writeSingular("canonicalAttemptNumber", "canonical_attempt_number", ProtoUInt32.self, self.canonicalAttemptNumber)
+        writer.writeSingular("canonicalOutputSha256", "canonical_output_sha256", ProtoBytes.self, self.canonicalOutputSha256)
         writer.endObject()
     }
 
@@ -3222,25 +3222,25 @@ public struct Openswarm_V1_ConsensusOutcome: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ConsensusState>.self, member.value, options)
                 case "comparator":
-                    comparator = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Comparator>.self, member.value, options)
+                    self.comparator = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Comparator>.self, member.value, options)
                 case "replicas":
-                    replicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.replicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "quorum":
-                    quorum = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.quorum = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "maxReplicas", "max_replicas":
-                    maxReplicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxReplicas = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "resultsReceived", "results_received":
-                    resultsReceived = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.resultsReceived = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "agreeingNodeIds", "agreeing_node_ids":
-                    agreeingNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.agreeingNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "dissentingNodeIds", "dissenting_node_ids":
-                    dissentingNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.dissentingNodeIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "canonicalAttemptNumber", "canonical_attempt_number":
-                    canonicalAttemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.canonicalAttemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "canonicalOutputSha256", "canonical_output_sha256":
-                    canonicalOutputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.canonicalOutputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3289,20 +3289,20 @@ public struct Openswarm_V1_TaskOutcome: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, canonicalResult)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, resultCount)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        size += ProtoFieldSize.repeated(42, ProtoString.self, peerReviewIDs)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.canonicalResult)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.resultCount)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        size += ProtoFieldSize.repeated(42, ProtoString.self, self.peerReviewIDs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, canonicalResult)
-        writer.writeSingular(16, ProtoUInt32.self, resultCount)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeRepeated(42, ProtoString.self, peerReviewIDs)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.canonicalResult)
+        writer.writeSingular(16, ProtoUInt32.self, self.resultCount)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeRepeated(42, ProtoString.self, self.peerReviewIDs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3313,11 +3313,11 @@ public struct Openswarm_V1_TaskOutcome: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &canonicalResult)
-                case 16: resultCount = try ProtoUInt32.read(from: &reader)
-                case 26: try reader.readMessage(into: &consensus)
-                case 34: try reader.readMessage(into: &qualityScore)
-                case 42: try reader.readRepeated(ProtoString.self, into: &peerReviewIDs)
+                case 10: try reader.readMessage(into: &self.canonicalResult)
+                case 16: self.resultCount = try ProtoUInt32.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.consensus)
+                case 34: try reader.readMessage(into: &self.qualityScore)
+                case 42: try reader.readRepeated(ProtoString.self, into: &self.peerReviewIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3331,11 +3331,11 @@ public struct Openswarm_V1_TaskOutcome: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("canonicalResult", "canonical_result", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, canonicalResult)
-        writer.writeSingular("resultCount", "result_count", ProtoUInt32.self, resultCount)
-        writer.writeOptional("consensus", "consensus", ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityScore)
-        writer.writeRepeated("peerReviewIds", "peer_review_ids", ProtoString.self, peerReviewIDs)
+        writer.writeOptional("canonicalResult", "canonical_result", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.canonicalResult)
+        writer.writeSingular("resultCount", "result_count", ProtoUInt32.self, self.resultCount)
+        writer.writeOptional("consensus", "consensus", ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        writer.writeOptional("qualityScore", "quality_score", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityScore)
+        writer.writeRepeated("peerReviewIds", "peer_review_ids", ProtoString.self, self.peerReviewIDs)
         writer.endObject()
     }
 
@@ -3349,15 +3349,15 @@ public struct Openswarm_V1_TaskOutcome: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "canonicalResult", "canonical_result":
-                    canonicalResult = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
+                    self.canonicalResult = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
                 case "resultCount", "result_count":
-                    resultCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.resultCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "consensus":
-                    consensus = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, member.value, options)
+                    self.consensus = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, member.value, options)
                 case "qualityScore", "quality_score":
-                    qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.qualityScore = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "peerReviewIds", "peer_review_ids":
-                    peerReviewIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.peerReviewIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3414,24 +3414,24 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt64.self, estimatedMicros)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, maxCostMicros)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, escrowedMicros)
-        size += ProtoFieldSize.singular(32, ProtoInt64.self, actualMicros)
-        size += ProtoFieldSize.singular(40, ProtoInt64.self, refundedMicros)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, breakdown)
-        size += ProtoFieldSize.singular(56, ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, billingStatus)
+        size += ProtoFieldSize.singular(8, ProtoInt64.self, self.estimatedMicros)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.maxCostMicros)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.escrowedMicros)
+        size += ProtoFieldSize.singular(32, ProtoInt64.self, self.actualMicros)
+        size += ProtoFieldSize.singular(40, ProtoInt64.self, self.refundedMicros)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.breakdown)
+        size += ProtoFieldSize.singular(56, ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, self.billingStatus)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt64.self, estimatedMicros)
-        writer.writeSingular(16, ProtoInt64.self, maxCostMicros)
-        writer.writeSingular(24, ProtoInt64.self, escrowedMicros)
-        writer.writeSingular(32, ProtoInt64.self, actualMicros)
-        writer.writeSingular(40, ProtoInt64.self, refundedMicros)
-        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, breakdown)
-        writer.writeSingular(56, ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, billingStatus)
+        writer.writeSingular(8, ProtoInt64.self, self.estimatedMicros)
+        writer.writeSingular(16, ProtoInt64.self, self.maxCostMicros)
+        writer.writeSingular(24, ProtoInt64.self, self.escrowedMicros)
+        writer.writeSingular(32, ProtoInt64.self, self.actualMicros)
+        writer.writeSingular(40, ProtoInt64.self, self.refundedMicros)
+        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.breakdown)
+        writer.writeSingular(56, ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, self.billingStatus)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3442,13 +3442,13 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: estimatedMicros = try ProtoInt64.read(from: &reader)
-                case 16: maxCostMicros = try ProtoInt64.read(from: &reader)
-                case 24: escrowedMicros = try ProtoInt64.read(from: &reader)
-                case 32: actualMicros = try ProtoInt64.read(from: &reader)
-                case 40: refundedMicros = try ProtoInt64.read(from: &reader)
-                case 50: try reader.readMessage(into: &breakdown)
-                case 56: billingStatus = try ProtoEnumCodec<Openswarm_V1_BillingStatus>.read(from: &reader)
+                case 8: self.estimatedMicros = try ProtoInt64.read(from: &reader)
+                case 16: self.maxCostMicros = try ProtoInt64.read(from: &reader)
+                case 24: self.escrowedMicros = try ProtoInt64.read(from: &reader)
+                case 32: self.actualMicros = try ProtoInt64.read(from: &reader)
+                case 40: self.refundedMicros = try ProtoInt64.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.breakdown)
+                case 56: self.billingStatus = try ProtoEnumCodec<Openswarm_V1_BillingStatus>.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3462,13 +3462,13 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("estimatedMicros", "estimated_micros", ProtoInt64.self, estimatedMicros)
-        writer.writeSingular("maxCostMicros", "max_cost_micros", ProtoInt64.self, maxCostMicros)
-        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, escrowedMicros)
-        writer.writeSingular("actualMicros", "actual_micros", ProtoInt64.self, actualMicros)
-        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, refundedMicros)
-        writer.writeOptional("breakdown", "breakdown", ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, breakdown)
-        writer.writeSingular("billingStatus", "billing_status", ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, billingStatus)
+        writer.writeSingular("estimatedMicros", "estimated_micros", ProtoInt64.self, self.estimatedMicros)
+        writer.writeSingular("maxCostMicros", "max_cost_micros", ProtoInt64.self, self.maxCostMicros)
+        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, self.escrowedMicros)
+        writer.writeSingular("actualMicros", "actual_micros", ProtoInt64.self, self.actualMicros)
+        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, self.refundedMicros)
+        writer.writeOptional("breakdown", "breakdown", ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, self.breakdown)
+        writer.writeSingular("billingStatus", "billing_status", ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, self.billingStatus)
         writer.endObject()
     }
 
@@ -3482,19 +3482,19 @@ public struct Openswarm_V1_TaskCosts: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "estimatedMicros", "estimated_micros":
-                    estimatedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.estimatedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "maxCostMicros", "max_cost_micros":
-                    maxCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.maxCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "escrowedMicros", "escrowed_micros":
-                    escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "actualMicros", "actual_micros":
-                    actualMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.actualMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "refundedMicros", "refunded_micros":
-                    refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "breakdown":
-                    breakdown = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, member.value, options)
+                    self.breakdown = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_CostBreakdown>.self, member.value, options)
                 case "billingStatus", "billing_status":
-                    billingStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, member.value, options)
+                    self.billingStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_BillingStatus>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3551,24 +3551,24 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, attemptCount)
-        size += ProtoFieldSize.singular(40, ProtoUInt64.self, inputTokens)
-        size += ProtoFieldSize.singular(48, ProtoUInt64.self, outputTokens)
-        size += ProtoFieldSize.singular(57, ProtoDouble.self, tokensPerSecond)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.queueDuration)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.runDuration)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.totalDuration)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.attemptCount)
+        size += ProtoFieldSize.singular(40, ProtoUInt64.self, self.inputTokens)
+        size += ProtoFieldSize.singular(48, ProtoUInt64.self, self.outputTokens)
+        size += ProtoFieldSize.singular(57, ProtoDouble.self, self.tokensPerSecond)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
-        writer.writeSingular(32, ProtoUInt32.self, attemptCount)
-        writer.writeSingular(40, ProtoUInt64.self, inputTokens)
-        writer.writeSingular(48, ProtoUInt64.self, outputTokens)
-        writer.writeSingular(57, ProtoDouble.self, tokensPerSecond)
+        writer.writeOptional(10, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.queueDuration)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.runDuration)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.totalDuration)
+        writer.writeSingular(32, ProtoUInt32.self, self.attemptCount)
+        writer.writeSingular(40, ProtoUInt64.self, self.inputTokens)
+        writer.writeSingular(48, ProtoUInt64.self, self.outputTokens)
+        writer.writeSingular(57, ProtoDouble.self, self.tokensPerSecond)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3579,13 +3579,13 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &queueDuration)
-                case 18: try reader.readMessage(into: &runDuration)
-                case 26: try reader.readMessage(into: &totalDuration)
-                case 32: attemptCount = try ProtoUInt32.read(from: &reader)
-                case 40: inputTokens = try ProtoUInt64.read(from: &reader)
-                case 48: outputTokens = try ProtoUInt64.read(from: &reader)
-                case 57: tokensPerSecond = try ProtoDouble.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.queueDuration)
+                case 18: try reader.readMessage(into: &self.runDuration)
+                case 26: try reader.readMessage(into: &self.totalDuration)
+                case 32: self.attemptCount = try ProtoUInt32.read(from: &reader)
+                case 40: self.inputTokens = try ProtoUInt64.read(from: &reader)
+                case 48: self.outputTokens = try ProtoUInt64.read(from: &reader)
+                case 57: self.tokensPerSecond = try ProtoDouble.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3599,13 +3599,13 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("queueDuration", "queue_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, queueDuration)
-        writer.writeOptional("runDuration", "run_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, runDuration)
-        writer.writeOptional("totalDuration", "total_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, totalDuration)
-        writer.writeSingular("attemptCount", "attempt_count", ProtoUInt32.self, attemptCount)
-        writer.writeSingular("inputTokens", "input_tokens", ProtoUInt64.self, inputTokens)
-        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt64.self, outputTokens)
-        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, tokensPerSecond)
+        writer.writeOptional("queueDuration", "queue_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.queueDuration)
+        writer.writeOptional("runDuration", "run_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.runDuration)
+        writer.writeOptional("totalDuration", "total_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.totalDuration)
+        writer.writeSingular("attemptCount", "attempt_count", ProtoUInt32.self, self.attemptCount)
+        writer.writeSingular("inputTokens", "input_tokens", ProtoUInt64.self, self.inputTokens)
+        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt64.self, self.outputTokens)
+        writer.writeSingular("tokensPerSecond", "tokens_per_second", ProtoDouble.self, self.tokensPerSecond)
         writer.endObject()
     }
 
@@ -3619,19 +3619,19 @@ public struct Openswarm_V1_TaskPerformance: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "queueDuration", "queue_duration":
-                    queueDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.queueDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "runDuration", "run_duration":
-                    runDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.runDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "totalDuration", "total_duration":
-                    totalDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.totalDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "attemptCount", "attempt_count":
-                    attemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptCount = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "inputTokens", "input_tokens":
-                    inputTokens = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.inputTokens = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "outputTokens", "output_tokens":
-                    outputTokens = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.outputTokens = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "tokensPerSecond", "tokens_per_second":
-                    tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.tokensPerSecond = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3724,42 +3724,42 @@ public struct Openswarm_V1_Attempt: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, replica)
-        size += ProtoFieldSize.singular(34, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(42, ProtoString.self, nodeID)
-        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_AttemptState>.self, state)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseDeadline)
-        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        size += ProtoFieldSize.singular(89, ProtoDouble.self, progressPercent)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        size += ProtoFieldSize.singular(112, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        size += ProtoFieldSize.singular(122, ProtoBytes.self, outputSha256)
-        size += ProtoFieldSize.singular(128, ProtoInt64.self, paidMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.replica)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.nodeID)
+        size += ProtoFieldSize.singular(48, ProtoEnumCodec<Openswarm_V1_AttemptState>.self, self.state)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseDeadline)
+        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        size += ProtoFieldSize.singular(89, ProtoDouble.self, self.progressPercent)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        size += ProtoFieldSize.singular(112, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        size += ProtoFieldSize.singular(122, ProtoBytes.self, self.outputSha256)
+        size += ProtoFieldSize.singular(128, ProtoInt64.self, self.paidMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(24, ProtoUInt32.self, replica)
-        writer.writeSingular(34, ProtoString.self, leaseID)
-        writer.writeSingular(42, ProtoString.self, nodeID)
-        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_AttemptState>.self, state)
-        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseDeadline)
-        writer.writeOptional(82, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular(89, ProtoDouble.self, progressPercent)
-        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        writer.writeSingular(112, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        writer.writeSingular(122, ProtoBytes.self, outputSha256)
-        writer.writeSingular(128, ProtoInt64.self, paidMicros)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(24, ProtoUInt32.self, self.replica)
+        writer.writeSingular(34, ProtoString.self, self.leaseID)
+        writer.writeSingular(42, ProtoString.self, self.nodeID)
+        writer.writeSingular(48, ProtoEnumCodec<Openswarm_V1_AttemptState>.self, self.state)
+        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional(74, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseDeadline)
+        writer.writeOptional(82, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular(89, ProtoDouble.self, self.progressPercent)
+        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeOptional(106, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        writer.writeSingular(112, ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        writer.writeSingular(122, ProtoBytes.self, self.outputSha256)
+        writer.writeSingular(128, ProtoInt64.self, self.paidMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3770,22 +3770,22 @@ public struct Openswarm_V1_Attempt: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 24: replica = try ProtoUInt32.read(from: &reader)
-                case 34: leaseID = try ProtoString.read(from: &reader)
-                case 42: nodeID = try ProtoString.read(from: &reader)
-                case 48: state = try ProtoEnumCodec<Openswarm_V1_AttemptState>.read(from: &reader)
-                case 58: try reader.readMessage(into: &leaseTime)
-                case 66: try reader.readMessage(into: &startTime)
-                case 74: try reader.readMessage(into: &leaseDeadline)
-                case 82: try reader.readMessage(into: &endTime)
-                case 89: progressPercent = try ProtoDouble.read(from: &reader)
-                case 98: try reader.readMessage(into: &error)
-                case 106: try reader.readMessage(into: &stats)
-                case 112: verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
-                case 122: outputSha256 = try ProtoBytes.read(from: &reader)
-                case 128: paidMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 24: self.replica = try ProtoUInt32.read(from: &reader)
+                case 34: self.leaseID = try ProtoString.read(from: &reader)
+                case 42: self.nodeID = try ProtoString.read(from: &reader)
+                case 48: self.state = try ProtoEnumCodec<Openswarm_V1_AttemptState>.read(from: &reader)
+                case 58: try reader.readMessage(into: &self.leaseTime)
+                case 66: try reader.readMessage(into: &self.startTime)
+                case 74: try reader.readMessage(into: &self.leaseDeadline)
+                case 82: try reader.readMessage(into: &self.endTime)
+                case 89: self.progressPercent = try ProtoDouble.read(from: &reader)
+                case 98: try reader.readMessage(into: &self.error)
+                case 106: try reader.readMessage(into: &self.stats)
+                case 112: self.verdict = try ProtoEnumCodec<Openswarm_V1_ResultVerdict>.read(from: &reader)
+                case 122: self.outputSha256 = try ProtoBytes.read(from: &reader)
+                case 128: self.paidMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3799,22 +3799,22 @@ public struct Openswarm_V1_Attempt: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("replica", "replica", ProtoUInt32.self, replica)
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("nodeId", "node_id", ProtoString.self, nodeID)
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_AttemptState>.self, state)
-        writer.writeOptional("leaseTime", "lease_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, startTime)
-        writer.writeOptional("leaseDeadline", "lease_deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseDeadline)
-        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, endTime)
-        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, progressPercent)
-        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
-        writer.writeSingular("verdict", "verdict", ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, verdict)
-        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, outputSha256)
-        writer.writeSingular("paidMicros", "paid_micros", ProtoInt64.self, paidMicros)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("replica", "replica", ProtoUInt32.self, self.replica)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("nodeId", "node_id", ProtoString.self, self.nodeID)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_AttemptState>.self, self.state)
+        writer.writeOptional("leaseTime", "lease_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        writer.writeOptional("startTime", "start_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.startTime)
+        writer.writeOptional("leaseDeadline", "lease_deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseDeadline)
+        writer.writeOptional("endTime", "end_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.endTime)
+        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, self.progressPercent)
+        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
+        writer.writeSingular("verdict", "verdict", ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, self.verdict)
+        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, self.outputSha256)
+        writer.writeSingular("paidMicros", "paid_micros", ProtoInt64.self, self.paidMicros)
         writer.endObject()
     }
 
@@ -3828,37 +3828,37 @@ public struct Openswarm_V1_Attempt: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "replica":
-                    replica = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.replica = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "nodeId", "node_id":
-                    nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nodeID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AttemptState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_AttemptState>.self, member.value, options)
                 case "leaseTime", "lease_time":
-                    leaseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.leaseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "startTime", "start_time":
-                    startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.startTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "leaseDeadline", "lease_deadline":
-                    leaseDeadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.leaseDeadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "endTime", "end_time":
-                    endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.endTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "progressPercent", "progress_percent":
-                    progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "error":
-                    error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
+                    self.error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
                 case "stats":
-                    stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
+                    self.stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
                 case "verdict":
-                    verdict = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, member.value, options)
+                    self.verdict = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ResultVerdict>.self, member.value, options)
                 case "outputSha256", "output_sha256":
-                    outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "paidMicros", "paid_micros":
-                    paidMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.paidMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -3907,20 +3907,20 @@ public struct Openswarm_V1_ParentOutput: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(26, ProtoBytes.self, output)
-        size += ProtoFieldSize.singular(34, ProtoString.self, mediaType)
-        size += ProtoFieldSize.singular(42, ProtoBytes.self, outputSha256)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(26, ProtoBytes.self, self.output)
+        size += ProtoFieldSize.singular(34, ProtoString.self, self.mediaType)
+        size += ProtoFieldSize.singular(42, ProtoBytes.self, self.outputSha256)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(18, ProtoString.self, taskID)
-        writer.writeSingular(26, ProtoBytes.self, output)
-        writer.writeSingular(34, ProtoString.self, mediaType)
-        writer.writeSingular(42, ProtoBytes.self, outputSha256)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
+        writer.writeSingular(26, ProtoBytes.self, self.output)
+        writer.writeSingular(34, ProtoString.self, self.mediaType)
+        writer.writeSingular(42, ProtoBytes.self, self.outputSha256)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -3931,11 +3931,11 @@ public struct Openswarm_V1_ParentOutput: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
-                case 26: output = try ProtoBytes.read(from: &reader)
-                case 34: mediaType = try ProtoString.read(from: &reader)
-                case 42: outputSha256 = try ProtoBytes.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
+                case 26: self.output = try ProtoBytes.read(from: &reader)
+                case 34: self.mediaType = try ProtoString.read(from: &reader)
+                case 42: self.outputSha256 = try ProtoBytes.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -3949,11 +3949,11 @@ public struct Openswarm_V1_ParentOutput: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("output", "output", ProtoBytes.self, output)
-        writer.writeSingular("mediaType", "media_type", ProtoString.self, mediaType)
-        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, outputSha256)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("output", "output", ProtoBytes.self, self.output)
+        writer.writeSingular("mediaType", "media_type", ProtoString.self, self.mediaType)
+        writer.writeSingular("outputSha256", "output_sha256", ProtoBytes.self, self.outputSha256)
         writer.endObject()
     }
 
@@ -3967,15 +3967,15 @@ public struct Openswarm_V1_ParentOutput: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "output":
-                    output = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.output = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "mediaType", "media_type":
-                    mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.mediaType = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "outputSha256", "output_sha256":
-                    outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.outputSha256 = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -4076,44 +4076,44 @@ public struct Openswarm_V1_Lease: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(32, ProtoUInt32.self, replica)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatTimeout)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, startToCloseTimeout)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        size += ProtoFieldSize.singular(82, ProtoString.self, swarmID)
-        size += ProtoFieldSize.singular(90, ProtoString.self, dagID)
-        size += ProtoFieldSize.singular(96, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        size += ProtoFieldSize.repeated(106, ProtoString.self, tags)
-        size += ProtoFieldSize.repeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
-        size += ProtoFieldSize.singular(120, ProtoInt64.self, hourlyRateMicros)
-        size += ProtoFieldSize.singular(128, ProtoInt64.self, maxPaymentMicros)
-        size += ProtoFieldSize.singular(136, ProtoInt64.self, basePriceMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(32, ProtoUInt32.self, self.replica)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatTimeout)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToCloseTimeout)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        size += ProtoFieldSize.singular(82, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.singular(90, ProtoString.self, self.dagID)
+        size += ProtoFieldSize.singular(96, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        size += ProtoFieldSize.repeated(106, ProtoString.self, self.tags)
+        size += ProtoFieldSize.repeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, self.parentOutputs)
+        size += ProtoFieldSize.singular(120, ProtoInt64.self, self.hourlyRateMicros)
+        size += ProtoFieldSize.singular(128, ProtoInt64.self, self.maxPaymentMicros)
+        size += ProtoFieldSize.singular(136, ProtoInt64.self, self.basePriceMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeSingular(18, ProtoString.self, taskID)
-        writer.writeSingular(24, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(32, ProtoUInt32.self, replica)
-        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatTimeout)
-        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, startToCloseTimeout)
-        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        writer.writeSingular(82, ProtoString.self, swarmID)
-        writer.writeSingular(90, ProtoString.self, dagID)
-        writer.writeSingular(96, ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeRepeated(106, ProtoString.self, tags)
-        writer.writeRepeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
-        writer.writeSingular(120, ProtoInt64.self, hourlyRateMicros)
-        writer.writeSingular(128, ProtoInt64.self, maxPaymentMicros)
-        writer.writeSingular(136, ProtoInt64.self, basePriceMicros)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
+        writer.writeSingular(24, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(32, ProtoUInt32.self, self.replica)
+        writer.writeOptional(42, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatTimeout)
+        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToCloseTimeout)
+        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        writer.writeSingular(82, ProtoString.self, self.swarmID)
+        writer.writeSingular(90, ProtoString.self, self.dagID)
+        writer.writeSingular(96, ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeRepeated(106, ProtoString.self, self.tags)
+        writer.writeRepeated(114, ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, self.parentOutputs)
+        writer.writeSingular(120, ProtoInt64.self, self.hourlyRateMicros)
+        writer.writeSingular(128, ProtoInt64.self, self.maxPaymentMicros)
+        writer.writeSingular(136, ProtoInt64.self, self.basePriceMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -4124,23 +4124,23 @@ public struct Openswarm_V1_Lease: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
-                case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 32: replica = try ProtoUInt32.read(from: &reader)
-                case 42: try reader.readMessage(into: &leaseTime)
-                case 50: try reader.readMessage(into: &deadline)
-                case 58: try reader.readMessage(into: &heartbeatTimeout)
-                case 66: try reader.readMessage(into: &startToCloseTimeout)
-                case 74: try reader.readMessage(into: &definition)
-                case 82: swarmID = try ProtoString.read(from: &reader)
-                case 90: dagID = try ProtoString.read(from: &reader)
-                case 96: priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
-                case 106: try reader.readRepeated(ProtoString.self, into: &tags)
-                case 114: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, into: &parentOutputs)
-                case 120: hourlyRateMicros = try ProtoInt64.read(from: &reader)
-                case 128: maxPaymentMicros = try ProtoInt64.read(from: &reader)
-                case 136: basePriceMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
+                case 24: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 32: self.replica = try ProtoUInt32.read(from: &reader)
+                case 42: try reader.readMessage(into: &self.leaseTime)
+                case 50: try reader.readMessage(into: &self.deadline)
+                case 58: try reader.readMessage(into: &self.heartbeatTimeout)
+                case 66: try reader.readMessage(into: &self.startToCloseTimeout)
+                case 74: try reader.readMessage(into: &self.definition)
+                case 82: self.swarmID = try ProtoString.read(from: &reader)
+                case 90: self.dagID = try ProtoString.read(from: &reader)
+                case 96: self.priority = try ProtoEnumCodec<Openswarm_V1_Priority>.read(from: &reader)
+                case 106: try reader.readRepeated(ProtoString.self, into: &self.tags)
+                case 114: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, into: &self.parentOutputs)
+                case 120: self.hourlyRateMicros = try ProtoInt64.read(from: &reader)
+                case 128: self.maxPaymentMicros = try ProtoInt64.read(from: &reader)
+                case 136: self.basePriceMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -4154,23 +4154,23 @@ public struct Openswarm_V1_Lease: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("replica", "replica", ProtoUInt32.self, replica)
-        writer.writeOptional("leaseTime", "lease_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, leaseTime)
-        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
-        writer.writeOptional("heartbeatTimeout", "heartbeat_timeout", ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatTimeout)
-        writer.writeOptional("startToCloseTimeout", "start_to_close_timeout", ProtoMessageCodec<Google_Protobuf_Duration>.self, startToCloseTimeout)
-        writer.writeOptional("definition", "definition", ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, definition)
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeSingular("dagId", "dag_id", ProtoString.self, dagID)
-        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, priority)
-        writer.writeRepeated("tags", "tags", ProtoString.self, tags)
-        writer.writeRepeated("parentOutputs", "parent_outputs", ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, parentOutputs)
-        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, hourlyRateMicros)
-        writer.writeSingular("maxPaymentMicros", "max_payment_micros", ProtoInt64.self, maxPaymentMicros)
-        writer.writeSingular("basePriceMicros", "base_price_micros", ProtoInt64.self, basePriceMicros)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("replica", "replica", ProtoUInt32.self, self.replica)
+        writer.writeOptional("leaseTime", "lease_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.leaseTime)
+        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
+        writer.writeOptional("heartbeatTimeout", "heartbeat_timeout", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatTimeout)
+        writer.writeOptional("startToCloseTimeout", "start_to_close_timeout", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.startToCloseTimeout)
+        writer.writeOptional("definition", "definition", ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, self.definition)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeSingular("dagId", "dag_id", ProtoString.self, self.dagID)
+        writer.writeSingular("priority", "priority", ProtoEnumCodec<Openswarm_V1_Priority>.self, self.priority)
+        writer.writeRepeated("tags", "tags", ProtoString.self, self.tags)
+        writer.writeRepeated("parentOutputs", "parent_outputs", ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, self.parentOutputs)
+        writer.writeSingular("hourlyRateMicros", "hourly_rate_micros", ProtoInt64.self, self.hourlyRateMicros)
+        writer.writeSingular("maxPaymentMicros", "max_payment_micros", ProtoInt64.self, self.maxPaymentMicros)
+        writer.writeSingular("basePriceMicros", "base_price_micros", ProtoInt64.self, self.basePriceMicros)
         writer.endObject()
     }
 
@@ -4184,39 +4184,39 @@ public struct Openswarm_V1_Lease: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "replica":
-                    replica = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.replica = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "leaseTime", "lease_time":
-                    leaseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.leaseTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "deadline":
-                    deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "heartbeatTimeout", "heartbeat_timeout":
-                    heartbeatTimeout = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.heartbeatTimeout = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "startToCloseTimeout", "start_to_close_timeout":
-                    startToCloseTimeout = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.startToCloseTimeout = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "definition":
-                    definition = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, member.value, options)
+                    self.definition = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskDefinition>.self, member.value, options)
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "priority":
-                    priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
+                    self.priority = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_Priority>.self, member.value, options)
                 case "tags":
-                    tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "parentOutputs", "parent_outputs":
-                    parentOutputs = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, member.value, options)
+                    self.parentOutputs = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ParentOutput>.self, member.value, options)
                 case "hourlyRateMicros", "hourly_rate_micros":
-                    hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.hourlyRateMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "maxPaymentMicros", "max_payment_micros":
-                    maxPaymentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.maxPaymentMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "basePriceMicros", "base_price_micros":
-                    basePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.basePriceMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -4301,38 +4301,38 @@ public struct Openswarm_V1_Task: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, id)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        size += ProtoFieldSize.singular(41, ProtoDouble.self, progressPercent)
-        size += ProtoFieldSize.singular(50, ProtoString.self, currentStep)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, execution)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, outcome)
-        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, costs)
-        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, metadata)
-        size += ProtoFieldSize.repeated(90, ProtoMessageCodec<Openswarm_V1_Attempt>.self, attempts)
-        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, lastError)
-        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.id)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        size += ProtoFieldSize.singular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        size += ProtoFieldSize.singular(41, ProtoDouble.self, self.progressPercent)
+        size += ProtoFieldSize.singular(50, ProtoString.self, self.currentStep)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, self.execution)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, self.outcome)
+        size += ProtoFieldSize.optional(74, ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, self.costs)
+        size += ProtoFieldSize.optional(82, ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, self.metadata)
+        size += ProtoFieldSize.repeated(90, ProtoMessageCodec<Openswarm_V1_Attempt>.self, self.attempts)
+        size += ProtoFieldSize.optional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.lastError)
+        size += ProtoFieldSize.optional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        size += ProtoFieldSize.optional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, id)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        writer.writeSingular(41, ProtoDouble.self, progressPercent)
-        writer.writeSingular(50, ProtoString.self, currentStep)
-        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, execution)
-        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, outcome)
-        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, costs)
-        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, metadata)
-        writer.writeRepeated(90, ProtoMessageCodec<Openswarm_V1_Attempt>.self, attempts)
-        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, lastError)
-        writer.writeOptional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular(10, ProtoString.self, self.id)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        writer.writeSingular(24, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        writer.writeSingular(41, ProtoDouble.self, self.progressPercent)
+        writer.writeSingular(50, ProtoString.self, self.currentStep)
+        writer.writeOptional(58, ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, self.execution)
+        writer.writeOptional(66, ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, self.outcome)
+        writer.writeOptional(74, ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, self.costs)
+        writer.writeOptional(82, ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, self.metadata)
+        writer.writeRepeated(90, ProtoMessageCodec<Openswarm_V1_Attempt>.self, self.attempts)
+        writer.writeOptional(98, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.lastError)
+        writer.writeOptional(106, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional(114, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -4343,20 +4343,20 @@ public struct Openswarm_V1_Task: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: id = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &spec)
-                case 24: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
-                case 32: endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
-                case 41: progressPercent = try ProtoDouble.read(from: &reader)
-                case 50: currentStep = try ProtoString.read(from: &reader)
-                case 58: try reader.readMessage(into: &execution)
-                case 66: try reader.readMessage(into: &outcome)
-                case 74: try reader.readMessage(into: &costs)
-                case 82: try reader.readMessage(into: &metadata)
-                case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Attempt>.self, into: &attempts)
-                case 98: try reader.readMessage(into: &lastError)
-                case 106: try reader.readMessage(into: &createTime)
-                case 114: try reader.readMessage(into: &updateTime)
+                case 10: self.id = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.spec)
+                case 24: self.state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
+                case 32: self.endReason = try ProtoEnumCodec<Openswarm_V1_TaskEndReason>.read(from: &reader)
+                case 41: self.progressPercent = try ProtoDouble.read(from: &reader)
+                case 50: self.currentStep = try ProtoString.read(from: &reader)
+                case 58: try reader.readMessage(into: &self.execution)
+                case 66: try reader.readMessage(into: &self.outcome)
+                case 74: try reader.readMessage(into: &self.costs)
+                case 82: try reader.readMessage(into: &self.metadata)
+                case 90: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Attempt>.self, into: &self.attempts)
+                case 98: try reader.readMessage(into: &self.lastError)
+                case 106: try reader.readMessage(into: &self.createTime)
+                case 114: try reader.readMessage(into: &self.updateTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -4370,20 +4370,20 @@ public struct Openswarm_V1_Task: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("id", "id", ProtoString.self, id)
-        writer.writeOptional("spec", "spec", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, spec)
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeSingular("endReason", "end_reason", ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, endReason)
-        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, progressPercent)
-        writer.writeSingular("currentStep", "current_step", ProtoString.self, currentStep)
-        writer.writeOptional("execution", "execution", ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, execution)
-        writer.writeOptional("outcome", "outcome", ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, outcome)
-        writer.writeOptional("costs", "costs", ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, costs)
-        writer.writeOptional("metadata", "metadata", ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, metadata)
-        writer.writeRepeated("attempts", "attempts", ProtoMessageCodec<Openswarm_V1_Attempt>.self, attempts)
-        writer.writeOptional("lastError", "last_error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, lastError)
-        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createTime)
-        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, updateTime)
+        writer.writeSingular("id", "id", ProtoString.self, self.id)
+        writer.writeOptional("spec", "spec", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.spec)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeSingular("endReason", "end_reason", ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, self.endReason)
+        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, self.progressPercent)
+        writer.writeSingular("currentStep", "current_step", ProtoString.self, self.currentStep)
+        writer.writeOptional("execution", "execution", ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, self.execution)
+        writer.writeOptional("outcome", "outcome", ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, self.outcome)
+        writer.writeOptional("costs", "costs", ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, self.costs)
+        writer.writeOptional("metadata", "metadata", ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, self.metadata)
+        writer.writeRepeated("attempts", "attempts", ProtoMessageCodec<Openswarm_V1_Attempt>.self, self.attempts)
+        writer.writeOptional("lastError", "last_error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.lastError)
+        writer.writeOptional("createTime", "create_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createTime)
+        writer.writeOptional("updateTime", "update_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.updateTime)
         writer.endObject()
     }
 
@@ -4397,33 +4397,33 @@ public struct Openswarm_V1_Task: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "id":
-                    id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.id = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "spec":
-                    spec = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
+                    self.spec = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "endReason", "end_reason":
-                    endReason = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, member.value, options)
+                    self.endReason = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskEndReason>.self, member.value, options)
                 case "progressPercent", "progress_percent":
-                    progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "currentStep", "current_step":
-                    currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "execution":
-                    execution = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, member.value, options)
+                    self.execution = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskExecution>.self, member.value, options)
                 case "outcome":
-                    outcome = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, member.value, options)
+                    self.outcome = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskOutcome>.self, member.value, options)
                 case "costs":
-                    costs = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, member.value, options)
+                    self.costs = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskCosts>.self, member.value, options)
                 case "metadata":
-                    metadata = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, member.value, options)
+                    self.metadata = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskMetadata>.self, member.value, options)
                 case "attempts":
-                    attempts = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Attempt>.self, member.value, options)
+                    self.attempts = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Attempt>.self, member.value, options)
                 case "lastError", "last_error":
-                    lastError = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
+                    self.lastError = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
                 case "createTime", "create_time":
-                    createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "updateTime", "update_time":
-                    updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.updateTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

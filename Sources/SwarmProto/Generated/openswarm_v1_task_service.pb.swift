@@ -32,16 +32,16 @@ public struct Openswarm_V1_SubmitTaskRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, task)
-        size += ProtoFieldSize.singular(18, ProtoString.self, requestID)
-        size += ProtoFieldSize.singular(24, ProtoBool.self, validateOnly)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.task)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.requestID)
+        size += ProtoFieldSize.singular(24, ProtoBool.self, self.validateOnly)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, task)
-        writer.writeSingular(18, ProtoString.self, requestID)
-        writer.writeSingular(24, ProtoBool.self, validateOnly)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.task)
+        writer.writeSingular(18, ProtoString.self, self.requestID)
+        writer.writeSingular(24, ProtoBool.self, self.validateOnly)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -52,9 +52,9 @@ public struct Openswarm_V1_SubmitTaskRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &task)
-                case 18: requestID = try ProtoString.read(from: &reader)
-                case 24: validateOnly = try ProtoBool.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.task)
+                case 18: self.requestID = try ProtoString.read(from: &reader)
+                case 24: self.validateOnly = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -68,9 +68,9 @@ public struct Openswarm_V1_SubmitTaskRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, task)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
-        writer.writeSingular("validateOnly", "validate_only", ProtoBool.self, validateOnly)
+        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, self.task)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
+        writer.writeSingular("validateOnly", "validate_only", ProtoBool.self, self.validateOnly)
         writer.endObject()
     }
 
@@ -84,11 +84,11 @@ public struct Openswarm_V1_SubmitTaskRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "task":
-                    task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
+                    self.task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskSpec>.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "validateOnly", "validate_only":
-                    validateOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.validateOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -129,16 +129,16 @@ public struct Openswarm_V1_SubmitTaskResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -149,9 +149,9 @@ public struct Openswarm_V1_SubmitTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &task)
-                case 18: try reader.readMessage(into: &plan)
-                case 26: try reader.readMessage(into: &estimatedCompletion)
+                case 10: try reader.readMessage(into: &self.task)
+                case 18: try reader.readMessage(into: &self.plan)
+                case 26: try reader.readMessage(into: &self.estimatedCompletion)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -165,9 +165,9 @@ public struct Openswarm_V1_SubmitTaskResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeOptional("plan", "plan", ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        writer.writeOptional("estimatedCompletion", "estimated_completion", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedCompletion)
+        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeOptional("plan", "plan", ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        writer.writeOptional("estimatedCompletion", "estimated_completion", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedCompletion)
         writer.endObject()
     }
 
@@ -181,11 +181,11 @@ public struct Openswarm_V1_SubmitTaskResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "task":
-                    task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 case "plan":
-                    plan = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, member.value, options)
+                    self.plan = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, member.value, options)
                 case "estimatedCompletion", "estimated_completion":
-                    estimatedCompletion = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedCompletion = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -238,22 +238,22 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, name)
-        size += ProtoFieldSize.singular(18, ProtoString.self, swarmID)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        size += ProtoFieldSize.map(34, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        size += ProtoFieldSize.singular(42, ProtoString.self, requestID)
-        size += ProtoFieldSize.singular(48, ProtoBool.self, validateOnly)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.name)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, self.tasks)
+        size += ProtoFieldSize.map(34, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.requestID)
+        size += ProtoFieldSize.singular(48, ProtoBool.self, self.validateOnly)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, name)
-        writer.writeSingular(18, ProtoString.self, swarmID)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        writer.writeMap(34, ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular(42, ProtoString.self, requestID)
-        writer.writeSingular(48, ProtoBool.self, validateOnly)
+        writer.writeSingular(10, ProtoString.self, self.name)
+        writer.writeSingular(18, ProtoString.self, self.swarmID)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_DagTask>.self, self.tasks)
+        writer.writeMap(34, ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular(42, ProtoString.self, self.requestID)
+        writer.writeSingular(48, ProtoBool.self, self.validateOnly)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -264,12 +264,12 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: name = try ProtoString.read(from: &reader)
-                case 18: swarmID = try ProtoString.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, into: &tasks)
-                case 34: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &labels)
-                case 42: requestID = try ProtoString.read(from: &reader)
-                case 48: validateOnly = try ProtoBool.read(from: &reader)
+                case 10: self.name = try ProtoString.read(from: &reader)
+                case 18: self.swarmID = try ProtoString.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, into: &self.tasks)
+                case 34: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.labels)
+                case 42: self.requestID = try ProtoString.read(from: &reader)
+                case 48: self.validateOnly = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -283,12 +283,12 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("name", "name", ProtoString.self, name)
-        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTask>.self, tasks)
-        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, labels)
-        writer.writeSingular("requestId", "request_id", ProtoString.self, requestID)
-        writer.writeSingular("validateOnly", "validate_only", ProtoBool.self, validateOnly)
+        writer.writeSingular("name", "name", ProtoString.self, self.name)
+        writer.writeSingular("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_DagTask>.self, self.tasks)
+        writer.writeMap("labels", "labels", ProtoStringKeyCodec.self, ProtoString.self, self.labels)
+        writer.writeSingular("requestId", "request_id", ProtoString.self, self.requestID)
+        writer.writeSingular("validateOnly", "validate_only", ProtoBool.self, self.validateOnly)
         writer.endObject()
     }
 
@@ -302,17 +302,17 @@ public struct Openswarm_V1_SubmitDagRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "name":
-                    name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.name = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "tasks":
-                    tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, member.value, options)
+                    self.tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_DagTask>.self, member.value, options)
                 case "labels":
-                    labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.labels = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "requestId", "request_id":
-                    requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.requestID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "validateOnly", "validate_only":
-                    validateOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.validateOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -353,16 +353,16 @@ public struct Openswarm_V1_SubmitDagResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Dag>.self, dag)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, escrowedMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Dag>.self, self.dag)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.escrowedMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Dag>.self, dag)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        writer.writeSingular(24, ProtoInt64.self, escrowedMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Dag>.self, self.dag)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        writer.writeSingular(24, ProtoInt64.self, self.escrowedMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -373,9 +373,9 @@ public struct Openswarm_V1_SubmitDagResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &dag)
-                case 18: try reader.readMessage(into: &plan)
-                case 24: escrowedMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.dag)
+                case 18: try reader.readMessage(into: &self.plan)
+                case 24: self.escrowedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -389,9 +389,9 @@ public struct Openswarm_V1_SubmitDagResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("dag", "dag", ProtoMessageCodec<Openswarm_V1_Dag>.self, dag)
-        writer.writeOptional("plan", "plan", ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, plan)
-        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, escrowedMicros)
+        writer.writeOptional("dag", "dag", ProtoMessageCodec<Openswarm_V1_Dag>.self, self.dag)
+        writer.writeOptional("plan", "plan", ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, self.plan)
+        writer.writeSingular("escrowedMicros", "escrowed_micros", ProtoInt64.self, self.escrowedMicros)
         writer.endObject()
     }
 
@@ -405,11 +405,11 @@ public struct Openswarm_V1_SubmitDagResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "dag":
-                    dag = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Dag>.self, member.value, options)
+                    self.dag = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Dag>.self, member.value, options)
                 case "plan":
-                    plan = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, member.value, options)
+                    self.plan = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ExecutionPlan>.self, member.value, options)
                 case "escrowedMicros", "escrowed_micros":
-                    escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.escrowedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -446,14 +446,14 @@ public struct Openswarm_V1_GetTaskRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -464,8 +464,8 @@ public struct Openswarm_V1_GetTaskRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: view = try ProtoEnumCodec<Openswarm_V1_TaskView>.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.view = try ProtoEnumCodec<Openswarm_V1_TaskView>.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -479,8 +479,8 @@ public struct Openswarm_V1_GetTaskRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("view", "view", ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("view", "view", ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
         writer.endObject()
     }
 
@@ -494,9 +494,9 @@ public struct Openswarm_V1_GetTaskRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "view":
-                    view = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskView>.self, member.value, options)
+                    self.view = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskView>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -529,12 +529,12 @@ public struct Openswarm_V1_GetTaskResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -545,7 +545,7 @@ public struct Openswarm_V1_GetTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &task)
+                case 10: try reader.readMessage(into: &self.task)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -559,7 +559,7 @@ public struct Openswarm_V1_GetTaskResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, task)
+        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
         writer.endObject()
     }
 
@@ -573,7 +573,7 @@ public struct Openswarm_V1_GetTaskResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "task":
-                    task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -644,30 +644,30 @@ public struct Openswarm_V1_ListTasksRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoString.self, swarmID)
-        size += ProtoFieldSize.optional(18, ProtoString.self, dagID)
-        size += ProtoFieldSize.packed(26, ProtoEnumCodec<Openswarm_V1_TaskState>.self, states)
-        size += ProtoFieldSize.repeated(34, ProtoString.self, tags)
-        size += ProtoFieldSize.optional(42, ProtoString.self, createdBy)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdAfter)
-        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdBefore)
-        size += ProtoFieldSize.singular(64, ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
-        size += ProtoFieldSize.singular(72, ProtoInt32.self, pageSize)
-        size += ProtoFieldSize.singular(82, ProtoString.self, pageToken)
+        size += ProtoFieldSize.optional(10, ProtoString.self, self.swarmID)
+        size += ProtoFieldSize.optional(18, ProtoString.self, self.dagID)
+        size += ProtoFieldSize.packed(26, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.states)
+        size += ProtoFieldSize.repeated(34, ProtoString.self, self.tags)
+        size += ProtoFieldSize.optional(42, ProtoString.self, self.createdBy)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdAfter)
+        size += ProtoFieldSize.optional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdBefore)
+        size += ProtoFieldSize.singular(64, ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
+        size += ProtoFieldSize.singular(72, ProtoInt32.self, self.pageSize)
+        size += ProtoFieldSize.singular(82, ProtoString.self, self.pageToken)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoString.self, swarmID)
-        writer.writeOptional(18, ProtoString.self, dagID)
-        writer.writePacked(26, ProtoEnumCodec<Openswarm_V1_TaskState>.self, states)
-        writer.writeRepeated(34, ProtoString.self, tags)
-        writer.writeOptional(42, ProtoString.self, createdBy)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdAfter)
-        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdBefore)
-        writer.writeSingular(64, ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
-        writer.writeSingular(72, ProtoInt32.self, pageSize)
-        writer.writeSingular(82, ProtoString.self, pageToken)
+        writer.writeOptional(10, ProtoString.self, self.swarmID)
+        writer.writeOptional(18, ProtoString.self, self.dagID)
+        writer.writePacked(26, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.states)
+        writer.writeRepeated(34, ProtoString.self, self.tags)
+        writer.writeOptional(42, ProtoString.self, self.createdBy)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdAfter)
+        writer.writeOptional(58, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdBefore)
+        writer.writeSingular(64, ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
+        writer.writeSingular(72, ProtoInt32.self, self.pageSize)
+        writer.writeSingular(82, ProtoString.self, self.pageToken)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -678,17 +678,17 @@ public struct Openswarm_V1_ListTasksRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: swarmID = try ProtoString.read(from: &reader)
-                case 18: dagID = try ProtoString.read(from: &reader)
-                case 24: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TaskState>.self, into: &states)
-                case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TaskState>.self, into: &states)
-                case 34: try reader.readRepeated(ProtoString.self, into: &tags)
-                case 42: createdBy = try ProtoString.read(from: &reader)
-                case 50: try reader.readMessage(into: &createdAfter)
-                case 58: try reader.readMessage(into: &createdBefore)
-                case 64: view = try ProtoEnumCodec<Openswarm_V1_TaskView>.read(from: &reader)
-                case 72: pageSize = try ProtoInt32.read(from: &reader)
-                case 82: pageToken = try ProtoString.read(from: &reader)
+                case 10: self.swarmID = try ProtoString.read(from: &reader)
+                case 18: self.dagID = try ProtoString.read(from: &reader)
+                case 24: try reader.readRepeated(ProtoEnumCodec<Openswarm_V1_TaskState>.self, into: &self.states)
+                case 26: try reader.readPacked(ProtoEnumCodec<Openswarm_V1_TaskState>.self, into: &self.states)
+                case 34: try reader.readRepeated(ProtoString.self, into: &self.tags)
+                case 42: self.createdBy = try ProtoString.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.createdAfter)
+                case 58: try reader.readMessage(into: &self.createdBefore)
+                case 64: self.view = try ProtoEnumCodec<Openswarm_V1_TaskView>.read(from: &reader)
+                case 72: self.pageSize = try ProtoInt32.read(from: &reader)
+                case 82: self.pageToken = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -702,16 +702,16 @@ public struct Openswarm_V1_ListTasksRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, swarmID)
-        writer.writeOptional("dagId", "dag_id", ProtoString.self, dagID)
-        writer.writeRepeated("states", "states", ProtoEnumCodec<Openswarm_V1_TaskState>.self, states)
-        writer.writeRepeated("tags", "tags", ProtoString.self, tags)
-        writer.writeOptional("createdBy", "created_by", ProtoString.self, createdBy)
-        writer.writeOptional("createdAfter", "created_after", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdAfter)
-        writer.writeOptional("createdBefore", "created_before", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, createdBefore)
-        writer.writeSingular("view", "view", ProtoEnumCodec<Openswarm_V1_TaskView>.self, view)
-        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, pageSize)
-        writer.writeSingular("pageToken", "page_token", ProtoString.self, pageToken)
+        writer.writeOptional("swarmId", "swarm_id", ProtoString.self, self.swarmID)
+        writer.writeOptional("dagId", "dag_id", ProtoString.self, self.dagID)
+        writer.writeRepeated("states", "states", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.states)
+        writer.writeRepeated("tags", "tags", ProtoString.self, self.tags)
+        writer.writeOptional("createdBy", "created_by", ProtoString.self, self.createdBy)
+        writer.writeOptional("createdAfter", "created_after", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdAfter)
+        writer.writeOptional("createdBefore", "created_before", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.createdBefore)
+        writer.writeSingular("view", "view", ProtoEnumCodec<Openswarm_V1_TaskView>.self, self.view)
+        writer.writeSingular("pageSize", "page_size", ProtoInt32.self, self.pageSize)
+        writer.writeSingular("pageToken", "page_token", ProtoString.self, self.pageToken)
         writer.endObject()
     }
 
@@ -725,25 +725,25 @@ public struct Openswarm_V1_ListTasksRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "swarmId", "swarm_id":
-                    swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.swarmID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "dagId", "dag_id":
-                    dagID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.dagID = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "states":
-                    states = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.states = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "tags":
-                    tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.tags = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "createdBy", "created_by":
-                    createdBy = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.createdBy = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "createdAfter", "created_after":
-                    createdAfter = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createdAfter = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "createdBefore", "created_before":
-                    createdBefore = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.createdBefore = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "view":
-                    view = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskView>.self, member.value, options)
+                    self.view = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskView>.self, member.value, options)
                 case "pageSize", "page_size":
-                    pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.pageSize = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "pageToken", "page_token":
-                    pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.pageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -784,16 +784,16 @@ public struct Openswarm_V1_ListTasksResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Task>.self, tasks)
-        size += ProtoFieldSize.singular(18, ProtoString.self, nextPageToken)
-        size += ProtoFieldSize.singular(24, ProtoUInt64.self, totalCount)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.tasks)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.nextPageToken)
+        size += ProtoFieldSize.singular(24, ProtoUInt64.self, self.totalCount)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Task>.self, tasks)
-        writer.writeSingular(18, ProtoString.self, nextPageToken)
-        writer.writeSingular(24, ProtoUInt64.self, totalCount)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.tasks)
+        writer.writeSingular(18, ProtoString.self, self.nextPageToken)
+        writer.writeSingular(24, ProtoUInt64.self, self.totalCount)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -804,9 +804,9 @@ public struct Openswarm_V1_ListTasksResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Task>.self, into: &tasks)
-                case 18: nextPageToken = try ProtoString.read(from: &reader)
-                case 24: totalCount = try ProtoUInt64.read(from: &reader)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Task>.self, into: &self.tasks)
+                case 18: self.nextPageToken = try ProtoString.read(from: &reader)
+                case 24: self.totalCount = try ProtoUInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -820,9 +820,9 @@ public struct Openswarm_V1_ListTasksResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_Task>.self, tasks)
-        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, nextPageToken)
-        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, totalCount)
+        writer.writeRepeated("tasks", "tasks", ProtoMessageCodec<Openswarm_V1_Task>.self, self.tasks)
+        writer.writeSingular("nextPageToken", "next_page_token", ProtoString.self, self.nextPageToken)
+        writer.writeSingular("totalCount", "total_count", ProtoUInt64.self, self.totalCount)
         writer.endObject()
     }
 
@@ -836,11 +836,11 @@ public struct Openswarm_V1_ListTasksResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "tasks":
-                    tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.tasks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 case "nextPageToken", "next_page_token":
-                    nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.nextPageToken = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "totalCount", "total_count":
-                    totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.totalCount = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -881,16 +881,16 @@ public struct Openswarm_V1_GetTaskResultsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoBool.self, canonicalOnly)
-        size += ProtoFieldSize.singular(24, ProtoBool.self, omitOutput)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoBool.self, self.canonicalOnly)
+        size += ProtoFieldSize.singular(24, ProtoBool.self, self.omitOutput)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoBool.self, canonicalOnly)
-        writer.writeSingular(24, ProtoBool.self, omitOutput)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoBool.self, self.canonicalOnly)
+        writer.writeSingular(24, ProtoBool.self, self.omitOutput)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -901,9 +901,9 @@ public struct Openswarm_V1_GetTaskResultsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: canonicalOnly = try ProtoBool.read(from: &reader)
-                case 24: omitOutput = try ProtoBool.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.canonicalOnly = try ProtoBool.read(from: &reader)
+                case 24: self.omitOutput = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -917,9 +917,9 @@ public struct Openswarm_V1_GetTaskResultsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("canonicalOnly", "canonical_only", ProtoBool.self, canonicalOnly)
-        writer.writeSingular("omitOutput", "omit_output", ProtoBool.self, omitOutput)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("canonicalOnly", "canonical_only", ProtoBool.self, self.canonicalOnly)
+        writer.writeSingular("omitOutput", "omit_output", ProtoBool.self, self.omitOutput)
         writer.endObject()
     }
 
@@ -933,11 +933,11 @@ public struct Openswarm_V1_GetTaskResultsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "canonicalOnly", "canonical_only":
-                    canonicalOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.canonicalOnly = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "omitOutput", "omit_output":
-                    omitOutput = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.omitOutput = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -994,24 +994,24 @@ public struct Openswarm_V1_GetTaskResultsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityMetrics)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, performanceMetrics)
-        size += ProtoFieldSize.singular(56, ProtoInt64.self, totalCostMicros)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        size += ProtoFieldSize.repeated(26, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityMetrics)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, self.performanceMetrics)
+        size += ProtoFieldSize.singular(56, ProtoInt64.self, self.totalCostMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityMetrics)
-        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, performanceMetrics)
-        writer.writeSingular(56, ProtoInt64.self, totalCostMicros)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeRepeated(26, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityMetrics)
+        writer.writeOptional(50, ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, self.performanceMetrics)
+        writer.writeSingular(56, ProtoInt64.self, self.totalCostMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1022,13 +1022,13 @@ public struct Openswarm_V1_GetTaskResultsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
-                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &results)
-                case 34: try reader.readMessage(into: &consensus)
-                case 42: try reader.readMessage(into: &qualityMetrics)
-                case 50: try reader.readMessage(into: &performanceMetrics)
-                case 56: totalCostMicros = try ProtoInt64.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.state = try ProtoEnumCodec<Openswarm_V1_TaskState>.read(from: &reader)
+                case 26: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &self.results)
+                case 34: try reader.readMessage(into: &self.consensus)
+                case 42: try reader.readMessage(into: &self.qualityMetrics)
+                case 50: try reader.readMessage(into: &self.performanceMetrics)
+                case 56: self.totalCostMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1042,13 +1042,13 @@ public struct Openswarm_V1_GetTaskResultsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, state)
-        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
-        writer.writeOptional("consensus", "consensus", ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, consensus)
-        writer.writeOptional("qualityMetrics", "quality_metrics", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, qualityMetrics)
-        writer.writeOptional("performanceMetrics", "performance_metrics", ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, performanceMetrics)
-        writer.writeSingular("totalCostMicros", "total_cost_micros", ProtoInt64.self, totalCostMicros)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("state", "state", ProtoEnumCodec<Openswarm_V1_TaskState>.self, self.state)
+        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeOptional("consensus", "consensus", ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, self.consensus)
+        writer.writeOptional("qualityMetrics", "quality_metrics", ProtoMessageCodec<Openswarm_V1_QualityScore>.self, self.qualityMetrics)
+        writer.writeOptional("performanceMetrics", "performance_metrics", ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, self.performanceMetrics)
+        writer.writeSingular("totalCostMicros", "total_cost_micros", ProtoInt64.self, self.totalCostMicros)
         writer.endObject()
     }
 
@@ -1062,19 +1062,19 @@ public struct Openswarm_V1_GetTaskResultsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "state":
-                    state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
+                    self.state = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_TaskState>.self, member.value, options)
                 case "results":
-                    results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
+                    self.results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
                 case "consensus":
-                    consensus = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, member.value, options)
+                    self.consensus = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ConsensusOutcome>.self, member.value, options)
                 case "qualityMetrics", "quality_metrics":
-                    qualityMetrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
+                    self.qualityMetrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_QualityScore>.self, member.value, options)
                 case "performanceMetrics", "performance_metrics":
-                    performanceMetrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, member.value, options)
+                    self.performanceMetrics = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskPerformance>.self, member.value, options)
                 case "totalCostMicros", "total_cost_micros":
-                    totalCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.totalCostMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1111,14 +1111,14 @@ public struct Openswarm_V1_CancelTaskRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, reason)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.reason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(18, ProtoString.self, reason)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(18, ProtoString.self, self.reason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1129,8 +1129,8 @@ public struct Openswarm_V1_CancelTaskRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 18: reason = try ProtoString.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 18: self.reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1144,8 +1144,8 @@ public struct Openswarm_V1_CancelTaskRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
         writer.endObject()
     }
 
@@ -1159,9 +1159,9 @@ public struct Openswarm_V1_CancelTaskRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1202,16 +1202,16 @@ public struct Openswarm_V1_CancelTaskResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, cancelledDependentTaskIDs)
-        size += ProtoFieldSize.singular(24, ProtoInt64.self, refundedMicros)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.cancelledDependentTaskIDs)
+        size += ProtoFieldSize.singular(24, ProtoInt64.self, self.refundedMicros)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeRepeated(18, ProtoString.self, cancelledDependentTaskIDs)
-        writer.writeSingular(24, ProtoInt64.self, refundedMicros)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeRepeated(18, ProtoString.self, self.cancelledDependentTaskIDs)
+        writer.writeSingular(24, ProtoInt64.self, self.refundedMicros)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1222,9 +1222,9 @@ public struct Openswarm_V1_CancelTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &task)
-                case 18: try reader.readRepeated(ProtoString.self, into: &cancelledDependentTaskIDs)
-                case 24: refundedMicros = try ProtoInt64.read(from: &reader)
+                case 10: try reader.readMessage(into: &self.task)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.cancelledDependentTaskIDs)
+                case 24: self.refundedMicros = try ProtoInt64.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1238,9 +1238,9 @@ public struct Openswarm_V1_CancelTaskResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeRepeated("cancelledDependentTaskIds", "cancelled_dependent_task_ids", ProtoString.self, cancelledDependentTaskIDs)
-        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, refundedMicros)
+        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeRepeated("cancelledDependentTaskIds", "cancelled_dependent_task_ids", ProtoString.self, self.cancelledDependentTaskIDs)
+        writer.writeSingular("refundedMicros", "refunded_micros", ProtoInt64.self, self.refundedMicros)
         writer.endObject()
     }
 
@@ -1254,11 +1254,11 @@ public struct Openswarm_V1_CancelTaskResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "task":
-                    task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 case "cancelledDependentTaskIds", "cancelled_dependent_task_ids":
-                    cancelledDependentTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.cancelledDependentTaskIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "refundedMicros", "refunded_micros":
-                    refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.refundedMicros = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1296,14 +1296,14 @@ public struct Openswarm_V1_WatchTaskRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(16, ProtoBool.self, includeOutputs)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(16, ProtoBool.self, self.includeOutputs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, taskID)
-        writer.writeSingular(16, ProtoBool.self, includeOutputs)
+        writer.writeSingular(10, ProtoString.self, self.taskID)
+        writer.writeSingular(16, ProtoBool.self, self.includeOutputs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1314,8 +1314,8 @@ public struct Openswarm_V1_WatchTaskRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: taskID = try ProtoString.read(from: &reader)
-                case 16: includeOutputs = try ProtoBool.read(from: &reader)
+                case 10: self.taskID = try ProtoString.read(from: &reader)
+                case 16: self.includeOutputs = try ProtoBool.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1329,8 +1329,8 @@ public struct Openswarm_V1_WatchTaskRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("includeOutputs", "include_outputs", ProtoBool.self, includeOutputs)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("includeOutputs", "include_outputs", ProtoBool.self, self.includeOutputs)
         writer.endObject()
     }
 
@@ -1344,9 +1344,9 @@ public struct Openswarm_V1_WatchTaskRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "includeOutputs", "include_outputs":
-                    includeOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.includeOutputs = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1383,14 +1383,14 @@ public struct Openswarm_V1_WatchTaskResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1401,8 +1401,8 @@ public struct Openswarm_V1_WatchTaskResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &task)
-                case 18: try reader.readMessage(into: &event)
+                case 10: try reader.readMessage(into: &self.task)
+                case 18: try reader.readMessage(into: &self.event)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1416,8 +1416,8 @@ public struct Openswarm_V1_WatchTaskResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, task)
-        writer.writeOptional("event", "event", ProtoMessageCodec<Openswarm_V1_Event>.self, event)
+        writer.writeOptional("task", "task", ProtoMessageCodec<Openswarm_V1_Task>.self, self.task)
+        writer.writeOptional("event", "event", ProtoMessageCodec<Openswarm_V1_Event>.self, self.event)
         writer.endObject()
     }
 
@@ -1431,9 +1431,9 @@ public struct Openswarm_V1_WatchTaskResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "task":
-                    task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
+                    self.task = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Task>.self, member.value, options)
                 case "event":
-                    event = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Event>.self, member.value, options)
+                    self.event = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_Event>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -146,26 +146,26 @@ public struct Openswarm_V1_LeaseProgress: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(33, ProtoDouble.self, progressPercent)
-        size += ProtoFieldSize.singular(42, ProtoString.self, currentStep)
-        size += ProtoFieldSize.singular(48, ProtoUInt32.self, outputTokens)
-        size += ProtoFieldSize.singular(58, ProtoBytes.self, partialOutput)
-        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(33, ProtoDouble.self, self.progressPercent)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.currentStep)
+        size += ProtoFieldSize.singular(48, ProtoUInt32.self, self.outputTokens)
+        size += ProtoFieldSize.singular(58, ProtoBytes.self, self.partialOutput)
+        size += ProtoFieldSize.optional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeSingular(18, ProtoString.self, taskID)
-        writer.writeSingular(24, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(33, ProtoDouble.self, progressPercent)
-        writer.writeSingular(42, ProtoString.self, currentStep)
-        writer.writeSingular(48, ProtoUInt32.self, outputTokens)
-        writer.writeSingular(58, ProtoBytes.self, partialOutput)
-        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
+        writer.writeSingular(24, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(33, ProtoDouble.self, self.progressPercent)
+        writer.writeSingular(42, ProtoString.self, self.currentStep)
+        writer.writeSingular(48, ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular(58, ProtoBytes.self, self.partialOutput)
+        writer.writeOptional(66, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -176,14 +176,14 @@ public struct Openswarm_V1_LeaseProgress: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
-                case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 33: progressPercent = try ProtoDouble.read(from: &reader)
-                case 42: currentStep = try ProtoString.read(from: &reader)
-                case 48: outputTokens = try ProtoUInt32.read(from: &reader)
-                case 58: partialOutput = try ProtoBytes.read(from: &reader)
-                case 66: try reader.readMessage(into: &estimatedRemaining)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
+                case 24: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 33: self.progressPercent = try ProtoDouble.read(from: &reader)
+                case 42: self.currentStep = try ProtoString.read(from: &reader)
+                case 48: self.outputTokens = try ProtoUInt32.read(from: &reader)
+                case 58: self.partialOutput = try ProtoBytes.read(from: &reader)
+                case 66: try reader.readMessage(into: &self.estimatedRemaining)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -197,14 +197,14 @@ public struct Openswarm_V1_LeaseProgress: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, progressPercent)
-        writer.writeSingular("currentStep", "current_step", ProtoString.self, currentStep)
-        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, outputTokens)
-        writer.writeSingular("partialOutput", "partial_output", ProtoBytes.self, partialOutput)
-        writer.writeOptional("estimatedRemaining", "estimated_remaining", ProtoMessageCodec<Google_Protobuf_Duration>.self, estimatedRemaining)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("progressPercent", "progress_percent", ProtoDouble.self, self.progressPercent)
+        writer.writeSingular("currentStep", "current_step", ProtoString.self, self.currentStep)
+        writer.writeSingular("outputTokens", "output_tokens", ProtoUInt32.self, self.outputTokens)
+        writer.writeSingular("partialOutput", "partial_output", ProtoBytes.self, self.partialOutput)
+        writer.writeOptional("estimatedRemaining", "estimated_remaining", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.estimatedRemaining)
         writer.endObject()
     }
 
@@ -218,21 +218,21 @@ public struct Openswarm_V1_LeaseProgress: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "progressPercent", "progress_percent":
-                    progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.progressPercent = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "currentStep", "current_step":
-                    currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.currentStep = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "outputTokens", "output_tokens":
-                    outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.outputTokens = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "partialOutput", "partial_output":
-                    partialOutput = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.partialOutput = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "estimatedRemaining", "estimated_remaining":
-                    estimatedRemaining = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.estimatedRemaining = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -269,14 +269,14 @@ public struct Openswarm_V1_LeaseRenewal: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -287,8 +287,8 @@ public struct Openswarm_V1_LeaseRenewal: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18: try reader.readMessage(into: &deadline)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.deadline)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -302,8 +302,8 @@ public struct Openswarm_V1_LeaseRenewal: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, deadline)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeOptional("deadline", "deadline", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.deadline)
         writer.endObject()
     }
 
@@ -317,9 +317,9 @@ public struct Openswarm_V1_LeaseRenewal: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "deadline":
-                    deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.deadline = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -360,16 +360,16 @@ public struct Openswarm_V1_LeaseCancellation: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(26, ProtoString.self, reason)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.reason)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeSingular(18, ProtoString.self, taskID)
-        writer.writeSingular(26, ProtoString.self, reason)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
+        writer.writeSingular(26, ProtoString.self, self.reason)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -380,9 +380,9 @@ public struct Openswarm_V1_LeaseCancellation: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
-                case 26: reason = try ProtoString.read(from: &reader)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
+                case 26: self.reason = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -396,9 +396,9 @@ public struct Openswarm_V1_LeaseCancellation: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("reason", "reason", ProtoString.self, reason)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("reason", "reason", ProtoString.self, self.reason)
         writer.endObject()
     }
 
@@ -412,11 +412,11 @@ public struct Openswarm_V1_LeaseCancellation: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "reason":
-                    reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.reason = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -467,20 +467,20 @@ public struct Openswarm_V1_HeartbeatRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, freeSlots)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, leases)
-        size += ProtoFieldSize.singular(42, ProtoString.self, agentVersion)
+        size += ProtoFieldSize.singular(8, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.freeSlots)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.leases)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.agentVersion)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeSingular(24, ProtoUInt32.self, freeSlots)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, leases)
-        writer.writeSingular(42, ProtoString.self, agentVersion)
+        writer.writeSingular(8, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        writer.writeOptional(18, ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeSingular(24, ProtoUInt32.self, self.freeSlots)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.leases)
+        writer.writeSingular(42, ProtoString.self, self.agentVersion)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -491,11 +491,11 @@ public struct Openswarm_V1_HeartbeatRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
-                case 18: try reader.readMessage(into: &utilization)
-                case 24: freeSlots = try ProtoUInt32.read(from: &reader)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, into: &leases)
-                case 42: agentVersion = try ProtoString.read(from: &reader)
+                case 8: self.status = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.utilization)
+                case 24: self.freeSlots = try ProtoUInt32.read(from: &reader)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, into: &self.leases)
+                case 42: self.agentVersion = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -509,11 +509,11 @@ public struct Openswarm_V1_HeartbeatRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, status)
-        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, utilization)
-        writer.writeSingular("freeSlots", "free_slots", ProtoUInt32.self, freeSlots)
-        writer.writeRepeated("leases", "leases", ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, leases)
-        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, agentVersion)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.status)
+        writer.writeOptional("utilization", "utilization", ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, self.utilization)
+        writer.writeSingular("freeSlots", "free_slots", ProtoUInt32.self, self.freeSlots)
+        writer.writeRepeated("leases", "leases", ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.leases)
+        writer.writeSingular("agentVersion", "agent_version", ProtoString.self, self.agentVersion)
         writer.endObject()
     }
 
@@ -527,15 +527,15 @@ public struct Openswarm_V1_HeartbeatRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
                 case "utilization":
-                    utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
+                    self.utilization = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ResourceUtilization>.self, member.value, options)
                 case "freeSlots", "free_slots":
-                    freeSlots = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.freeSlots = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "leases":
-                    leases = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, member.value, options)
+                    self.leases = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, member.value, options)
                 case "agentVersion", "agent_version":
-                    agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.agentVersion = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -590,22 +590,22 @@ public struct Openswarm_V1_HeartbeatResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, renewals)
-        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, unknownLeaseIDs)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, nodeStatus)
-        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, self.renewals)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.unknownLeaseIDs)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        size += ProtoFieldSize.singular(40, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.nodeStatus)
+        size += ProtoFieldSize.optional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, renewals)
-        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        writer.writeRepeated(26, ProtoString.self, unknownLeaseIDs)
-        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, nodeStatus)
-        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, self.renewals)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        writer.writeRepeated(26, ProtoString.self, self.unknownLeaseIDs)
+        writer.writeOptional(34, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        writer.writeSingular(40, ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.nodeStatus)
+        writer.writeOptional(50, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -616,12 +616,12 @@ public struct Openswarm_V1_HeartbeatResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, into: &renewals)
-                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, into: &cancellations)
-                case 26: try reader.readRepeated(ProtoString.self, into: &unknownLeaseIDs)
-                case 34: try reader.readMessage(into: &heartbeatInterval)
-                case 40: nodeStatus = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
-                case 50: try reader.readMessage(into: &serverTime)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, into: &self.renewals)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, into: &self.cancellations)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.unknownLeaseIDs)
+                case 34: try reader.readMessage(into: &self.heartbeatInterval)
+                case 40: self.nodeStatus = try ProtoEnumCodec<Openswarm_V1_NodeStatus>.read(from: &reader)
+                case 50: try reader.readMessage(into: &self.serverTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -635,12 +635,12 @@ public struct Openswarm_V1_HeartbeatResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("renewals", "renewals", ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, renewals)
-        writer.writeRepeated("cancellations", "cancellations", ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        writer.writeRepeated("unknownLeaseIds", "unknown_lease_ids", ProtoString.self, unknownLeaseIDs)
-        writer.writeOptional("heartbeatInterval", "heartbeat_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, heartbeatInterval)
-        writer.writeSingular("nodeStatus", "node_status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, nodeStatus)
-        writer.writeOptional("serverTime", "server_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
+        writer.writeRepeated("renewals", "renewals", ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, self.renewals)
+        writer.writeRepeated("cancellations", "cancellations", ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        writer.writeRepeated("unknownLeaseIds", "unknown_lease_ids", ProtoString.self, self.unknownLeaseIDs)
+        writer.writeOptional("heartbeatInterval", "heartbeat_interval", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.heartbeatInterval)
+        writer.writeSingular("nodeStatus", "node_status", ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, self.nodeStatus)
+        writer.writeOptional("serverTime", "server_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
         writer.endObject()
     }
 
@@ -654,17 +654,17 @@ public struct Openswarm_V1_HeartbeatResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "renewals":
-                    renewals = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, member.value, options)
+                    self.renewals = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseRenewal>.self, member.value, options)
                 case "cancellations":
-                    cancellations = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, member.value, options)
+                    self.cancellations = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, member.value, options)
                 case "unknownLeaseIds", "unknown_lease_ids":
-                    unknownLeaseIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.unknownLeaseIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "heartbeatInterval", "heartbeat_interval":
-                    heartbeatInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.heartbeatInterval = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "nodeStatus", "node_status":
-                    nodeStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
+                    self.nodeStatus = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_NodeStatus>.self, member.value, options)
                 case "serverTime", "server_time":
-                    serverTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.serverTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -706,16 +706,16 @@ public struct Openswarm_V1_LeaseTasksRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoUInt32.self, maxTasks)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, maxWait)
-        size += ProtoFieldSize.repeated(26, ProtoString.self, warmModelIDs)
+        size += ProtoFieldSize.singular(8, ProtoUInt32.self, self.maxTasks)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxWait)
+        size += ProtoFieldSize.repeated(26, ProtoString.self, self.warmModelIDs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoUInt32.self, maxTasks)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, maxWait)
-        writer.writeRepeated(26, ProtoString.self, warmModelIDs)
+        writer.writeSingular(8, ProtoUInt32.self, self.maxTasks)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxWait)
+        writer.writeRepeated(26, ProtoString.self, self.warmModelIDs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -726,9 +726,9 @@ public struct Openswarm_V1_LeaseTasksRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: maxTasks = try ProtoUInt32.read(from: &reader)
-                case 18: try reader.readMessage(into: &maxWait)
-                case 26: try reader.readRepeated(ProtoString.self, into: &warmModelIDs)
+                case 8: self.maxTasks = try ProtoUInt32.read(from: &reader)
+                case 18: try reader.readMessage(into: &self.maxWait)
+                case 26: try reader.readRepeated(ProtoString.self, into: &self.warmModelIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -742,9 +742,9 @@ public struct Openswarm_V1_LeaseTasksRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("maxTasks", "max_tasks", ProtoUInt32.self, maxTasks)
-        writer.writeOptional("maxWait", "max_wait", ProtoMessageCodec<Google_Protobuf_Duration>.self, maxWait)
-        writer.writeRepeated("warmModelIds", "warm_model_ids", ProtoString.self, warmModelIDs)
+        writer.writeSingular("maxTasks", "max_tasks", ProtoUInt32.self, self.maxTasks)
+        writer.writeOptional("maxWait", "max_wait", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.maxWait)
+        writer.writeRepeated("warmModelIds", "warm_model_ids", ProtoString.self, self.warmModelIDs)
         writer.endObject()
     }
 
@@ -758,11 +758,11 @@ public struct Openswarm_V1_LeaseTasksRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "maxTasks", "max_tasks":
-                    maxTasks = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.maxTasks = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "maxWait", "max_wait":
-                    maxWait = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.maxWait = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "warmModelIds", "warm_model_ids":
-                    warmModelIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.warmModelIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -804,16 +804,16 @@ public struct Openswarm_V1_LeaseTasksResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Lease>.self, leases)
-        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, retryAfter)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
+        size += ProtoFieldSize.optional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.retryAfter)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Lease>.self, leases)
-        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, retryAfter)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
+        writer.writeOptional(18, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.retryAfter)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -824,9 +824,9 @@ public struct Openswarm_V1_LeaseTasksResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, into: &leases)
-                case 18: try reader.readMessage(into: &serverTime)
-                case 26: try reader.readMessage(into: &retryAfter)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, into: &self.leases)
+                case 18: try reader.readMessage(into: &self.serverTime)
+                case 26: try reader.readMessage(into: &self.retryAfter)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -840,9 +840,9 @@ public struct Openswarm_V1_LeaseTasksResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("leases", "leases", ProtoMessageCodec<Openswarm_V1_Lease>.self, leases)
-        writer.writeOptional("serverTime", "server_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, serverTime)
-        writer.writeOptional("retryAfter", "retry_after", ProtoMessageCodec<Google_Protobuf_Duration>.self, retryAfter)
+        writer.writeRepeated("leases", "leases", ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
+        writer.writeOptional("serverTime", "server_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.serverTime)
+        writer.writeOptional("retryAfter", "retry_after", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.retryAfter)
         writer.endObject()
     }
 
@@ -856,11 +856,11 @@ public struct Openswarm_V1_LeaseTasksResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leases":
-                    leases = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, member.value, options)
+                    self.leases = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, member.value, options)
                 case "serverTime", "server_time":
-                    serverTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.serverTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "retryAfter", "retry_after":
-                    retryAfter = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.retryAfter = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -893,12 +893,12 @@ public struct Openswarm_V1_ReportProgressRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, updates)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.updates)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, updates)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.updates)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -909,7 +909,7 @@ public struct Openswarm_V1_ReportProgressRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, into: &updates)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, into: &self.updates)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -923,7 +923,7 @@ public struct Openswarm_V1_ReportProgressRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("updates", "updates", ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, updates)
+        writer.writeRepeated("updates", "updates", ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, self.updates)
         writer.endObject()
     }
 
@@ -937,7 +937,7 @@ public struct Openswarm_V1_ReportProgressRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "updates":
-                    updates = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, member.value, options)
+                    self.updates = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseProgress>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -974,14 +974,14 @@ public struct Openswarm_V1_ReportProgressResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        size += ProtoFieldSize.repeated(18, ProtoString.self, unknownLeaseIDs)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        size += ProtoFieldSize.repeated(18, ProtoString.self, self.unknownLeaseIDs)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        writer.writeRepeated(18, ProtoString.self, unknownLeaseIDs)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        writer.writeRepeated(18, ProtoString.self, self.unknownLeaseIDs)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -992,8 +992,8 @@ public struct Openswarm_V1_ReportProgressResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, into: &cancellations)
-                case 18: try reader.readRepeated(ProtoString.self, into: &unknownLeaseIDs)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, into: &self.cancellations)
+                case 18: try reader.readRepeated(ProtoString.self, into: &self.unknownLeaseIDs)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1007,8 +1007,8 @@ public struct Openswarm_V1_ReportProgressResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("cancellations", "cancellations", ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, cancellations)
-        writer.writeRepeated("unknownLeaseIds", "unknown_lease_ids", ProtoString.self, unknownLeaseIDs)
+        writer.writeRepeated("cancellations", "cancellations", ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, self.cancellations)
+        writer.writeRepeated("unknownLeaseIds", "unknown_lease_ids", ProtoString.self, self.unknownLeaseIDs)
         writer.endObject()
     }
 
@@ -1022,9 +1022,9 @@ public struct Openswarm_V1_ReportProgressResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "cancellations":
-                    cancellations = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, member.value, options)
+                    self.cancellations = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_LeaseCancellation>.self, member.value, options)
                 case "unknownLeaseIds", "unknown_lease_ids":
-                    unknownLeaseIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.unknownLeaseIDs = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1058,12 +1058,12 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1074,7 +1074,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &results)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &self.results)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1088,7 +1088,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, results)
+        writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         writer.endObject()
     }
 
@@ -1102,7 +1102,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "results":
-                    results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
+                    self.results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1151,20 +1151,20 @@ public struct Openswarm_V1_ReportAck: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(16, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.singular(26, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, status)
-        size += ProtoFieldSize.singular(42, ProtoString.self, message)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(16, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.singular(26, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(32, ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, self.status)
+        size += ProtoFieldSize.singular(42, ProtoString.self, self.message)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeSingular(16, ProtoUInt32.self, attemptNumber)
-        writer.writeSingular(26, ProtoString.self, taskID)
-        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, status)
-        writer.writeSingular(42, ProtoString.self, message)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeSingular(16, ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular(26, ProtoString.self, self.taskID)
+        writer.writeSingular(32, ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, self.status)
+        writer.writeSingular(42, ProtoString.self, self.message)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1175,11 +1175,11 @@ public struct Openswarm_V1_ReportAck: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 16: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 26: taskID = try ProtoString.read(from: &reader)
-                case 32: status = try ProtoEnumCodec<Openswarm_V1_ReportStatus>.read(from: &reader)
-                case 42: message = try ProtoString.read(from: &reader)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 16: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 26: self.taskID = try ProtoString.read(from: &reader)
+                case 32: self.status = try ProtoEnumCodec<Openswarm_V1_ReportStatus>.read(from: &reader)
+                case 42: self.message = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1193,11 +1193,11 @@ public struct Openswarm_V1_ReportAck: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, status)
-        writer.writeSingular("message", "message", ProtoString.self, message)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("status", "status", ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, self.status)
+        writer.writeSingular("message", "message", ProtoString.self, self.message)
         writer.endObject()
     }
 
@@ -1211,15 +1211,15 @@ public struct Openswarm_V1_ReportAck: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "status":
-                    status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, member.value, options)
+                    self.status = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_V1_ReportStatus>.self, member.value, options)
                 case "message":
-                    message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.message = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1253,12 +1253,12 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, acks)
+        size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, acks)
+        writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1269,7 +1269,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, into: &acks)
+                case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, into: &self.acks)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1283,7 +1283,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeRepeated("acks", "acks", ProtoMessageCodec<Openswarm_V1_ReportAck>.self, acks)
+        writer.writeRepeated("acks", "acks", ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
         writer.endObject()
     }
 
@@ -1297,7 +1297,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "acks":
-                    acks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, member.value, options)
+                    self.acks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1346,20 +1346,20 @@ public struct Openswarm_V1_ReportFailureRequest: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(10, ProtoString.self, leaseID)
-        size += ProtoFieldSize.singular(18, ProtoString.self, taskID)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, attemptNumber)
-        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.leaseID)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.taskID)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.attemptNumber)
+        size += ProtoFieldSize.optional(34, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        size += ProtoFieldSize.optional(42, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(10, ProtoString.self, leaseID)
-        writer.writeSingular(18, ProtoString.self, taskID)
-        writer.writeSingular(24, ProtoUInt32.self, attemptNumber)
-        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
+        writer.writeSingular(10, ProtoString.self, self.leaseID)
+        writer.writeSingular(18, ProtoString.self, self.taskID)
+        writer.writeSingular(24, ProtoUInt32.self, self.attemptNumber)
+        writer.writeOptional(34, ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeOptional(42, ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1370,11 +1370,11 @@ public struct Openswarm_V1_ReportFailureRequest: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: leaseID = try ProtoString.read(from: &reader)
-                case 18: taskID = try ProtoString.read(from: &reader)
-                case 24: attemptNumber = try ProtoUInt32.read(from: &reader)
-                case 34: try reader.readMessage(into: &error)
-                case 42: try reader.readMessage(into: &stats)
+                case 10: self.leaseID = try ProtoString.read(from: &reader)
+                case 18: self.taskID = try ProtoString.read(from: &reader)
+                case 24: self.attemptNumber = try ProtoUInt32.read(from: &reader)
+                case 34: try reader.readMessage(into: &self.error)
+                case 42: try reader.readMessage(into: &self.stats)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1388,11 +1388,11 @@ public struct Openswarm_V1_ReportFailureRequest: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("leaseId", "lease_id", ProtoString.self, leaseID)
-        writer.writeSingular("taskId", "task_id", ProtoString.self, taskID)
-        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, attemptNumber)
-        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, error)
-        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, stats)
+        writer.writeSingular("leaseId", "lease_id", ProtoString.self, self.leaseID)
+        writer.writeSingular("taskId", "task_id", ProtoString.self, self.taskID)
+        writer.writeSingular("attemptNumber", "attempt_number", ProtoUInt32.self, self.attemptNumber)
+        writer.writeOptional("error", "error", ProtoMessageCodec<Openswarm_V1_TaskError>.self, self.error)
+        writer.writeOptional("stats", "stats", ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, self.stats)
         writer.endObject()
     }
 
@@ -1406,15 +1406,15 @@ public struct Openswarm_V1_ReportFailureRequest: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "leaseId", "lease_id":
-                    leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.leaseID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "taskId", "task_id":
-                    taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.taskID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "attemptNumber", "attempt_number":
-                    attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.attemptNumber = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "error":
-                    error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
+                    self.error = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_TaskError>.self, member.value, options)
                 case "stats":
-                    stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
+                    self.stats = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_RuntimeStats>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1455,16 +1455,16 @@ public struct Openswarm_V1_ReportFailureResponse: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, ack)
-        size += ProtoFieldSize.singular(16, ProtoBool.self, willRetry)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, nextAttemptTime)
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.ack)
+        size += ProtoFieldSize.singular(16, ProtoBool.self, self.willRetry)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.nextAttemptTime)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, ack)
-        writer.writeSingular(16, ProtoBool.self, willRetry)
-        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, nextAttemptTime)
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.ack)
+        writer.writeSingular(16, ProtoBool.self, self.willRetry)
+        writer.writeOptional(26, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.nextAttemptTime)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1475,9 +1475,9 @@ public struct Openswarm_V1_ReportFailureResponse: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 10: try reader.readMessage(into: &ack)
-                case 16: willRetry = try ProtoBool.read(from: &reader)
-                case 26: try reader.readMessage(into: &nextAttemptTime)
+                case 10: try reader.readMessage(into: &self.ack)
+                case 16: self.willRetry = try ProtoBool.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.nextAttemptTime)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1491,9 +1491,9 @@ public struct Openswarm_V1_ReportFailureResponse: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeOptional("ack", "ack", ProtoMessageCodec<Openswarm_V1_ReportAck>.self, ack)
-        writer.writeSingular("willRetry", "will_retry", ProtoBool.self, willRetry)
-        writer.writeOptional("nextAttemptTime", "next_attempt_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, nextAttemptTime)
+        writer.writeOptional("ack", "ack", ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.ack)
+        writer.writeSingular("willRetry", "will_retry", ProtoBool.self, self.willRetry)
+        writer.writeOptional("nextAttemptTime", "next_attempt_time", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.nextAttemptTime)
         writer.endObject()
     }
 
@@ -1507,11 +1507,11 @@ public struct Openswarm_V1_ReportFailureResponse: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "ack":
-                    ack = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, member.value, options)
+                    self.ack = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, member.value, options)
                 case "willRetry", "will_retry":
-                    willRetry = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.willRetry = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "nextAttemptTime", "next_attempt_time":
-                    nextAttemptTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.nextAttemptTime = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

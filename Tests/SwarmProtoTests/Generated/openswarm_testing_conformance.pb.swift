@@ -102,18 +102,18 @@ public struct Openswarm_Testing_Nested: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt32.self, a)
-        size += ProtoFieldSize.singular(18, ProtoString.self, b)
-        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_Testing_Nested>.self, child)
-        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_Testing_Nested>.self, children)
+        size += ProtoFieldSize.singular(8, ProtoInt32.self, self.a)
+        size += ProtoFieldSize.singular(18, ProtoString.self, self.b)
+        size += ProtoFieldSize.optional(26, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.child)
+        size += ProtoFieldSize.repeated(34, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.children)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt32.self, a)
-        writer.writeSingular(18, ProtoString.self, b)
-        writer.writeOptional(26, ProtoMessageCodec<Openswarm_Testing_Nested>.self, child)
-        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_Testing_Nested>.self, children)
+        writer.writeSingular(8, ProtoInt32.self, self.a)
+        writer.writeSingular(18, ProtoString.self, self.b)
+        writer.writeOptional(26, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.child)
+        writer.writeRepeated(34, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.children)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -124,10 +124,10 @@ public struct Openswarm_Testing_Nested: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: a = try ProtoInt32.read(from: &reader)
-                case 18: b = try ProtoString.read(from: &reader)
-                case 26: try reader.readMessage(into: &child)
-                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &children)
+                case 8: self.a = try ProtoInt32.read(from: &reader)
+                case 18: self.b = try ProtoString.read(from: &reader)
+                case 26: try reader.readMessage(into: &self.child)
+                case 34: try reader.readRepeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &self.children)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -141,10 +141,10 @@ public struct Openswarm_Testing_Nested: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("a", "a", ProtoInt32.self, a)
-        writer.writeSingular("b", "b", ProtoString.self, b)
-        writer.writeOptional("child", "child", ProtoMessageCodec<Openswarm_Testing_Nested>.self, child)
-        writer.writeRepeated("children", "children", ProtoMessageCodec<Openswarm_Testing_Nested>.self, children)
+        writer.writeSingular("a", "a", ProtoInt32.self, self.a)
+        writer.writeSingular("b", "b", ProtoString.self, self.b)
+        writer.writeOptional("child", "child", ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.child)
+        writer.writeRepeated("children", "children", ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.children)
         writer.endObject()
     }
 
@@ -158,13 +158,13 @@ public struct Openswarm_Testing_Nested: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "a":
-                    a = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.a = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "b":
-                    b = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.b = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "child":
-                    child = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.child = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "children":
-                    children = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.children = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -447,134 +447,134 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
 
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
-        size += ProtoFieldSize.singular(8, ProtoInt32.self, fInt32)
-        size += ProtoFieldSize.singular(16, ProtoInt64.self, fInt64)
-        size += ProtoFieldSize.singular(24, ProtoUInt32.self, fUint32)
-        size += ProtoFieldSize.singular(32, ProtoUInt64.self, fUint64)
-        size += ProtoFieldSize.singular(40, ProtoSInt32.self, fSint32)
-        size += ProtoFieldSize.singular(48, ProtoSInt64.self, fSint64)
-        size += ProtoFieldSize.singular(61, ProtoFixed32.self, fFixed32)
-        size += ProtoFieldSize.singular(65, ProtoFixed64.self, fFixed64)
-        size += ProtoFieldSize.singular(77, ProtoSFixed32.self, fSfixed32)
-        size += ProtoFieldSize.singular(81, ProtoSFixed64.self, fSfixed64)
-        size += ProtoFieldSize.singular(93, ProtoFloat.self, fFloat)
-        size += ProtoFieldSize.singular(97, ProtoDouble.self, fDouble)
-        size += ProtoFieldSize.singular(104, ProtoBool.self, fBool)
-        size += ProtoFieldSize.singular(114, ProtoString.self, fString)
-        size += ProtoFieldSize.singular(122, ProtoBytes.self, fBytes)
-        size += ProtoFieldSize.singular(128, ProtoEnumCodec<Openswarm_Testing_Color>.self, fEnum)
-        size += ProtoFieldSize.optional(138, ProtoMessageCodec<Openswarm_Testing_Nested>.self, fNested)
-        size += ProtoFieldSize.packed(250, ProtoInt32.self, rInt32)
-        size += ProtoFieldSize.packed(258, ProtoInt64.self, rInt64)
-        size += ProtoFieldSize.packed(266, ProtoUInt32.self, rUint32)
-        size += ProtoFieldSize.packed(274, ProtoUInt64.self, rUint64)
-        size += ProtoFieldSize.packed(282, ProtoSInt32.self, rSint32)
-        size += ProtoFieldSize.packed(290, ProtoSInt64.self, rSint64)
-        size += ProtoFieldSize.packed(298, ProtoFixed32.self, rFixed32)
-        size += ProtoFieldSize.packed(306, ProtoFixed64.self, rFixed64)
-        size += ProtoFieldSize.packed(314, ProtoSFixed32.self, rSfixed32)
-        size += ProtoFieldSize.packed(322, ProtoSFixed64.self, rSfixed64)
-        size += ProtoFieldSize.packed(330, ProtoFloat.self, rFloat)
-        size += ProtoFieldSize.packed(338, ProtoDouble.self, rDouble)
-        size += ProtoFieldSize.packed(346, ProtoBool.self, rBool)
-        size += ProtoFieldSize.repeated(354, ProtoString.self, rString)
-        size += ProtoFieldSize.repeated(362, ProtoBytes.self, rBytes)
-        size += ProtoFieldSize.packed(370, ProtoEnumCodec<Openswarm_Testing_Color>.self, rEnum)
-        size += ProtoFieldSize.repeated(378, ProtoMessageCodec<Openswarm_Testing_Nested>.self, rNested)
-        size += ProtoFieldSize.repeated(384, ProtoInt32.self, rInt32Unpacked)
-        size += ProtoFieldSize.optional(488, ProtoInt32.self, oInt32)
-        size += ProtoFieldSize.optional(498, ProtoString.self, oString)
-        size += ProtoFieldSize.optional(504, ProtoEnumCodec<Openswarm_Testing_Color>.self, oEnum)
-        size += ProtoFieldSize.optional(513, ProtoDouble.self, oDouble)
-        size += ProtoFieldSize.optional(522, ProtoBytes.self, oBytes)
-        size += ProtoFieldSize.optional(528, ProtoBool.self, oBool)
-        size += ProtoFieldSize.optional(536, ProtoUInt64.self, oUint64)
-        size += ProtoFieldSize.map(570, ProtoStringKeyCodec.self, ProtoString.self, mStringString)
-        size += ProtoFieldSize.map(578, ProtoInt32.self, ProtoInt32.self, mInt32Int32)
-        size += ProtoFieldSize.map(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
-        size += ProtoFieldSize.map(594, ProtoBool.self, ProtoBytes.self, mBoolBytes)
-        size += ProtoFieldSize.map(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
-        size += ProtoFieldSize.map(610, ProtoSInt64.self, ProtoDouble.self, mSint64Double)
-        size += ProtoFieldSize.map(618, ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        size += ProtoFieldSize.map(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
-        if case .cUint32(let value)? = choice { size += ProtoFieldSize.field(648, ProtoUInt32.self, value) }
-        if case .cString(let value)? = choice { size += ProtoFieldSize.field(658, ProtoString.self, value) }
-        if case .cNested(let value)? = choice { size += ProtoFieldSize.field(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
-        if case .cBytes(let value)? = choice { size += ProtoFieldSize.field(674, ProtoBytes.self, value) }
-        if case .cEnum(let value)? = choice { size += ProtoFieldSize.field(680, ProtoEnumCodec<Openswarm_Testing_Color>.self, value) }
-        if case .cDouble(let value)? = choice { size += ProtoFieldSize.field(689, ProtoDouble.self, value) }
-        size += ProtoFieldSize.optional(730, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, fTimestamp)
-        size += ProtoFieldSize.optional(738, ProtoMessageCodec<Google_Protobuf_Duration>.self, fDuration)
-        size += ProtoFieldSize.optional(746, ProtoMessageCodec<Google_Protobuf_Empty>.self, fEmpty)
-        size += ProtoFieldSize.repeated(754, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, rTimestamp)
-        size += ProtoFieldSize.optional(802, ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, recursive)
-        size += ProtoFieldSize.singular(4294967288, ProtoInt32.self, fMaxNumber)
+        size += ProtoFieldSize.singular(8, ProtoInt32.self, self.fInt32)
+        size += ProtoFieldSize.singular(16, ProtoInt64.self, self.fInt64)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.fUint32)
+        size += ProtoFieldSize.singular(32, ProtoUInt64.self, self.fUint64)
+        size += ProtoFieldSize.singular(40, ProtoSInt32.self, self.fSint32)
+        size += ProtoFieldSize.singular(48, ProtoSInt64.self, self.fSint64)
+        size += ProtoFieldSize.singular(61, ProtoFixed32.self, self.fFixed32)
+        size += ProtoFieldSize.singular(65, ProtoFixed64.self, self.fFixed64)
+        size += ProtoFieldSize.singular(77, ProtoSFixed32.self, self.fSfixed32)
+        size += ProtoFieldSize.singular(81, ProtoSFixed64.self, self.fSfixed64)
+        size += ProtoFieldSize.singular(93, ProtoFloat.self, self.fFloat)
+        size += ProtoFieldSize.singular(97, ProtoDouble.self, self.fDouble)
+        size += ProtoFieldSize.singular(104, ProtoBool.self, self.fBool)
+        size += ProtoFieldSize.singular(114, ProtoString.self, self.fString)
+        size += ProtoFieldSize.singular(122, ProtoBytes.self, self.fBytes)
+        size += ProtoFieldSize.singular(128, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.fEnum)
+        size += ProtoFieldSize.optional(138, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.fNested)
+        size += ProtoFieldSize.packed(250, ProtoInt32.self, self.rInt32)
+        size += ProtoFieldSize.packed(258, ProtoInt64.self, self.rInt64)
+        size += ProtoFieldSize.packed(266, ProtoUInt32.self, self.rUint32)
+        size += ProtoFieldSize.packed(274, ProtoUInt64.self, self.rUint64)
+        size += ProtoFieldSize.packed(282, ProtoSInt32.self, self.rSint32)
+        size += ProtoFieldSize.packed(290, ProtoSInt64.self, self.rSint64)
+        size += ProtoFieldSize.packed(298, ProtoFixed32.self, self.rFixed32)
+        size += ProtoFieldSize.packed(306, ProtoFixed64.self, self.rFixed64)
+        size += ProtoFieldSize.packed(314, ProtoSFixed32.self, self.rSfixed32)
+        size += ProtoFieldSize.packed(322, ProtoSFixed64.self, self.rSfixed64)
+        size += ProtoFieldSize.packed(330, ProtoFloat.self, self.rFloat)
+        size += ProtoFieldSize.packed(338, ProtoDouble.self, self.rDouble)
+        size += ProtoFieldSize.packed(346, ProtoBool.self, self.rBool)
+        size += ProtoFieldSize.repeated(354, ProtoString.self, self.rString)
+        size += ProtoFieldSize.repeated(362, ProtoBytes.self, self.rBytes)
+        size += ProtoFieldSize.packed(370, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.rEnum)
+        size += ProtoFieldSize.repeated(378, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.rNested)
+        size += ProtoFieldSize.repeated(384, ProtoInt32.self, self.rInt32Unpacked)
+        size += ProtoFieldSize.optional(488, ProtoInt32.self, self.oInt32)
+        size += ProtoFieldSize.optional(498, ProtoString.self, self.oString)
+        size += ProtoFieldSize.optional(504, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.oEnum)
+        size += ProtoFieldSize.optional(513, ProtoDouble.self, self.oDouble)
+        size += ProtoFieldSize.optional(522, ProtoBytes.self, self.oBytes)
+        size += ProtoFieldSize.optional(528, ProtoBool.self, self.oBool)
+        size += ProtoFieldSize.optional(536, ProtoUInt64.self, self.oUint64)
+        size += ProtoFieldSize.map(570, ProtoStringKeyCodec.self, ProtoString.self, self.mStringString)
+        size += ProtoFieldSize.map(578, ProtoInt32.self, ProtoInt32.self, self.mInt32Int32)
+        size += ProtoFieldSize.map(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mInt64Nested)
+        size += ProtoFieldSize.map(594, ProtoBool.self, ProtoBytes.self, self.mBoolBytes)
+        size += ProtoFieldSize.map(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.mUint32Enum)
+        size += ProtoFieldSize.map(610, ProtoSInt64.self, ProtoDouble.self, self.mSint64Double)
+        size += ProtoFieldSize.map(618, ProtoFixed32.self, ProtoFloat.self, self.mFixed32Float)
+        size += ProtoFieldSize.map(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mStringNested)
+        if case .cUint32(let value)? = self.choice { size += ProtoFieldSize.field(648, ProtoUInt32.self, value) }
+        if case .cString(let value)? = self.choice { size += ProtoFieldSize.field(658, ProtoString.self, value) }
+        if case .cNested(let value)? = self.choice { size += ProtoFieldSize.field(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
+        if case .cBytes(let value)? = self.choice { size += ProtoFieldSize.field(674, ProtoBytes.self, value) }
+        if case .cEnum(let value)? = self.choice { size += ProtoFieldSize.field(680, ProtoEnumCodec<Openswarm_Testing_Color>.self, value) }
+        if case .cDouble(let value)? = self.choice { size += ProtoFieldSize.field(689, ProtoDouble.self, value) }
+        size += ProtoFieldSize.optional(730, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.fTimestamp)
+        size += ProtoFieldSize.optional(738, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.fDuration)
+        size += ProtoFieldSize.optional(746, ProtoMessageCodec<Google_Protobuf_Empty>.self, self.fEmpty)
+        size += ProtoFieldSize.repeated(754, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.rTimestamp)
+        size += ProtoFieldSize.optional(802, ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, self.recursive)
+        size += ProtoFieldSize.singular(4294967288, ProtoInt32.self, self.fMaxNumber)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
-        writer.writeSingular(8, ProtoInt32.self, fInt32)
-        writer.writeSingular(16, ProtoInt64.self, fInt64)
-        writer.writeSingular(24, ProtoUInt32.self, fUint32)
-        writer.writeSingular(32, ProtoUInt64.self, fUint64)
-        writer.writeSingular(40, ProtoSInt32.self, fSint32)
-        writer.writeSingular(48, ProtoSInt64.self, fSint64)
-        writer.writeSingular(61, ProtoFixed32.self, fFixed32)
-        writer.writeSingular(65, ProtoFixed64.self, fFixed64)
-        writer.writeSingular(77, ProtoSFixed32.self, fSfixed32)
-        writer.writeSingular(81, ProtoSFixed64.self, fSfixed64)
-        writer.writeSingular(93, ProtoFloat.self, fFloat)
-        writer.writeSingular(97, ProtoDouble.self, fDouble)
-        writer.writeSingular(104, ProtoBool.self, fBool)
-        writer.writeSingular(114, ProtoString.self, fString)
-        writer.writeSingular(122, ProtoBytes.self, fBytes)
-        writer.writeSingular(128, ProtoEnumCodec<Openswarm_Testing_Color>.self, fEnum)
-        writer.writeOptional(138, ProtoMessageCodec<Openswarm_Testing_Nested>.self, fNested)
-        writer.writePacked(250, ProtoInt32.self, rInt32)
-        writer.writePacked(258, ProtoInt64.self, rInt64)
-        writer.writePacked(266, ProtoUInt32.self, rUint32)
-        writer.writePacked(274, ProtoUInt64.self, rUint64)
-        writer.writePacked(282, ProtoSInt32.self, rSint32)
-        writer.writePacked(290, ProtoSInt64.self, rSint64)
-        writer.writePacked(298, ProtoFixed32.self, rFixed32)
-        writer.writePacked(306, ProtoFixed64.self, rFixed64)
-        writer.writePacked(314, ProtoSFixed32.self, rSfixed32)
-        writer.writePacked(322, ProtoSFixed64.self, rSfixed64)
-        writer.writePacked(330, ProtoFloat.self, rFloat)
-        writer.writePacked(338, ProtoDouble.self, rDouble)
-        writer.writePacked(346, ProtoBool.self, rBool)
-        writer.writeRepeated(354, ProtoString.self, rString)
-        writer.writeRepeated(362, ProtoBytes.self, rBytes)
-        writer.writePacked(370, ProtoEnumCodec<Openswarm_Testing_Color>.self, rEnum)
-        writer.writeRepeated(378, ProtoMessageCodec<Openswarm_Testing_Nested>.self, rNested)
-        writer.writeRepeated(384, ProtoInt32.self, rInt32Unpacked)
-        writer.writeOptional(488, ProtoInt32.self, oInt32)
-        writer.writeOptional(498, ProtoString.self, oString)
-        writer.writeOptional(504, ProtoEnumCodec<Openswarm_Testing_Color>.self, oEnum)
-        writer.writeOptional(513, ProtoDouble.self, oDouble)
-        writer.writeOptional(522, ProtoBytes.self, oBytes)
-        writer.writeOptional(528, ProtoBool.self, oBool)
-        writer.writeOptional(536, ProtoUInt64.self, oUint64)
-        writer.writeMap(570, ProtoStringKeyCodec.self, ProtoString.self, mStringString)
-        writer.writeMap(578, ProtoInt32.self, ProtoInt32.self, mInt32Int32)
-        writer.writeMap(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
-        writer.writeMap(594, ProtoBool.self, ProtoBytes.self, mBoolBytes)
-        writer.writeMap(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
-        writer.writeMap(610, ProtoSInt64.self, ProtoDouble.self, mSint64Double)
-        writer.writeMap(618, ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        writer.writeMap(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
-        if case .cUint32(let value)? = choice { writer.writeField(648, ProtoUInt32.self, value) }
-        if case .cString(let value)? = choice { writer.writeField(658, ProtoString.self, value) }
-        if case .cNested(let value)? = choice { writer.writeField(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
-        if case .cBytes(let value)? = choice { writer.writeField(674, ProtoBytes.self, value) }
-        if case .cEnum(let value)? = choice { writer.writeField(680, ProtoEnumCodec<Openswarm_Testing_Color>.self, value) }
-        if case .cDouble(let value)? = choice { writer.writeField(689, ProtoDouble.self, value) }
-        writer.writeOptional(730, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, fTimestamp)
-        writer.writeOptional(738, ProtoMessageCodec<Google_Protobuf_Duration>.self, fDuration)
-        writer.writeOptional(746, ProtoMessageCodec<Google_Protobuf_Empty>.self, fEmpty)
-        writer.writeRepeated(754, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, rTimestamp)
-        writer.writeOptional(802, ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, recursive)
-        writer.writeSingular(4294967288, ProtoInt32.self, fMaxNumber)
+        writer.writeSingular(8, ProtoInt32.self, self.fInt32)
+        writer.writeSingular(16, ProtoInt64.self, self.fInt64)
+        writer.writeSingular(24, ProtoUInt32.self, self.fUint32)
+        writer.writeSingular(32, ProtoUInt64.self, self.fUint64)
+        writer.writeSingular(40, ProtoSInt32.self, self.fSint32)
+        writer.writeSingular(48, ProtoSInt64.self, self.fSint64)
+        writer.writeSingular(61, ProtoFixed32.self, self.fFixed32)
+        writer.writeSingular(65, ProtoFixed64.self, self.fFixed64)
+        writer.writeSingular(77, ProtoSFixed32.self, self.fSfixed32)
+        writer.writeSingular(81, ProtoSFixed64.self, self.fSfixed64)
+        writer.writeSingular(93, ProtoFloat.self, self.fFloat)
+        writer.writeSingular(97, ProtoDouble.self, self.fDouble)
+        writer.writeSingular(104, ProtoBool.self, self.fBool)
+        writer.writeSingular(114, ProtoString.self, self.fString)
+        writer.writeSingular(122, ProtoBytes.self, self.fBytes)
+        writer.writeSingular(128, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.fEnum)
+        writer.writeOptional(138, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.fNested)
+        writer.writePacked(250, ProtoInt32.self, self.rInt32)
+        writer.writePacked(258, ProtoInt64.self, self.rInt64)
+        writer.writePacked(266, ProtoUInt32.self, self.rUint32)
+        writer.writePacked(274, ProtoUInt64.self, self.rUint64)
+        writer.writePacked(282, ProtoSInt32.self, self.rSint32)
+        writer.writePacked(290, ProtoSInt64.self, self.rSint64)
+        writer.writePacked(298, ProtoFixed32.self, self.rFixed32)
+        writer.writePacked(306, ProtoFixed64.self, self.rFixed64)
+        writer.writePacked(314, ProtoSFixed32.self, self.rSfixed32)
+        writer.writePacked(322, ProtoSFixed64.self, self.rSfixed64)
+        writer.writePacked(330, ProtoFloat.self, self.rFloat)
+        writer.writePacked(338, ProtoDouble.self, self.rDouble)
+        writer.writePacked(346, ProtoBool.self, self.rBool)
+        writer.writeRepeated(354, ProtoString.self, self.rString)
+        writer.writeRepeated(362, ProtoBytes.self, self.rBytes)
+        writer.writePacked(370, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.rEnum)
+        writer.writeRepeated(378, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.rNested)
+        writer.writeRepeated(384, ProtoInt32.self, self.rInt32Unpacked)
+        writer.writeOptional(488, ProtoInt32.self, self.oInt32)
+        writer.writeOptional(498, ProtoString.self, self.oString)
+        writer.writeOptional(504, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.oEnum)
+        writer.writeOptional(513, ProtoDouble.self, self.oDouble)
+        writer.writeOptional(522, ProtoBytes.self, self.oBytes)
+        writer.writeOptional(528, ProtoBool.self, self.oBool)
+        writer.writeOptional(536, ProtoUInt64.self, self.oUint64)
+        writer.writeMap(570, ProtoStringKeyCodec.self, ProtoString.self, self.mStringString)
+        writer.writeMap(578, ProtoInt32.self, ProtoInt32.self, self.mInt32Int32)
+        writer.writeMap(586, ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mInt64Nested)
+        writer.writeMap(594, ProtoBool.self, ProtoBytes.self, self.mBoolBytes)
+        writer.writeMap(602, ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.mUint32Enum)
+        writer.writeMap(610, ProtoSInt64.self, ProtoDouble.self, self.mSint64Double)
+        writer.writeMap(618, ProtoFixed32.self, ProtoFloat.self, self.mFixed32Float)
+        writer.writeMap(626, ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mStringNested)
+        if case .cUint32(let value)? = self.choice { writer.writeField(648, ProtoUInt32.self, value) }
+        if case .cString(let value)? = self.choice { writer.writeField(658, ProtoString.self, value) }
+        if case .cNested(let value)? = self.choice { writer.writeField(666, ProtoMessageCodec<Openswarm_Testing_Nested>.self, value) }
+        if case .cBytes(let value)? = self.choice { writer.writeField(674, ProtoBytes.self, value) }
+        if case .cEnum(let value)? = self.choice { writer.writeField(680, ProtoEnumCodec<Openswarm_Testing_Color>.self, value) }
+        if case .cDouble(let value)? = self.choice { writer.writeField(689, ProtoDouble.self, value) }
+        writer.writeOptional(730, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.fTimestamp)
+        writer.writeOptional(738, ProtoMessageCodec<Google_Protobuf_Duration>.self, self.fDuration)
+        writer.writeOptional(746, ProtoMessageCodec<Google_Protobuf_Empty>.self, self.fEmpty)
+        writer.writeRepeated(754, ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.rTimestamp)
+        writer.writeOptional(802, ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, self.recursive)
+        writer.writeSingular(4294967288, ProtoInt32.self, self.fMaxNumber)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -585,88 +585,88 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 tag = 0
                 tag = try reader.readTag()
                 switch tag {
-                case 8: fInt32 = try ProtoInt32.read(from: &reader)
-                case 16: fInt64 = try ProtoInt64.read(from: &reader)
-                case 24: fUint32 = try ProtoUInt32.read(from: &reader)
-                case 32: fUint64 = try ProtoUInt64.read(from: &reader)
-                case 40: fSint32 = try ProtoSInt32.read(from: &reader)
-                case 48: fSint64 = try ProtoSInt64.read(from: &reader)
-                case 61: fFixed32 = try ProtoFixed32.read(from: &reader)
-                case 65: fFixed64 = try ProtoFixed64.read(from: &reader)
-                case 77: fSfixed32 = try ProtoSFixed32.read(from: &reader)
-                case 81: fSfixed64 = try ProtoSFixed64.read(from: &reader)
-                case 93: fFloat = try ProtoFloat.read(from: &reader)
-                case 97: fDouble = try ProtoDouble.read(from: &reader)
-                case 104: fBool = try ProtoBool.read(from: &reader)
-                case 114: fString = try ProtoString.read(from: &reader)
-                case 122: fBytes = try ProtoBytes.read(from: &reader)
-                case 128: fEnum = try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader)
-                case 138: try reader.readMessage(into: &fNested)
-                case 248: try reader.readRepeated(ProtoInt32.self, into: &rInt32)
-                case 250: try reader.readPacked(ProtoInt32.self, into: &rInt32)
-                case 256: try reader.readRepeated(ProtoInt64.self, into: &rInt64)
-                case 258: try reader.readPacked(ProtoInt64.self, into: &rInt64)
-                case 264: try reader.readRepeated(ProtoUInt32.self, into: &rUint32)
-                case 266: try reader.readPacked(ProtoUInt32.self, into: &rUint32)
-                case 272: try reader.readRepeated(ProtoUInt64.self, into: &rUint64)
-                case 274: try reader.readPacked(ProtoUInt64.self, into: &rUint64)
-                case 280: try reader.readRepeated(ProtoSInt32.self, into: &rSint32)
-                case 282: try reader.readPacked(ProtoSInt32.self, into: &rSint32)
-                case 288: try reader.readRepeated(ProtoSInt64.self, into: &rSint64)
-                case 290: try reader.readPacked(ProtoSInt64.self, into: &rSint64)
-                case 301: try reader.readRepeated(ProtoFixed32.self, into: &rFixed32)
-                case 298: try reader.readPacked(ProtoFixed32.self, into: &rFixed32)
-                case 305: try reader.readRepeated(ProtoFixed64.self, into: &rFixed64)
-                case 306: try reader.readPacked(ProtoFixed64.self, into: &rFixed64)
-                case 317: try reader.readRepeated(ProtoSFixed32.self, into: &rSfixed32)
-                case 314: try reader.readPacked(ProtoSFixed32.self, into: &rSfixed32)
-                case 321: try reader.readRepeated(ProtoSFixed64.self, into: &rSfixed64)
-                case 322: try reader.readPacked(ProtoSFixed64.self, into: &rSfixed64)
-                case 333: try reader.readRepeated(ProtoFloat.self, into: &rFloat)
-                case 330: try reader.readPacked(ProtoFloat.self, into: &rFloat)
-                case 337: try reader.readRepeated(ProtoDouble.self, into: &rDouble)
-                case 338: try reader.readPacked(ProtoDouble.self, into: &rDouble)
-                case 344: try reader.readRepeated(ProtoBool.self, into: &rBool)
-                case 346: try reader.readPacked(ProtoBool.self, into: &rBool)
-                case 354: try reader.readRepeated(ProtoString.self, into: &rString)
-                case 362: try reader.readRepeated(ProtoBytes.self, into: &rBytes)
-                case 368: try reader.readRepeated(ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &rEnum)
-                case 370: try reader.readPacked(ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &rEnum)
-                case 378: try reader.readRepeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &rNested)
-                case 384: try reader.readRepeated(ProtoInt32.self, into: &rInt32Unpacked)
-                case 386: try reader.readPacked(ProtoInt32.self, into: &rInt32Unpacked)
-                case 488: oInt32 = try ProtoInt32.read(from: &reader)
-                case 498: oString = try ProtoString.read(from: &reader)
-                case 504: oEnum = try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader)
-                case 513: oDouble = try ProtoDouble.read(from: &reader)
-                case 522: oBytes = try ProtoBytes.read(from: &reader)
-                case 528: oBool = try ProtoBool.read(from: &reader)
-                case 536: oUint64 = try ProtoUInt64.read(from: &reader)
-                case 570: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &mStringString)
-                case 578: try reader.readMapEntry(ProtoInt32.self, ProtoInt32.self, into: &mInt32Int32)
-                case 586: try reader.readMapEntry(ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &mInt64Nested)
-                case 594: try reader.readMapEntry(ProtoBool.self, ProtoBytes.self, into: &mBoolBytes)
-                case 602: try reader.readMapEntry(ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &mUint32Enum)
-                case 610: try reader.readMapEntry(ProtoSInt64.self, ProtoDouble.self, into: &mSint64Double)
-                case 618: try reader.readMapEntry(ProtoFixed32.self, ProtoFloat.self, into: &mFixed32Float)
-                case 626: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &mStringNested)
-                case 648: choice = .cUint32(try ProtoUInt32.read(from: &reader))
-                case 658: choice = .cString(try ProtoString.read(from: &reader))
+                case 8: self.fInt32 = try ProtoInt32.read(from: &reader)
+                case 16: self.fInt64 = try ProtoInt64.read(from: &reader)
+                case 24: self.fUint32 = try ProtoUInt32.read(from: &reader)
+                case 32: self.fUint64 = try ProtoUInt64.read(from: &reader)
+                case 40: self.fSint32 = try ProtoSInt32.read(from: &reader)
+                case 48: self.fSint64 = try ProtoSInt64.read(from: &reader)
+                case 61: self.fFixed32 = try ProtoFixed32.read(from: &reader)
+                case 65: self.fFixed64 = try ProtoFixed64.read(from: &reader)
+                case 77: self.fSfixed32 = try ProtoSFixed32.read(from: &reader)
+                case 81: self.fSfixed64 = try ProtoSFixed64.read(from: &reader)
+                case 93: self.fFloat = try ProtoFloat.read(from: &reader)
+                case 97: self.fDouble = try ProtoDouble.read(from: &reader)
+                case 104: self.fBool = try ProtoBool.read(from: &reader)
+                case 114: self.fString = try ProtoString.read(from: &reader)
+                case 122: self.fBytes = try ProtoBytes.read(from: &reader)
+                case 128: self.fEnum = try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader)
+                case 138: try reader.readMessage(into: &self.fNested)
+                case 248: try reader.readRepeated(ProtoInt32.self, into: &self.rInt32)
+                case 250: try reader.readPacked(ProtoInt32.self, into: &self.rInt32)
+                case 256: try reader.readRepeated(ProtoInt64.self, into: &self.rInt64)
+                case 258: try reader.readPacked(ProtoInt64.self, into: &self.rInt64)
+                case 264: try reader.readRepeated(ProtoUInt32.self, into: &self.rUint32)
+                case 266: try reader.readPacked(ProtoUInt32.self, into: &self.rUint32)
+                case 272: try reader.readRepeated(ProtoUInt64.self, into: &self.rUint64)
+                case 274: try reader.readPacked(ProtoUInt64.self, into: &self.rUint64)
+                case 280: try reader.readRepeated(ProtoSInt32.self, into: &self.rSint32)
+                case 282: try reader.readPacked(ProtoSInt32.self, into: &self.rSint32)
+                case 288: try reader.readRepeated(ProtoSInt64.self, into: &self.rSint64)
+                case 290: try reader.readPacked(ProtoSInt64.self, into: &self.rSint64)
+                case 301: try reader.readRepeated(ProtoFixed32.self, into: &self.rFixed32)
+                case 298: try reader.readPacked(ProtoFixed32.self, into: &self.rFixed32)
+                case 305: try reader.readRepeated(ProtoFixed64.self, into: &self.rFixed64)
+                case 306: try reader.readPacked(ProtoFixed64.self, into: &self.rFixed64)
+                case 317: try reader.readRepeated(ProtoSFixed32.self, into: &self.rSfixed32)
+                case 314: try reader.readPacked(ProtoSFixed32.self, into: &self.rSfixed32)
+                case 321: try reader.readRepeated(ProtoSFixed64.self, into: &self.rSfixed64)
+                case 322: try reader.readPacked(ProtoSFixed64.self, into: &self.rSfixed64)
+                case 333: try reader.readRepeated(ProtoFloat.self, into: &self.rFloat)
+                case 330: try reader.readPacked(ProtoFloat.self, into: &self.rFloat)
+                case 337: try reader.readRepeated(ProtoDouble.self, into: &self.rDouble)
+                case 338: try reader.readPacked(ProtoDouble.self, into: &self.rDouble)
+                case 344: try reader.readRepeated(ProtoBool.self, into: &self.rBool)
+                case 346: try reader.readPacked(ProtoBool.self, into: &self.rBool)
+                case 354: try reader.readRepeated(ProtoString.self, into: &self.rString)
+                case 362: try reader.readRepeated(ProtoBytes.self, into: &self.rBytes)
+                case 368: try reader.readRepeated(ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &self.rEnum)
+                case 370: try reader.readPacked(ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &self.rEnum)
+                case 378: try reader.readRepeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &self.rNested)
+                case 384: try reader.readRepeated(ProtoInt32.self, into: &self.rInt32Unpacked)
+                case 386: try reader.readPacked(ProtoInt32.self, into: &self.rInt32Unpacked)
+                case 488: self.oInt32 = try ProtoInt32.read(from: &reader)
+                case 498: self.oString = try ProtoString.read(from: &reader)
+                case 504: self.oEnum = try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader)
+                case 513: self.oDouble = try ProtoDouble.read(from: &reader)
+                case 522: self.oBytes = try ProtoBytes.read(from: &reader)
+                case 528: self.oBool = try ProtoBool.read(from: &reader)
+                case 536: self.oUint64 = try ProtoUInt64.read(from: &reader)
+                case 570: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoString.self, into: &self.mStringString)
+                case 578: try reader.readMapEntry(ProtoInt32.self, ProtoInt32.self, into: &self.mInt32Int32)
+                case 586: try reader.readMapEntry(ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &self.mInt64Nested)
+                case 594: try reader.readMapEntry(ProtoBool.self, ProtoBytes.self, into: &self.mBoolBytes)
+                case 602: try reader.readMapEntry(ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, into: &self.mUint32Enum)
+                case 610: try reader.readMapEntry(ProtoSInt64.self, ProtoDouble.self, into: &self.mSint64Double)
+                case 618: try reader.readMapEntry(ProtoFixed32.self, ProtoFloat.self, into: &self.mFixed32Float)
+                case 626: try reader.readMapEntry(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, into: &self.mStringNested)
+                case 648: self.choice = .cUint32(try ProtoUInt32.read(from: &reader))
+                case 658: self.choice = .cString(try ProtoString.read(from: &reader))
                 case 666:
                     var message = Openswarm_Testing_Nested()
-                    if case .cNested(let existing)? = choice { message = existing }
-                    choice = nil
+                    if case .cNested(let existing)? = self.choice { message = existing }
+                    self.choice = nil
                     try reader.readMessage(into: &message)
-                    choice = .cNested(message)
-                case 674: choice = .cBytes(try ProtoBytes.read(from: &reader))
-                case 680: choice = .cEnum(try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader))
-                case 689: choice = .cDouble(try ProtoDouble.read(from: &reader))
-                case 730: try reader.readMessage(into: &fTimestamp)
-                case 738: try reader.readMessage(into: &fDuration)
-                case 746: try reader.readMessage(into: &fEmpty)
-                case 754: try reader.readRepeated(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, into: &rTimestamp)
-                case 802: try reader.readMessage(into: &recursive)
-                case 4294967288: fMaxNumber = try ProtoInt32.read(from: &reader)
+                    self.choice = .cNested(message)
+                case 674: self.choice = .cBytes(try ProtoBytes.read(from: &reader))
+                case 680: self.choice = .cEnum(try ProtoEnumCodec<Openswarm_Testing_Color>.read(from: &reader))
+                case 689: self.choice = .cDouble(try ProtoDouble.read(from: &reader))
+                case 730: try reader.readMessage(into: &self.fTimestamp)
+                case 738: try reader.readMessage(into: &self.fDuration)
+                case 746: try reader.readMessage(into: &self.fEmpty)
+                case 754: try reader.readRepeated(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, into: &self.rTimestamp)
+                case 802: try reader.readMessage(into: &self.recursive)
+                case 4294967288: self.fMaxNumber = try ProtoInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -680,68 +680,68 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
 
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
-        writer.writeSingular("fInt32", "f_int32", ProtoInt32.self, fInt32)
-        writer.writeSingular("fInt64", "f_int64", ProtoInt64.self, fInt64)
-        writer.writeSingular("fUint32", "f_uint32", ProtoUInt32.self, fUint32)
-        writer.writeSingular("fUint64", "f_uint64", ProtoUInt64.self, fUint64)
-        writer.writeSingular("fSint32", "f_sint32", ProtoSInt32.self, fSint32)
-        writer.writeSingular("fSint64", "f_sint64", ProtoSInt64.self, fSint64)
-        writer.writeSingular("fFixed32", "f_fixed32", ProtoFixed32.self, fFixed32)
-        writer.writeSingular("fFixed64", "f_fixed64", ProtoFixed64.self, fFixed64)
-        writer.writeSingular("fSfixed32", "f_sfixed32", ProtoSFixed32.self, fSfixed32)
-        writer.writeSingular("fSfixed64", "f_sfixed64", ProtoSFixed64.self, fSfixed64)
-        writer.writeSingular("fFloat", "f_float", ProtoFloat.self, fFloat)
-        writer.writeSingular("fDouble", "f_double", ProtoDouble.self, fDouble)
-        writer.writeSingular("fBool", "f_bool", ProtoBool.self, fBool)
-        writer.writeSingular("fString", "f_string", ProtoString.self, fString)
-        writer.writeSingular("fBytes", "f_bytes", ProtoBytes.self, fBytes)
-        writer.writeSingular("fEnum", "f_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, fEnum)
-        writer.writeOptional("fNested", "f_nested", ProtoMessageCodec<Openswarm_Testing_Nested>.self, fNested)
-        writer.writeRepeated("rInt32", "r_int32", ProtoInt32.self, rInt32)
-        writer.writeRepeated("rInt64", "r_int64", ProtoInt64.self, rInt64)
-        writer.writeRepeated("rUint32", "r_uint32", ProtoUInt32.self, rUint32)
-        writer.writeRepeated("rUint64", "r_uint64", ProtoUInt64.self, rUint64)
-        writer.writeRepeated("rSint32", "r_sint32", ProtoSInt32.self, rSint32)
-        writer.writeRepeated("rSint64", "r_sint64", ProtoSInt64.self, rSint64)
-        writer.writeRepeated("rFixed32", "r_fixed32", ProtoFixed32.self, rFixed32)
-        writer.writeRepeated("rFixed64", "r_fixed64", ProtoFixed64.self, rFixed64)
-        writer.writeRepeated("rSfixed32", "r_sfixed32", ProtoSFixed32.self, rSfixed32)
-        writer.writeRepeated("rSfixed64", "r_sfixed64", ProtoSFixed64.self, rSfixed64)
-        writer.writeRepeated("rFloat", "r_float", ProtoFloat.self, rFloat)
-        writer.writeRepeated("rDouble", "r_double", ProtoDouble.self, rDouble)
-        writer.writeRepeated("rBool", "r_bool", ProtoBool.self, rBool)
-        writer.writeRepeated("rString", "r_string", ProtoString.self, rString)
-        writer.writeRepeated("rBytes", "r_bytes", ProtoBytes.self, rBytes)
-        writer.writeRepeated("rEnum", "r_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, rEnum)
-        writer.writeRepeated("rNested", "r_nested", ProtoMessageCodec<Openswarm_Testing_Nested>.self, rNested)
-        writer.writeRepeated("rInt32Unpacked", "r_int32_unpacked", ProtoInt32.self, rInt32Unpacked)
-        writer.writeOptional("oInt32", "o_int32", ProtoInt32.self, oInt32)
-        writer.writeOptional("oString", "o_string", ProtoString.self, oString)
-        writer.writeOptional("oEnum", "o_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, oEnum)
-        writer.writeOptional("oDouble", "o_double", ProtoDouble.self, oDouble)
-        writer.writeOptional("oBytes", "o_bytes", ProtoBytes.self, oBytes)
-        writer.writeOptional("oBool", "o_bool", ProtoBool.self, oBool)
-        writer.writeOptional("oUint64", "o_uint64", ProtoUInt64.self, oUint64)
-        writer.writeMap("mStringString", "m_string_string", ProtoStringKeyCodec.self, ProtoString.self, mStringString)
-        writer.writeMap("mInt32Int32", "m_int32_int32", ProtoInt32.self, ProtoInt32.self, mInt32Int32)
-        writer.writeMap("mInt64Nested", "m_int64_nested", ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mInt64Nested)
-        writer.writeMap("mBoolBytes", "m_bool_bytes", ProtoBool.self, ProtoBytes.self, mBoolBytes)
-        writer.writeMap("mUint32Enum", "m_uint32_enum", ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, mUint32Enum)
-        writer.writeMap("mSint64Double", "m_sint64_double", ProtoSInt64.self, ProtoDouble.self, mSint64Double)
-        writer.writeMap("mFixed32Float", "m_fixed32_float", ProtoFixed32.self, ProtoFloat.self, mFixed32Float)
-        writer.writeMap("mStringNested", "m_string_nested", ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, mStringNested)
-        if case .cUint32(let value)? = choice { writer.key("cUint32", "c_uint32"); ProtoUInt32.writeJSON(value, to: &writer) }
-        if case .cString(let value)? = choice { writer.key("cString", "c_string"); ProtoString.writeJSON(value, to: &writer) }
-        if case .cNested(let value)? = choice { writer.key("cNested", "c_nested"); ProtoMessageCodec<Openswarm_Testing_Nested>.writeJSON(value, to: &writer) }
-        if case .cBytes(let value)? = choice { writer.key("cBytes", "c_bytes"); ProtoBytes.writeJSON(value, to: &writer) }
-        if case .cEnum(let value)? = choice { writer.key("cEnum", "c_enum"); ProtoEnumCodec<Openswarm_Testing_Color>.writeJSON(value, to: &writer) }
-        if case .cDouble(let value)? = choice { writer.key("cDouble", "c_double"); ProtoDouble.writeJSON(value, to: &writer) }
-        writer.writeOptional("fTimestamp", "f_timestamp", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, fTimestamp)
-        writer.writeOptional("fDuration", "f_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, fDuration)
-        writer.writeOptional("fEmpty", "f_empty", ProtoMessageCodec<Google_Protobuf_Empty>.self, fEmpty)
-        writer.writeRepeated("rTimestamp", "r_timestamp", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, rTimestamp)
-        writer.writeOptional("recursive", "recursive", ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, recursive)
-        writer.writeSingular("fMaxNumber", "f_max_number", ProtoInt32.self, fMaxNumber)
+        writer.writeSingular("fInt32", "f_int32", ProtoInt32.self, self.fInt32)
+        writer.writeSingular("fInt64", "f_int64", ProtoInt64.self, self.fInt64)
+        writer.writeSingular("fUint32", "f_uint32", ProtoUInt32.self, self.fUint32)
+        writer.writeSingular("fUint64", "f_uint64", ProtoUInt64.self, self.fUint64)
+        writer.writeSingular("fSint32", "f_sint32", ProtoSInt32.self, self.fSint32)
+        writer.writeSingular("fSint64", "f_sint64", ProtoSInt64.self, self.fSint64)
+        writer.writeSingular("fFixed32", "f_fixed32", ProtoFixed32.self, self.fFixed32)
+        writer.writeSingular("fFixed64", "f_fixed64", ProtoFixed64.self, self.fFixed64)
+        writer.writeSingular("fSfixed32", "f_sfixed32", ProtoSFixed32.self, self.fSfixed32)
+        writer.writeSingular("fSfixed64", "f_sfixed64", ProtoSFixed64.self, self.fSfixed64)
+        writer.writeSingular("fFloat", "f_float", ProtoFloat.self, self.fFloat)
+        writer.writeSingular("fDouble", "f_double", ProtoDouble.self, self.fDouble)
+        writer.writeSingular("fBool", "f_bool", ProtoBool.self, self.fBool)
+        writer.writeSingular("fString", "f_string", ProtoString.self, self.fString)
+        writer.writeSingular("fBytes", "f_bytes", ProtoBytes.self, self.fBytes)
+        writer.writeSingular("fEnum", "f_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, self.fEnum)
+        writer.writeOptional("fNested", "f_nested", ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.fNested)
+        writer.writeRepeated("rInt32", "r_int32", ProtoInt32.self, self.rInt32)
+        writer.writeRepeated("rInt64", "r_int64", ProtoInt64.self, self.rInt64)
+        writer.writeRepeated("rUint32", "r_uint32", ProtoUInt32.self, self.rUint32)
+        writer.writeRepeated("rUint64", "r_uint64", ProtoUInt64.self, self.rUint64)
+        writer.writeRepeated("rSint32", "r_sint32", ProtoSInt32.self, self.rSint32)
+        writer.writeRepeated("rSint64", "r_sint64", ProtoSInt64.self, self.rSint64)
+        writer.writeRepeated("rFixed32", "r_fixed32", ProtoFixed32.self, self.rFixed32)
+        writer.writeRepeated("rFixed64", "r_fixed64", ProtoFixed64.self, self.rFixed64)
+        writer.writeRepeated("rSfixed32", "r_sfixed32", ProtoSFixed32.self, self.rSfixed32)
+        writer.writeRepeated("rSfixed64", "r_sfixed64", ProtoSFixed64.self, self.rSfixed64)
+        writer.writeRepeated("rFloat", "r_float", ProtoFloat.self, self.rFloat)
+        writer.writeRepeated("rDouble", "r_double", ProtoDouble.self, self.rDouble)
+        writer.writeRepeated("rBool", "r_bool", ProtoBool.self, self.rBool)
+        writer.writeRepeated("rString", "r_string", ProtoString.self, self.rString)
+        writer.writeRepeated("rBytes", "r_bytes", ProtoBytes.self, self.rBytes)
+        writer.writeRepeated("rEnum", "r_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, self.rEnum)
+        writer.writeRepeated("rNested", "r_nested", ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.rNested)
+        writer.writeRepeated("rInt32Unpacked", "r_int32_unpacked", ProtoInt32.self, self.rInt32Unpacked)
+        writer.writeOptional("oInt32", "o_int32", ProtoInt32.self, self.oInt32)
+        writer.writeOptional("oString", "o_string", ProtoString.self, self.oString)
+        writer.writeOptional("oEnum", "o_enum", ProtoEnumCodec<Openswarm_Testing_Color>.self, self.oEnum)
+        writer.writeOptional("oDouble", "o_double", ProtoDouble.self, self.oDouble)
+        writer.writeOptional("oBytes", "o_bytes", ProtoBytes.self, self.oBytes)
+        writer.writeOptional("oBool", "o_bool", ProtoBool.self, self.oBool)
+        writer.writeOptional("oUint64", "o_uint64", ProtoUInt64.self, self.oUint64)
+        writer.writeMap("mStringString", "m_string_string", ProtoStringKeyCodec.self, ProtoString.self, self.mStringString)
+        writer.writeMap("mInt32Int32", "m_int32_int32", ProtoInt32.self, ProtoInt32.self, self.mInt32Int32)
+        writer.writeMap("mInt64Nested", "m_int64_nested", ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mInt64Nested)
+        writer.writeMap("mBoolBytes", "m_bool_bytes", ProtoBool.self, ProtoBytes.self, self.mBoolBytes)
+        writer.writeMap("mUint32Enum", "m_uint32_enum", ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, self.mUint32Enum)
+        writer.writeMap("mSint64Double", "m_sint64_double", ProtoSInt64.self, ProtoDouble.self, self.mSint64Double)
+        writer.writeMap("mFixed32Float", "m_fixed32_float", ProtoFixed32.self, ProtoFloat.self, self.mFixed32Float)
+        writer.writeMap("mStringNested", "m_string_nested", ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, self.mStringNested)
+        if case .cUint32(let value)? = self.choice { writer.key("cUint32", "c_uint32"); ProtoUInt32.writeJSON(value, to: &writer) }
+        if case .cString(let value)? = self.choice { writer.key("cString", "c_string"); ProtoString.writeJSON(value, to: &writer) }
+        if case .cNested(let value)? = self.choice { writer.key("cNested", "c_nested"); ProtoMessageCodec<Openswarm_Testing_Nested>.writeJSON(value, to: &writer) }
+        if case .cBytes(let value)? = self.choice { writer.key("cBytes", "c_bytes"); ProtoBytes.writeJSON(value, to: &writer) }
+        if case .cEnum(let value)? = self.choice { writer.key("cEnum", "c_enum"); ProtoEnumCodec<Openswarm_Testing_Color>.writeJSON(value, to: &writer) }
+        if case .cDouble(let value)? = self.choice { writer.key("cDouble", "c_double"); ProtoDouble.writeJSON(value, to: &writer) }
+        writer.writeOptional("fTimestamp", "f_timestamp", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.fTimestamp)
+        writer.writeOptional("fDuration", "f_duration", ProtoMessageCodec<Google_Protobuf_Duration>.self, self.fDuration)
+        writer.writeOptional("fEmpty", "f_empty", ProtoMessageCodec<Google_Protobuf_Empty>.self, self.fEmpty)
+        writer.writeRepeated("rTimestamp", "r_timestamp", ProtoMessageCodec<Google_Protobuf_Timestamp>.self, self.rTimestamp)
+        writer.writeOptional("recursive", "recursive", ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, self.recursive)
+        writer.writeSingular("fMaxNumber", "f_max_number", ProtoInt32.self, self.fMaxNumber)
         writer.endObject()
     }
 
@@ -756,147 +756,147 @@ public struct Openswarm_Testing_AllTypes: ProtoMessage {
                 key = member.key
                 switch member.key {
                 case "fInt32", "f_int32":
-                    fInt32 = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.fInt32 = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 case "fInt64", "f_int64":
-                    fInt64 = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
+                    self.fInt64 = try ProtoJSONField.singular(ProtoInt64.self, member.value, options)
                 case "fUint32", "f_uint32":
-                    fUint32 = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
+                    self.fUint32 = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 case "fUint64", "f_uint64":
-                    fUint64 = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
+                    self.fUint64 = try ProtoJSONField.singular(ProtoUInt64.self, member.value, options)
                 case "fSint32", "f_sint32":
-                    fSint32 = try ProtoJSONField.singular(ProtoSInt32.self, member.value, options)
+                    self.fSint32 = try ProtoJSONField.singular(ProtoSInt32.self, member.value, options)
                 case "fSint64", "f_sint64":
-                    fSint64 = try ProtoJSONField.singular(ProtoSInt64.self, member.value, options)
+                    self.fSint64 = try ProtoJSONField.singular(ProtoSInt64.self, member.value, options)
                 case "fFixed32", "f_fixed32":
-                    fFixed32 = try ProtoJSONField.singular(ProtoFixed32.self, member.value, options)
+                    self.fFixed32 = try ProtoJSONField.singular(ProtoFixed32.self, member.value, options)
                 case "fFixed64", "f_fixed64":
-                    fFixed64 = try ProtoJSONField.singular(ProtoFixed64.self, member.value, options)
+                    self.fFixed64 = try ProtoJSONField.singular(ProtoFixed64.self, member.value, options)
                 case "fSfixed32", "f_sfixed32":
-                    fSfixed32 = try ProtoJSONField.singular(ProtoSFixed32.self, member.value, options)
+                    self.fSfixed32 = try ProtoJSONField.singular(ProtoSFixed32.self, member.value, options)
                 case "fSfixed64", "f_sfixed64":
-                    fSfixed64 = try ProtoJSONField.singular(ProtoSFixed64.self, member.value, options)
+                    self.fSfixed64 = try ProtoJSONField.singular(ProtoSFixed64.self, member.value, options)
                 case "fFloat", "f_float":
-                    fFloat = try ProtoJSONField.singular(ProtoFloat.self, member.value, options)
+                    self.fFloat = try ProtoJSONField.singular(ProtoFloat.self, member.value, options)
                 case "fDouble", "f_double":
-                    fDouble = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
+                    self.fDouble = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "fBool", "f_bool":
-                    fBool = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
+                    self.fBool = try ProtoJSONField.singular(ProtoBool.self, member.value, options)
                 case "fString", "f_string":
-                    fString = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                    self.fString = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 case "fBytes", "f_bytes":
-                    fBytes = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                    self.fBytes = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 case "fEnum", "f_enum":
-                    fEnum = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
+                    self.fEnum = try ProtoJSONField.singular(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
                 case "fNested", "f_nested":
-                    fNested = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.fNested = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "rInt32", "r_int32":
-                    rInt32 = try ProtoJSONField.repeated(ProtoInt32.self, member.value, options)
+                    self.rInt32 = try ProtoJSONField.repeated(ProtoInt32.self, member.value, options)
                 case "rInt64", "r_int64":
-                    rInt64 = try ProtoJSONField.repeated(ProtoInt64.self, member.value, options)
+                    self.rInt64 = try ProtoJSONField.repeated(ProtoInt64.self, member.value, options)
                 case "rUint32", "r_uint32":
-                    rUint32 = try ProtoJSONField.repeated(ProtoUInt32.self, member.value, options)
+                    self.rUint32 = try ProtoJSONField.repeated(ProtoUInt32.self, member.value, options)
                 case "rUint64", "r_uint64":
-                    rUint64 = try ProtoJSONField.repeated(ProtoUInt64.self, member.value, options)
+                    self.rUint64 = try ProtoJSONField.repeated(ProtoUInt64.self, member.value, options)
                 case "rSint32", "r_sint32":
-                    rSint32 = try ProtoJSONField.repeated(ProtoSInt32.self, member.value, options)
+                    self.rSint32 = try ProtoJSONField.repeated(ProtoSInt32.self, member.value, options)
                 case "rSint64", "r_sint64":
-                    rSint64 = try ProtoJSONField.repeated(ProtoSInt64.self, member.value, options)
+                    self.rSint64 = try ProtoJSONField.repeated(ProtoSInt64.self, member.value, options)
                 case "rFixed32", "r_fixed32":
-                    rFixed32 = try ProtoJSONField.repeated(ProtoFixed32.self, member.value, options)
+                    self.rFixed32 = try ProtoJSONField.repeated(ProtoFixed32.self, member.value, options)
                 case "rFixed64", "r_fixed64":
-                    rFixed64 = try ProtoJSONField.repeated(ProtoFixed64.self, member.value, options)
+                    self.rFixed64 = try ProtoJSONField.repeated(ProtoFixed64.self, member.value, options)
                 case "rSfixed32", "r_sfixed32":
-                    rSfixed32 = try ProtoJSONField.repeated(ProtoSFixed32.self, member.value, options)
+                    self.rSfixed32 = try ProtoJSONField.repeated(ProtoSFixed32.self, member.value, options)
                 case "rSfixed64", "r_sfixed64":
-                    rSfixed64 = try ProtoJSONField.repeated(ProtoSFixed64.self, member.value, options)
+                    self.rSfixed64 = try ProtoJSONField.repeated(ProtoSFixed64.self, member.value, options)
                 case "rFloat", "r_float":
-                    rFloat = try ProtoJSONField.repeated(ProtoFloat.self, member.value, options)
+                    self.rFloat = try ProtoJSONField.repeated(ProtoFloat.self, member.value, options)
                 case "rDouble", "r_double":
-                    rDouble = try ProtoJSONField.repeated(ProtoDouble.self, member.value, options)
+                    self.rDouble = try ProtoJSONField.repeated(ProtoDouble.self, member.value, options)
                 case "rBool", "r_bool":
-                    rBool = try ProtoJSONField.repeated(ProtoBool.self, member.value, options)
+                    self.rBool = try ProtoJSONField.repeated(ProtoBool.self, member.value, options)
                 case "rString", "r_string":
-                    rString = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
+                    self.rString = try ProtoJSONField.repeated(ProtoString.self, member.value, options)
                 case "rBytes", "r_bytes":
-                    rBytes = try ProtoJSONField.repeated(ProtoBytes.self, member.value, options)
+                    self.rBytes = try ProtoJSONField.repeated(ProtoBytes.self, member.value, options)
                 case "rEnum", "r_enum":
-                    rEnum = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
+                    self.rEnum = try ProtoJSONField.repeated(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
                 case "rNested", "r_nested":
-                    rNested = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.rNested = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "rInt32Unpacked", "r_int32_unpacked":
-                    rInt32Unpacked = try ProtoJSONField.repeated(ProtoInt32.self, member.value, options)
+                    self.rInt32Unpacked = try ProtoJSONField.repeated(ProtoInt32.self, member.value, options)
                 case "oInt32", "o_int32":
-                    oInt32 = try ProtoJSONField.optional(ProtoInt32.self, member.value, options)
+                    self.oInt32 = try ProtoJSONField.optional(ProtoInt32.self, member.value, options)
                 case "oString", "o_string":
-                    oString = try ProtoJSONField.optional(ProtoString.self, member.value, options)
+                    self.oString = try ProtoJSONField.optional(ProtoString.self, member.value, options)
                 case "oEnum", "o_enum":
-                    oEnum = try ProtoJSONField.optional(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
+                    self.oEnum = try ProtoJSONField.optional(ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
                 case "oDouble", "o_double":
-                    oDouble = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
+                    self.oDouble = try ProtoJSONField.optional(ProtoDouble.self, member.value, options)
                 case "oBytes", "o_bytes":
-                    oBytes = try ProtoJSONField.optional(ProtoBytes.self, member.value, options)
+                    self.oBytes = try ProtoJSONField.optional(ProtoBytes.self, member.value, options)
                 case "oBool", "o_bool":
-                    oBool = try ProtoJSONField.optional(ProtoBool.self, member.value, options)
+                    self.oBool = try ProtoJSONField.optional(ProtoBool.self, member.value, options)
                 case "oUint64", "o_uint64":
-                    oUint64 = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
+                    self.oUint64 = try ProtoJSONField.optional(ProtoUInt64.self, member.value, options)
                 case "mStringString", "m_string_string":
-                    mStringString = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
+                    self.mStringString = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoString.self, member.value, options)
                 case "mInt32Int32", "m_int32_int32":
-                    mInt32Int32 = try ProtoJSONField.map(ProtoInt32.self, ProtoInt32.self, member.value, options)
+                    self.mInt32Int32 = try ProtoJSONField.map(ProtoInt32.self, ProtoInt32.self, member.value, options)
                 case "mInt64Nested", "m_int64_nested":
-                    mInt64Nested = try ProtoJSONField.map(ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.mInt64Nested = try ProtoJSONField.map(ProtoInt64.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "mBoolBytes", "m_bool_bytes":
-                    mBoolBytes = try ProtoJSONField.map(ProtoBool.self, ProtoBytes.self, member.value, options)
+                    self.mBoolBytes = try ProtoJSONField.map(ProtoBool.self, ProtoBytes.self, member.value, options)
                 case "mUint32Enum", "m_uint32_enum":
-                    mUint32Enum = try ProtoJSONField.map(ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
+                    self.mUint32Enum = try ProtoJSONField.map(ProtoUInt32.self, ProtoEnumCodec<Openswarm_Testing_Color>.self, member.value, options)
                 case "mSint64Double", "m_sint64_double":
-                    mSint64Double = try ProtoJSONField.map(ProtoSInt64.self, ProtoDouble.self, member.value, options)
+                    self.mSint64Double = try ProtoJSONField.map(ProtoSInt64.self, ProtoDouble.self, member.value, options)
                 case "mFixed32Float", "m_fixed32_float":
-                    mFixed32Float = try ProtoJSONField.map(ProtoFixed32.self, ProtoFloat.self, member.value, options)
+                    self.mFixed32Float = try ProtoJSONField.map(ProtoFixed32.self, ProtoFloat.self, member.value, options)
                 case "mStringNested", "m_string_nested":
-                    mStringNested = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
+                    self.mStringNested = try ProtoJSONField.map(ProtoStringKeyCodec.self, ProtoMessageCodec<Openswarm_Testing_Nested>.self, member.value, options)
                 case "cUint32", "c_uint32":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cUint32(try ProtoUInt32.readJSON(member.value, options: options))
+                    self.choice = .cUint32(try ProtoUInt32.readJSON(member.value, options: options))
                 case "cString", "c_string":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cString(try ProtoString.readJSON(member.value, options: options))
+                    self.choice = .cString(try ProtoString.readJSON(member.value, options: options))
                 case "cNested", "c_nested":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cNested(try ProtoMessageCodec<Openswarm_Testing_Nested>.readJSON(member.value, options: options))
+                    self.choice = .cNested(try ProtoMessageCodec<Openswarm_Testing_Nested>.readJSON(member.value, options: options))
                 case "cBytes", "c_bytes":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cBytes(try ProtoBytes.readJSON(member.value, options: options))
+                    self.choice = .cBytes(try ProtoBytes.readJSON(member.value, options: options))
                 case "cEnum", "c_enum":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cEnum(try ProtoEnumCodec<Openswarm_Testing_Color>.readJSON(member.value, options: options))
+                    self.choice = .cEnum(try ProtoEnumCodec<Openswarm_Testing_Color>.readJSON(member.value, options: options))
                 case "cDouble", "c_double":
                     if member.value.isNull { break }
                     if seen_choice { throw ProtoJSONField.oneofConflict("choice") }
                     seen_choice = true
-                    choice = .cDouble(try ProtoDouble.readJSON(member.value, options: options))
+                    self.choice = .cDouble(try ProtoDouble.readJSON(member.value, options: options))
                 case "fTimestamp", "f_timestamp":
-                    fTimestamp = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.fTimestamp = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "fDuration", "f_duration":
-                    fDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
+                    self.fDuration = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Duration>.self, member.value, options)
                 case "fEmpty", "f_empty":
-                    fEmpty = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Empty>.self, member.value, options)
+                    self.fEmpty = try ProtoJSONField.optional(ProtoMessageCodec<Google_Protobuf_Empty>.self, member.value, options)
                 case "rTimestamp", "r_timestamp":
-                    rTimestamp = try ProtoJSONField.repeated(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
+                    self.rTimestamp = try ProtoJSONField.repeated(ProtoMessageCodec<Google_Protobuf_Timestamp>.self, member.value, options)
                 case "recursive":
-                    recursive = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, member.value, options)
+                    self.recursive = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_Testing_AllTypes>.self, member.value, options)
                 case "fMaxNumber", "f_max_number":
-                    fMaxNumber = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
+                    self.fMaxNumber = try ProtoJSONField.singular(ProtoInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -1,0 +1,26 @@
+/// Per-call settings for a client call.
+///
+/// ```swift
+/// var options = CallOptions(timeout: .seconds(2))
+/// options.metadata.add("x-request-id", "42")
+/// let reply = try await client.unary(TaskService.Method.getTask, request, options: options)
+/// ```
+public struct CallOptions: Sendable {
+    /// Custom metadata sent with the request headers.
+    public var metadata: Metadata
+    /// How long the call may take; sent as `grpc-timeout` and enforced locally too
+    /// (the call ends with DEADLINE_EXCEEDED and the stream is reset).
+    public var timeout: Duration?
+
+    public init(metadata: Metadata = Metadata(), timeout: Duration? = nil) {
+        self.metadata = metadata
+        self.timeout = timeout
+    }
+}
+
+/// A unary response with the metadata that came with it.
+public struct RPCClientResponse<Message: Sendable>: Sendable {
+    public var message: Message
+    public var initialMetadata: Metadata
+    public var trailingMetadata: Metadata
+}

@@ -1,0 +1,189 @@
+import NIOCore
+import NIOPosix
+import SwarmProto
+import Synchronization
+
+/// A gRPC client over plaintext HTTP/2 (h2c, prior knowledge): one connection,
+/// opened on first use and reopened after it closes, carrying every call as a
+/// stream.
+///
+/// ```swift
+/// let client = RPCClient(configuration: .init(host: "127.0.0.1", port: 50051))
+/// let reply = try await client.unary(TaskService.Method.getTask, request)
+/// try await client.serverStreaming(EventService.Method.watch, watchRequest) { events in
+///     for try await event in events { print(event) }
+/// }
+/// await client.close()
+/// ```
+///
+/// A call ends with `RPCError` for any status but OK. Cancelling the calling task
+/// resets the stream (RST_STREAM(CANCEL)).
+public final class RPCClient: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// The largest response message accepted (gRPC's default: 4 MiB).
+        public var maxReceiveMessageSize: Int
+        /// `:authority`; `host:port` when nil.
+        public var authority: String?
+        /// How long to wait before reconnecting after a failed attempt. Calls made
+        /// while waiting fail at once with UNAVAILABLE (gRPC's fail-fast default).
+        public var connectionBackoff: ConnectionBackoff
+
+        public init(
+            host: String, port: Int, maxReceiveMessageSize: Int = 4 * 1024 * 1024, authority: String? = nil,
+            connectionBackoff: ConnectionBackoff = ConnectionBackoff()
+        ) {
+            self.host = host
+            self.port = port
+            self.maxReceiveMessageSize = maxReceiveMessageSize
+            self.authority = authority
+            self.connectionBackoff = connectionBackoff
+        }
+    }
+
+    private struct Connection: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<ClientConnectionHandler>
+    }
+
+    private let configuration: Configuration
+    private let group: any EventLoopGroup
+    private struct State: Sendable {
+        var connection: Connection?
+        var connecting: EventLoopFuture<Connection>?
+        var backoff: ConnectionBackoff
+        /// After a failed attempt: no new attempt before this.
+        var retryAt: ContinuousClock.Instant?
+    }
+
+    private let state: Mutex<State>
+
+    public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+        self.state = Mutex(State(backoff: configuration.connectionBackoff))
+    }
+
+    /// Closes the connection; calls in flight end with UNAVAILABLE.
+    public func close() async {
+        let (connection, connecting) = state.withLock { state in
+            defer {
+                state.connection = nil
+                state.connecting = nil
+            }
+            return (state.connection, state.connecting)
+        }
+        try? await connection?.channel.close()
+        if let channel = try? await connecting?.get().channel { try? await channel.close() }
+    }
+
+    // MARK: - Connection
+
+    func open(_ path: String, options: CallOptions) async throws -> ClientCallHandle {
+        try Task.checkCancellation()
+        let timeoutNanos = options.timeout.map { duration -> Int64 in
+            let (seconds, attoseconds) = duration.components
+            return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
+        }
+        // One retry: a connection found closed is replaced once.
+        for _ in 0..<2 {
+            let connection = try await connection()
+            let (parts, continuation) = AsyncStream<ClientResponsePart>.makeStream()
+            let handler = connection.handler
+            let metadata = options.metadata
+            let streamID = try await connection.channel.eventLoop.submit {
+                handler.value.startCall(path: path, metadata: metadata, timeoutNanos: timeoutNanos, parts: continuation)
+            }.get()
+            if let streamID {
+                return ClientCallHandle(
+                    streamID: streamID, parts: parts, eventLoop: connection.channel.eventLoop, connection: handler)
+            }
+            forget(connection)
+        }
+        throw RPCError(.unavailable, "no connection to \(configuration.host):\(configuration.port)")
+    }
+
+    private func connection() async throws -> Connection {
+        let pending = state.withLock { state -> Result<Connection, RPCError>? in
+            if let connection = state.connection, connection.channel.isActive { return .success(connection) }
+            state.connection = nil
+            if state.connecting == nil {
+                if let retryAt = state.retryAt, ContinuousClock.now < retryAt {
+                    return .failure(
+                        RPCError(
+                            .unavailable,
+                            "not connected to \(configuration.host):\(configuration.port); retrying in "
+                                + "\(ContinuousClock.now.duration(to: retryAt))"))
+                }
+                state.connecting = connect()
+            }
+            return nil
+        }
+        switch pending {
+        case .success(let connection): return connection
+        case .failure(let error): throw error
+        case nil: break
+        }
+        guard let future = state.withLock({ $0.connecting }) else { return try await connection() }
+        do {
+            let connection = try await future.get()
+            state.withLock { state in
+                if state.connecting === future {
+                    state.connecting = nil
+                    state.connection = connection
+                    state.backoff.succeeded()
+                    state.retryAt = nil
+                }
+            }
+            return connection
+        } catch {
+            state.withLock { state in
+                guard state.connecting === future else { return }
+                state.connecting = nil
+                let wait = state.backoff.failed(random: Double.random(in: 0...1))
+                state.retryAt = ContinuousClock.now.advanced(by: wait)
+            }
+            throw RPCError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
+        }
+    }
+
+    private func forget(_ connection: Connection) {
+        state.withLock { state in
+            if state.connection?.channel === connection.channel { state.connection = nil }
+        }
+    }
+
+    private func connect() -> EventLoopFuture<Connection> {
+        let handlerConfiguration = ClientConnectionHandler.Configuration(
+            authority: configuration.authority ?? "\(configuration.host):\(configuration.port)",
+            maxReceiveMessageSize: configuration.maxReceiveMessageSize, settings: HTTP2Session.Settings())
+        return ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ClientConnectionHandler(configuration: handlerConfiguration))
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
+                return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            }
+    }
+
+    /// The error for a call whose parts stopped before its status.
+    static func endedEarly() -> RPCError {
+        Task.isCancelled
+            ? RPCError(.cancelled, "the call was cancelled") : RPCError(.internal, "the call ended without a status")
+    }
+
+    static func decode<Message: ProtoMessage>(_ type: Message.Type, _ bytes: [UInt8]) throws -> Message {
+        do {
+            return try Message(serializedBytes: bytes)
+        } catch {
+            throw RPCError(.internal, "could not decode \(Message.protoMessageName): \(error)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+internal import CNghttp2
+import NIOCore
+
+/// The nghttp2 callbacks (set once per session) and what each one does. They run
+/// only inside `receive` and `pendingOutput`, on the session's event loop.
+extension HTTP2Session {
+    static func install(_ callbacks: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
+            guard let frame, let userData else { return 0 }
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().beginHeaders(frame)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            _, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let userData, let name, let value else { return 0 }
+            let field = HTTP2Header(
+                String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().header(frame, name: field)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            guard let frame, let userData else { return 0 }
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().frameReceived(frame)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            guard let frame, let userData else { return 0 }
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().frameSent(frame)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) {
+            _, _, streamID, data, length, userData in
+            guard let userData, let data else { return 0 }
+            let this = Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue()
+            this.consumeConnection(length)
+            this.delegate?.session(
+                didReceiveData: UnsafeRawBufferPointer(start: data, count: length), streamID: streamID)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
+            guard let userData else { return 0 }
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue()
+                .streamClosed(streamID, errorCode: errorCode)
+            return 0
+        }
+    }
+
+    func beginHeaders(_ frame: UnsafePointer<nghttp2_frame>) {
+        guard frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return }
+        let kind: HTTP2HeaderKind
+        switch frame.pointee.headers.cat {
+        case NGHTTP2_HCAT_REQUEST: kind = .request
+        case NGHTTP2_HCAT_RESPONSE: kind = .response
+        case NGHTTP2_HCAT_HEADERS: kind = .trailers
+        default: return  // pushed responses: never enabled
+        }
+        incomingHeaders[frame.pointee.hd.stream_id] = IncomingHeaders(kind: kind)
+    }
+
+    func header(_ frame: UnsafePointer<nghttp2_frame>, name: HTTP2Header) {
+        let streamID = frame.pointee.hd.stream_id
+        guard var headers = incomingHeaders[streamID], !headers.oversized else { return }
+        headers.size += name.name.utf8.count + name.value.utf8.count + 32
+        if headers.size > maxHeaderListSize {
+            headers.oversized = true
+            headers.fields = []
+        } else {
+            headers.fields.append(name)
+        }
+        incomingHeaders[streamID] = headers
+    }
+
+    func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
+        let streamID = frame.pointee.hd.stream_id
+        let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        switch UInt32(frame.pointee.hd.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            guard let headers = incomingHeaders.removeValue(forKey: streamID) else { return }
+            if endStream { markRemoteClosed(streamID) }
+            if headers.oversized {
+                delegate?.session(didReceiveOversizedHeaders: streamID, size: headers.size, limit: maxHeaderListSize)
+                return
+            }
+            delegate?.session(
+                didReceiveHeaders: headers.fields, kind: headers.kind, streamID: streamID, endStream: endStream)
+        case NGHTTP2_DATA.rawValue:
+            if endStream {
+                markRemoteClosed(streamID)
+                delegate?.session(didReceiveEndStream: streamID)
+            }
+        case NGHTTP2_SETTINGS.rawValue:
+            if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { delegate?.sessionDidReceiveSettings() }
+        case NGHTTP2_PING.rawValue:
+            if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { delegate?.sessionDidReceivePingAck() }
+        case NGHTTP2_RST_STREAM.rawValue:
+            delegate?.session(didReceiveReset: streamID)
+        default:
+            break
+        }
+    }
+
+    func markRemoteClosed(_ streamID: Int32) {
+        remoteClosed.insert(streamID)
+        outbound[streamID]?.remoteClosed = true
+    }
+
+    /// After trailers go out on a stream the client is still sending on, gRPC asks
+    /// for RST_STREAM(NO_ERROR) so the client stops.
+    func frameSent(_ frame: UnsafePointer<nghttp2_frame>) {
+        let streamID = frame.pointee.hd.stream_id
+        let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        guard role == .server, endStream, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return }
+        if !remoteClosed.contains(streamID) { resetStream(streamID: streamID, errorCode: .noError) }
+    }
+
+    func streamClosed(_ streamID: Int32, errorCode: UInt32) {
+        incomingHeaders[streamID] = nil
+        remoteClosed.remove(streamID)
+        if let stream = outbound.removeValue(forKey: streamID) {
+            for chunk in stream.chunks { chunk.promise?.fail(ChannelError.ioOnClosedChannel) }
+        }
+        delegate?.session(didCloseStream: streamID, errorCode: errorCode)
+    }
+}

@@ -1,0 +1,92 @@
+import SwarmProto
+
+/// The methods a server serves, by their generated descriptors.
+///
+/// ```swift
+/// var router = RPCRouter()
+/// router.unary(Grpc_Testing_TestService.Method.emptyCall) { _, _ in Grpc_Testing_Empty() }
+/// router.serverStreaming(Grpc_Testing_TestService.Method.streamingOutputCall) { request, responses, _ in
+///     try await responses.write(Grpc_Testing_StreamingOutputCallResponse())
+/// }
+/// let server = RPCServer(router: router)
+/// ```
+///
+/// A handler runs as its own task; it is cancelled when the client resets the
+/// stream or the deadline passes. Throw `RPCError` to end the call with a status.
+public struct RPCRouter: Sendable {
+    private(set) var handlers: [String: ServerMethodHandler] = [:]
+
+    public init() {}
+
+    /// The `:path`s served, e.g. `/grpc.testing.TestService/EmptyCall`.
+    public var paths: [String] { handlers.keys.sorted() }
+
+    public mutating func unary<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+    ) {
+        add(method) { requests, responses, context in
+            let request = try await Self.single(RPCRequestStream<Request>(raw: requests, sink: responses))
+            try await responses.write(handler(request, context).serializedBytes())
+        }
+    }
+
+    public mutating func serverStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+    ) {
+        add(method) { requests, responses, context in
+            let request = try await Self.single(RPCRequestStream<Request>(raw: requests, sink: responses))
+            try await handler(request, RPCResponseWriter(sink: responses), context)
+        }
+    }
+
+    public mutating func clientStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws -> Response
+    ) {
+        add(method) { requests, responses, context in
+            try await responses.write(
+                handler(RPCRequestStream(raw: requests, sink: responses), context).serializedBytes())
+        }
+    }
+
+    public mutating func bidirectionalStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler:
+            @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext) async throws
+            -> Void
+    ) {
+        add(method) { requests, responses, context in
+            try await handler(
+                RPCRequestStream(raw: requests, sink: responses), RPCResponseWriter(sink: responses), context)
+        }
+    }
+
+    private mutating func add<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ run: @escaping ServerMethodHandler.Run
+    ) {
+        handlers[method.descriptor.path] = ServerMethodHandler(descriptor: method.descriptor, run: run)
+    }
+
+    func handler(forPath path: String) -> ServerMethodHandler? { handlers[path] }
+
+    /// Exactly one request message: unary and server-streaming calls.
+    private static func single<Request>(_ requests: RPCRequestStream<Request>) async throws -> Request {
+        var iterator = requests.makeAsyncIterator()
+        guard let request = try await iterator.next() else {
+            throw RPCError(.internal, "the client sent no request message")
+        }
+        guard try await iterator.next() == nil else {
+            throw RPCError(.internal, "the client sent more than one request message")
+        }
+        return request
+    }
+}
+
+/// A method with its messages erased to bytes: what a connection dispatches to.
+struct ServerMethodHandler: Sendable {
+    typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
+    let descriptor: RPCMethodDescriptor
+    let run: Run
+}

@@ -1,0 +1,21 @@
+import NIOCore
+
+/// One call on a server connection, from its request headers to its stream's close.
+/// Lives in the connection handler, on the event loop.
+struct ServerCall {
+    let context: ServerContext
+    /// Feeds the handler's request stream.
+    let requests: RawMessageStream.Continuation
+    var deframer: MessageDeframer
+    /// Bytes of request messages handed to the handler's stream and not yet taken.
+    var queuedBytes = 0
+    /// Bytes received while `queuedBytes` was over the limit: the stream's window
+    /// stays closed by this much until the handler catches up.
+    var owedBytes = 0
+    var task: Task<Void, Never>?
+    var deadlineTimer: Scheduled<Void>?
+    /// Response headers are out; what follows is messages and trailers.
+    var headersSent = false
+    /// The status is queued (or the stream reset): nothing more is sent or read.
+    var finished = false
+}

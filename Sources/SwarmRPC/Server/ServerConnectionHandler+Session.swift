@@ -1,0 +1,169 @@
+import NIOCore
+import SwarmProto
+
+/// Session events: requests become calls, bytes become messages, closed streams
+/// cancel their handlers.
+extension ServerConnectionHandler: HTTP2SessionDelegate {
+    func session(didReceiveHeaders headers: [HTTP2Header], kind: HTTP2HeaderKind, streamID: Int32, endStream: Bool) {
+        guard kind == .request else {
+            // Client trailers carry nothing gRPC uses; END_STREAM on them still counts.
+            if endStream { session(didReceiveEndStream: streamID) }
+            return
+        }
+        guard let context, !closing else { return }
+        var method: String?
+        var path: String?
+        var contentType: String?
+        var timeout: String?
+        var encoding: String?
+        var metadata = Metadata()
+        var badBinary = false
+        for header in headers {
+            switch header.name {
+            case ":method": method = header.value
+            case ":path": path = header.value
+            case "content-type": contentType = header.value
+            case "grpc-timeout": timeout = header.value
+            case "grpc-encoding": encoding = header.value
+            default:
+                if !Metadata.isReserved(header.name), !metadata.addWire(name: header.name, value: header.value) {
+                    badBinary = true
+                }
+            }
+        }
+        guard method == "POST" else {
+            reject(
+                streamID: streamID, httpStatus: "405", status: RPCStatus(code: .internal, message: "gRPC needs POST"))
+            return
+        }
+        guard Self.isGRPCContentType(contentType) else {
+            reject(
+                streamID: streamID, httpStatus: "415",
+                status: RPCStatus(code: .internal, message: "content-type \(contentType ?? "(none)") is not gRPC"))
+            return
+        }
+        guard let path, let handler = router.handler(forPath: path) else {
+            reject(
+                streamID: streamID,
+                status: RPCStatus(code: .unimplemented, message: "Method not found: \(path ?? "(no path)")"))
+            return
+        }
+        if let encoding, encoding != "identity" {
+            reject(
+                streamID: streamID,
+                status: RPCStatus(code: .unimplemented, message: "grpc-encoding \(encoding) is not supported"),
+                extra: [HTTP2Header("grpc-accept-encoding", "identity")])
+            return
+        }
+        var timeoutNanos: Int64?
+        if let timeout {
+            guard let parsed = GRPCTimeout.parse(timeout) else {
+                reject(streamID: streamID, status: RPCStatus(code: .internal, message: "malformed grpc-timeout"))
+                return
+            }
+            timeoutNanos = parsed
+        }
+        guard !badBinary else {
+            reject(streamID: streamID, status: RPCStatus(code: .internal, message: "-bin metadata is not base64"))
+            return
+        }
+
+        let deadline = timeoutNanos.map { ContinuousClock.now.advanced(by: .nanoseconds($0)) }
+        let callContext = ServerContext(method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline)
+        let (requests, continuation) = RawMessageStream.makeStream()
+        if endStream { continuation.finish() }
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let sink = ServerCallSink(streamID: streamID, eventLoop: eventLoop, connection: bound)
+        var call = ServerCall(
+            context: callContext, requests: continuation,
+            deframer: MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize))
+        if let timeoutNanos {
+            call.deadlineTimer = eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
+                bound.value.deadlinePassed(streamID: streamID)
+            }
+        }
+        call.task = ServerCallRunner.start(handler, requests: requests, sink: sink, context: callContext)
+        calls[streamID] = call
+        cancelIdleTimer()
+    }
+
+    func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
+        guard var call = calls[streamID], !call.finished else {
+            session?.consumeStream(streamID, bytes.count)  // nobody will read it
+            return
+        }
+        call.deframer.append(bytes)
+        var failure: RPCStatus?
+        while failure == nil {
+            do throws(MessageDeframer.Failure) {
+                guard let message = try call.deframer.next() else { break }
+                call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
+                call.requests.yield(message)
+            } catch {
+                switch error {
+                case .tooLarge(let length, let limit):
+                    failure = RPCStatus(
+                        code: .resourceExhausted,
+                        message: "a request message of \(length) bytes is over the limit of \(limit)")
+                case .compressedWithoutEncoding:
+                    failure = RPCStatus(code: .internal, message: "a compressed message without grpc-encoding")
+                }
+            }
+        }
+        if call.queuedBytes <= configuration.maxQueuedRequestBytes {
+            session?.consumeStream(streamID, bytes.count)
+        } else {
+            call.owedBytes += bytes.count
+        }
+        calls[streamID] = call
+        if let failure {
+            call.task?.cancel()
+            call.requests.finish(throwing: RPCError(failure.code, failure.message))
+            finishCall(streamID: streamID, status: failure, trailers: Metadata())
+        }
+    }
+
+    func session(didReceiveEndStream streamID: Int32) {
+        calls[streamID]?.requests.finish()
+    }
+
+    func session(didCloseStream streamID: Int32, errorCode: UInt32) {
+        guard let call = calls.removeValue(forKey: streamID) else { return }
+        call.deadlineTimer?.cancel()
+        if !call.finished || errorCode != 0 { call.task?.cancel() }
+        call.requests.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
+        if calls.isEmpty { scheduleIdleTimer() }
+    }
+
+    func sessionDidReceiveSettings() {
+        handshakeCompleted()
+    }
+
+    func session(didReceiveReset streamID: Int32) {
+        guard let context else { return }
+        if !resetLimiter.record(at: context.eventLoop.now) {
+            // Rapid reset: stop reading, tell the client why, close after the flush.
+            session?.terminate(errorCode: .enhanceYourCalm)
+        }
+    }
+
+    func sessionDidReceivePingAck() {
+        keepaliveAcknowledged()
+    }
+
+    func session(didReceiveOversizedHeaders streamID: Int32, size: Int, limit: Int) {
+        guard calls[streamID] == nil else {
+            // Trailers too large on a running call: end it.
+            finishCall(
+                streamID: streamID,
+                status: RPCStatus(code: .resourceExhausted, message: "trailers over the header list limit"),
+                trailers: Metadata())
+            return
+        }
+        reject(
+            streamID: streamID,
+            status: RPCStatus(
+                code: .resourceExhausted, message: "a header list of \(size) bytes is over the limit of \(limit)"))
+    }
+}
