@@ -233,17 +233,18 @@ extension ProtoMessage {
         throws(ProtoDecodingError)
     {
         self.init()
-        let result: Result<Self, ProtoDecodingError> = bytes.withUnsafeBytes { raw in
-            var message = Self()
+        // Decodes straight into `self`: a message can be large, and copying it out of
+        // the closure would cost more than small messages take to decode.
+        var failure: ProtoDecodingError? = nil
+        bytes.withUnsafeBytes { raw in
             var reader = ProtoReader(raw, depthLimit: depthLimit)
             do throws(ProtoDecodingError) {
-                try message.decode(from: &reader)
+                try self.decode(from: &reader)
             } catch {
-                return .failure(error.within(Self.protoMessageName))
+                failure = error.within(Self.protoMessageName)
             }
-            return .success(message)
         }
-        self = try result.get()
+        if let failure { throw failure }
     }
 
     /// Decodes a message from the binary wire format held in borrowed memory.
