@@ -99,9 +99,12 @@ release: ## Release build of every target (swift build -c release)
 run: deps build ## Build and run openswarm (today: `openswarm version`; later the coordinator)
 	"$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)/openswarm" version
 
+# Tests run one at a time (about 35 s): the network tests assert timeouts, and on two
+# cores the store's and the core's long synchronous tests would otherwise hold both
+# threads of Swift's cooperative pool and make those timeouts fire late.
 test: deps ## Check generated code (proto-check), then run all tests beside a throwaway PostgreSQL
 	@$(MAKE) --no-print-directory proto-check
-	Tests/support/with-postgres.sh $(SWIFT) test --parallel $(SWIFTPM_FLAGS)
+	Tests/support/with-postgres.sh $(SWIFT) test --no-parallel $(SWIFTPM_FLAGS)
 
 proto: deps ## Regenerate all committed generated code from Protos/ (then commit it)
 	@$(REQUIRE_GENERATOR)

@@ -111,6 +111,10 @@ let coreTargets: [Target] = [
     .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"]),
     // `make bench`: planning a 10,000-task DAG.
     .executableTarget(name: "swarm-core-bench", dependencies: ["SwarmCore"]),
+    .target(name: "SwarmStore", dependencies: ["SwarmCore", "CSQLite", "CLibpq"]),
+    .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore", "SwarmCore", "swarm-store-crash-worker"]),
+    // The process the crash-safety test kills with SIGKILL.
+    .executableTarget(name: "swarm-store-crash-worker", dependencies: ["SwarmStore", "SwarmCore"]),
 ]
 
 // MARK: - Transport (issue 3)

@@ -1,0 +1,44 @@
+/// The PostgreSQL schema, by migration number: the same tables as `SQLiteMigrations`
+/// in PostgreSQL's types (`bigint`, `double precision`, `bytea`, `bigserial`).
+enum PostgresMigrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "initial",
+            statements: [
+                """
+                CREATE TABLE swarms (id TEXT PRIMARY KEY, min_reputation DOUBLE PRECISION NOT NULL,
+                  allowed_regions TEXT NOT NULL, token_budget_micros BIGINT NOT NULL, spent_micros BIGINT NOT NULL,
+                  escrowed_micros BIGINT NOT NULL)
+                """,
+                "CREATE TABLE accounts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT, balance_micros BIGINT NOT NULL)",
+                """
+                CREATE TABLE ledger_transactions (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+                  type TEXT NOT NULL, reference TEXT NOT NULL, at_ms BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE postings (transaction_seq BIGINT NOT NULL REFERENCES ledger_transactions(seq),
+                  leg BIGINT NOT NULL, account_id TEXT NOT NULL REFERENCES accounts(id), amount_micros BIGINT NOT NULL,
+                  PRIMARY KEY (transaction_seq, leg))
+                """,
+                "CREATE INDEX postings_account ON postings (account_id)",
+                """
+                CREATE TABLE nodes (id TEXT PRIMARY KEY, is_online BIGINT NOT NULL, active_leases BIGINT NOT NULL,
+                  record BYTEA NOT NULL)
+                """,
+                """
+                CREATE TABLE tasks (id TEXT PRIMARY KEY, dag_id TEXT NOT NULL, state TEXT NOT NULL,
+                  priority BIGINT NOT NULL, submitted_at BIGINT NOT NULL, offer_at BIGINT, deadline_at BIGINT,
+                  record BYTEA NOT NULL)
+                """,
+                "CREATE INDEX tasks_queue ON tasks (priority DESC, submitted_at, id) WHERE offer_at IS NOT NULL",
+                "CREATE INDEX tasks_deadline ON tasks (deadline_at) WHERE deadline_at IS NOT NULL",
+                "CREATE INDEX tasks_dag ON tasks (dag_id)",
+                "CREATE TABLE task_edges (parent_id TEXT NOT NULL, child_id TEXT NOT NULL, PRIMARY KEY (parent_id, child_id))",
+                """
+                CREATE TABLE leases (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, attempt BIGINT NOT NULL,
+                  node_id TEXT NOT NULL, deadline_at BIGINT NOT NULL, active BIGINT NOT NULL)
+                """,
+                "CREATE INDEX leases_due ON leases (deadline_at) WHERE active = 1",
+            ])
+    ]
+}

@@ -1,0 +1,47 @@
+/// The SQLite schema, by migration number. `PostgresMigrations` has the same numbers.
+///
+/// Money and instants are integers (micro-tokens, milliseconds since the epoch). A task's
+/// nested state (spec, replica slots, attempts) is one `record` blob (`TaskRecordCodec`);
+/// the columns beside it are what queries filter and order on: the queue index covers
+/// `offer_at` (when an open slot may next be leased), priority and age.
+enum SQLiteMigrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "initial",
+            statements: [
+                """
+                CREATE TABLE swarms (id TEXT PRIMARY KEY, min_reputation REAL NOT NULL, allowed_regions TEXT NOT NULL,
+                  token_budget_micros INTEGER NOT NULL, spent_micros INTEGER NOT NULL, escrowed_micros INTEGER NOT NULL)
+                """,
+                "CREATE TABLE accounts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT, balance_micros INTEGER NOT NULL)",
+                """
+                CREATE TABLE ledger_transactions (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+                  type TEXT NOT NULL, reference TEXT NOT NULL, at_ms INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE postings (transaction_seq INTEGER NOT NULL REFERENCES ledger_transactions(seq),
+                  leg INTEGER NOT NULL, account_id TEXT NOT NULL REFERENCES accounts(id), amount_micros INTEGER NOT NULL,
+                  PRIMARY KEY (transaction_seq, leg))
+                """,
+                "CREATE INDEX postings_account ON postings (account_id)",
+                """
+                CREATE TABLE nodes (id TEXT PRIMARY KEY, is_online INTEGER NOT NULL, active_leases INTEGER NOT NULL,
+                  record BLOB NOT NULL)
+                """,
+                """
+                CREATE TABLE tasks (id TEXT PRIMARY KEY, dag_id TEXT NOT NULL, state TEXT NOT NULL,
+                  priority INTEGER NOT NULL, submitted_at INTEGER NOT NULL, offer_at INTEGER, deadline_at INTEGER,
+                  record BLOB NOT NULL)
+                """,
+                "CREATE INDEX tasks_queue ON tasks (priority DESC, submitted_at, id) WHERE offer_at IS NOT NULL",
+                "CREATE INDEX tasks_deadline ON tasks (deadline_at) WHERE deadline_at IS NOT NULL",
+                "CREATE INDEX tasks_dag ON tasks (dag_id)",
+                "CREATE TABLE task_edges (parent_id TEXT NOT NULL, child_id TEXT NOT NULL, PRIMARY KEY (parent_id, child_id))",
+                """
+                CREATE TABLE leases (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+                  node_id TEXT NOT NULL, deadline_at INTEGER NOT NULL, active INTEGER NOT NULL)
+                """,
+                "CREATE INDEX leases_due ON leases (deadline_at) WHERE active = 1",
+            ])
+    ]
+}

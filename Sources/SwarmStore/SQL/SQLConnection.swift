@@ -1,0 +1,43 @@
+import SwarmCore
+
+/// The lower level of the store (temporal's "persistence" level): one connection that
+/// runs SQL with positional `?` parameters. The transitions above it are written once
+/// against this protocol; each engine supplies a connection and its SQL dialect.
+///
+/// Implementations prepare each distinct statement once and reuse it (a statement cache),
+/// because the transitions run the same few dozen statements millions of times.
+protocol SQLConnection: AnyObject {
+    /// Runs a statement and returns its rows (none for writes without `RETURNING`).
+    @discardableResult
+    func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+}
+
+/// What differs between the engines' SQL, beyond the migrations.
+struct SQLDialect: Sendable {
+    /// Appended to the claim query: PostgreSQL's `FOR UPDATE SKIP LOCKED` lets several
+    /// coordinators claim from one queue without waiting for or double-claiming rows;
+    /// SQLite has one writer at a time (`BEGIN IMMEDIATE`) and needs nothing.
+    var skipLocked: String
+    /// Appended to reads of rows the transaction will update (`FOR UPDATE`), so two
+    /// transactions never both read the old value.
+    var forUpdate: String
+
+    static let sqlite = SQLDialect(skipLocked: "", forUpdate: "")
+    /// For read-only transactions on any engine: no row locks.
+    static let unlocked = SQLDialect(skipLocked: "", forUpdate: "")
+    static let postgres = SQLDialect(skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE")
+}
+
+/// An engine: runs a closure as one transaction and commits before returning, so a write
+/// is acknowledged only once durable. A closure that throws rolls back; an engine may
+/// run the closure again after a conflict (deadlock, serialization failure), so closures
+/// must not have effects outside the connection.
+protocol SQLEngine: Sendable {
+    var dialect: SQLDialect { get }
+    /// `readOnly` transactions take no write lock (SQLite: a deferred `BEGIN`;
+    /// PostgreSQL: `BEGIN READ ONLY`) and must not lock rows.
+    func transaction<T: Sendable>(readOnly: Bool, _ body: (any SQLConnection) throws(StoreError) -> T)
+        throws(StoreError) -> T
+    /// Releases connections; later calls fail with `unavailable`.
+    func close()
+}

@@ -1,0 +1,135 @@
+import SwarmCore
+
+extension DurableStore {
+    /// As `Scheduler.lease`, as one transaction: claims queued tasks in priority then
+    /// age order (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent coordinators
+    /// claim disjoint rows), offering each to the node as `offerDecision` does: the node
+    /// must be eligible (`Eligibility`), hold no replica of the task, share no operator
+    /// with a replica's node, and, for a retry, be the only eligible node left.
+    ///
+    /// Scans at most a few pages of the queue per call, so a node no task fits costs a
+    /// bounded amount of work.
+    public func lease(_ params: LeaseParams) throws(StoreError) -> [GrantedLease] {
+        guard params.maxTasks > 0 else { return [] }
+        return try write { (work) throws(StoreError) -> [GrantedLease] in
+            guard try work.node(params.node) != nil else {
+                throw StoreError(.unknownNode, "node \(params.node) is not registered; register it first")
+            }
+            var leases: [GrantedLease] = []
+            var others: [Node]?
+            let pageSize = max(32, params.maxTasks * 2)
+            var offset = 0
+            pages: for _ in 0..<8 {
+                guard let node = try work.node(params.node), node.isOnline, node.freeSlots > 0 else { break }
+                let rows = try work.query(
+                    "SELECT record FROM tasks WHERE offer_at IS NOT NULL AND offer_at <= ? ORDER BY priority DESC, submitted_at, id LIMIT ? OFFSET ?"
+                        + work.dialect.skipLocked,
+                    [.integer(params.now.millisecondsSinceEpoch), .integer(Int64(pageSize)), .integer(Int64(offset))])
+                offset += rows.count
+                for row in rows {
+                    guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
+                        node.freeSlots > 0
+                    else { break pages }
+                    let task = work.adopt(try TaskRecordCodec.decode(try row.blob(0)))
+                    guard
+                        try offerDecision(task, to: node, now: params.now, work: work, others: &others)
+                    else { continue }
+                    if let lease = try grant(task, to: node, now: params.now, work: work) { leases.append(lease) }
+                }
+                if rows.count < pageSize { break }
+            }
+            return leases
+        }
+    }
+
+    func offerDecision(_ task: StoredTask, to node: Node, now: Instant, work: UnitOfWork, others: inout [Node]?)
+        throws(StoreError) -> Bool
+    {
+        guard !task.state.isTerminal, task.state != .pending, task.hasOpenSlot(at: now) else { return false }
+        let swarm = try work.swarm(task.spec.swarmID, lock: false)
+        guard Eligibility.check(node, for: task.spec.requirements, in: swarm).isEligible else { return false }
+        if Self.holdsReplica(task, node: node) { return false }
+        if task.avoidNodes.contains(node.id) {
+            if others == nil { others = try work.otherOnlineNodes(except: node.id) }
+            let anotherCould = (others ?? []).contains { other in
+                !task.avoidNodes.contains(other.id)
+                    && Eligibility.check(other, for: task.spec.requirements, in: swarm).isEligible
+                    && !Self.holdsReplica(task, node: other)
+            }
+            if anotherCould { return false }
+        }
+        return true
+    }
+
+    /// Whether the node, or another node of its operator, holds or has reported a replica.
+    static func holdsReplica(_ task: StoredTask, node: Node) -> Bool {
+        for slot in task.slots {
+            let number: Int
+            switch slot.state {
+            case .active(let n), .reported(let n): number = n
+            case .open, .exhausted: continue
+            }
+            if let attempt = task.attempt(number), attempt.nodeID == node.id || attempt.operatorID == node.operatorID {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// As `Scheduler.grant`: the attempt and its lease row, adaptive replication on a
+    /// replicated task's first lease, the node's slot taken.
+    func grant(_ claimed: StoredTask, to node: Node, now: Instant, work: UnitOfWork) throws(StoreError)
+        -> GrantedLease?
+    {
+        var task = claimed
+        guard
+            let slotIndex = task.slots.indices.filter({
+                if case .open(let notBefore) = task.slots[$0].state { notBefore <= now } else { false }
+            }).min(by: { task.slots[$0].attemptsUsed < task.slots[$1].attemptsUsed })
+        else { return nil }
+        let redundancy = task.spec.redundancy
+        if task.attempts.isEmpty && redundancy.replicas > 1 && redundancy.adaptive {
+            if configuration.adaptive.decide(for: node.reputation, using: &work.random) == .runAlone {
+                task.runningAlone = true
+                task.slots = [task.slots[slotIndex]]
+            }
+        }
+        let slot = task.runningAlone && task.slots.count == 1 ? 0 : slotIndex
+        let leaseID = LeaseID(work.newID("lease"))
+        let number = task.attempts.count + 1
+        let deadline = TimeoutRules.initialDeadline(leaseTime: now, timeouts: task.spec.timeouts)
+        task.attempts.append(
+            Attempt(
+                number: number, replica: slot, leaseID: leaseID, nodeID: node.id, operatorID: node.operatorID,
+                leaseTime: now, deadline: deadline))
+        task.slots[slot].state = .active(attempt: number)
+        task.slots[slot].attemptsUsed += 1
+        task.everLeased = true
+        if task.state == .ready { task.state = .leased }
+        work.put(task)
+        var updatedNode = node
+        updatedNode.activeLeases += 1
+        work.put(updatedNode)
+        try work.insertLease(leaseID, task: task.id, attempt: number, node: node.id, deadline: deadline)
+
+        var parentOutputs: [StoredParentOutput] = []
+        if task.attachParentOutputs {
+            for (name, parentID) in task.parentsByName.sorted(by: { $0.key < $1.key }) {
+                let output = try work.task(parentID, lock: false)?.canonicalOutput ?? []
+                parentOutputs.append(StoredParentOutput(name: name, taskID: parentID, output: output))
+            }
+        }
+        var input: [UInt8]?
+        if let from = task.inputFrom, let parentID = task.parentsByName[from] {
+            input = try work.task(parentID, lock: false)?.canonicalOutput
+        }
+        let maxPayment = min(
+            task.escrowMicros,
+            configuration.pricing.attemptPrice(
+                duration: task.spec.timeouts.startToClose, hourlyRateMicros: node.hourlyRateMicros))
+        return GrantedLease(
+            id: leaseID, taskID: task.id, attemptNumber: number, replica: slot, nodeID: node.id, leaseTime: now,
+            deadline: deadline, prompt: task.renderedPrompt ?? task.spec.prompt, input: input,
+            parentOutputs: parentOutputs, maxPaymentMicros: maxPayment)
+    }
+}

@@ -1,0 +1,268 @@
+import SwarmCore
+
+/// The rows one transaction reads and changes, kept decoded in memory and written back
+/// once at the end (`flush`), so the transition code reads like the reference
+/// `Scheduler`'s dictionary code: load, mutate, put.
+///
+/// Rows the transaction will change are read with the dialect's `FOR UPDATE`; a parent
+/// task read only for its output is read without a lock (`lock: false`), which under
+/// READ COMMITTED sees the latest committed state and avoids fan-in deadlocks.
+final class UnitOfWork {
+    let connection: any SQLConnection
+    let dialect: SQLDialect
+    let configuration: DurableStore.Configuration
+    var random: SeededGenerator
+
+    private var tasks: [TaskID: StoredTask] = [:]
+    private var dirtyTasks: Set<TaskID> = []
+    private var lockedTasks: Set<TaskID> = []
+    private var nodes: [NodeID: Node] = [:]
+    private var dirtyNodes: Set<NodeID> = []
+    private var swarms: [SwarmID: SwarmPolicy] = [:]
+    private var dirtySwarms: Set<SwarmID> = []
+    private var lockedSwarms: Set<SwarmID> = []
+    private var balanceDeltas: [AccountID: Int64] = [:]
+    private var knownAccounts: Set<AccountID> = []
+    private var idCounter: UInt64 = 0
+    private let idPrefix: String
+
+    init(
+        connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64
+    ) {
+        self.connection = connection
+        self.dialect = dialect
+        self.configuration = configuration
+        self.random = SeededGenerator(seed: seed)
+        var hex = String(seed, radix: 16)
+        while hex.count < 16 { hex = "0" + hex }
+        self.idPrefix = hex
+    }
+
+    /// A new id unique across processes: 64 random bits per transaction and a counter.
+    func newID(_ kind: String) -> String {
+        idCounter += 1
+        return "\(kind)-\(idPrefix)-\(idCounter)"
+    }
+
+    func query(_ sql: String, _ parameters: [SQLValue] = []) throws(StoreError) -> [SQLRow] {
+        try connection.query(sql, parameters)
+    }
+
+    // MARK: Tasks
+
+    func task(_ id: TaskID, lock: Bool = true) throws(StoreError) -> StoredTask? {
+        if let cached = tasks[id], !lock || lockedTasks.contains(id) { return cached }
+        let rows = try query(
+            "SELECT record FROM tasks WHERE id = ?" + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)])
+        guard let row = rows.first else { return nil }
+        if let cached = tasks[id], dirtyTasks.contains(id) { return cached }
+        let task = try TaskRecordCodec.decode(try row.blob(0))
+        tasks[id] = task
+        if lock { lockedTasks.insert(id) }
+        return task
+    }
+
+    /// A task row already locked by the caller's claim query.
+    func adopt(_ task: StoredTask) -> StoredTask {
+        if let cached = tasks[task.id] { return cached }
+        tasks[task.id] = task
+        lockedTasks.insert(task.id)
+        return task
+    }
+
+    func put(_ task: StoredTask) {
+        tasks[task.id] = task
+        lockedTasks.insert(task.id)
+        dirtyTasks.insert(task.id)
+    }
+
+    func children(of id: TaskID) throws(StoreError) -> [TaskID] {
+        try query("SELECT child_id FROM task_edges WHERE parent_id = ? ORDER BY child_id", [.text(id.rawValue)])
+            .map { (row) throws(StoreError) in TaskID(try row.text(0)) }
+    }
+
+    // MARK: Nodes
+
+    func node(_ id: NodeID) throws(StoreError) -> Node? {
+        if let cached = nodes[id] { return cached }
+        let rows = try query(
+            "SELECT is_online, active_leases, record FROM nodes WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)])
+        guard let row = rows.first else { return nil }
+        let node = try NodeRecordCodec.decode(
+            try row.blob(2), isOnline: try row.int(0) != 0, activeLeases: Int(try row.int(1)))
+        nodes[id] = node
+        return node
+    }
+
+    func put(_ node: Node) {
+        nodes[node.id] = node
+        dirtyNodes.insert(node.id)
+    }
+
+    /// Online nodes other than `except`, unlocked (for "could another node take it").
+    func otherOnlineNodes(except id: NodeID) throws(StoreError) -> [Node] {
+        try query(
+            "SELECT is_online, active_leases, record FROM nodes WHERE is_online = 1 AND id <> ?", [.text(id.rawValue)]
+        )
+        .map { (row) throws(StoreError) in
+            try NodeRecordCodec.decode(try row.blob(2), isOnline: true, activeLeases: Int(try row.int(1)))
+        }
+    }
+
+    // MARK: Swarms
+
+    /// A swarm; `lock: false` for the lease path, which only reads its floor and
+    /// regions, so that leasing does not queue behind the swarm's money row.
+    func swarm(_ id: SwarmID, lock: Bool = true) throws(StoreError) -> SwarmPolicy? {
+        if let cached = swarms[id], !lock || lockedSwarms.contains(id) { return cached }
+        let rows = try query(
+            "SELECT min_reputation, allowed_regions, token_budget_micros, spent_micros, escrowed_micros FROM swarms WHERE id = ?"
+                + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)])
+        guard let row = rows.first else { return nil }
+        if let cached = swarms[id], dirtySwarms.contains(id) { return cached }
+        let regions = try row.text(1).split(separator: "\n").map(String.init)
+        let swarm = SwarmPolicy(
+            id: id, minReputation: try row.double(0), allowedRegions: Set(regions),
+            tokenBudgetMicros: try row.int(2), spentMicros: try row.int(3), escrowedMicros: try row.int(4))
+        swarms[id] = swarm
+        if lock { lockedSwarms.insert(id) }
+        return swarm
+    }
+
+    func put(_ swarm: SwarmPolicy) {
+        swarms[swarm.id] = swarm
+        lockedSwarms.insert(swarm.id)
+        dirtySwarms.insert(swarm.id)
+    }
+
+    // MARK: Ledger
+
+    /// Creates the account if it does not exist (node wallets on first payment).
+    func ensureAccount(_ id: AccountID, kind: String) throws(StoreError) {
+        _ = try query(
+            "INSERT INTO accounts (id, kind, owner, balance_micros) VALUES (?, ?, NULL, 0) ON CONFLICT (id) DO NOTHING",
+            [.text(id.rawValue), .text(kind)])
+    }
+
+    private func ensureAccountOnce(_ id: AccountID, kind: String) throws(StoreError) {
+        guard !knownAccounts.contains(id) else { return }
+        try ensureAccount(id, kind: kind)
+        knownAccounts.insert(id)
+    }
+
+    func balance(of id: AccountID) throws(StoreError) -> Int64? {
+        try query("SELECT balance_micros FROM accounts WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)])
+            .first.map { (row) throws(StoreError) in try row.int(0) }
+    }
+
+    /// One balanced two-leg transaction, as `Ledger.post`: a positive amount between two
+    /// different accounts, and only the issuance account may go negative.
+    @discardableResult
+    func post(
+        _ type: TransactionType, from: AccountID, to: AccountID, amount: Int64, reference: String, now: Instant,
+        toKind: String = "user"
+    ) throws(StoreError) -> LedgerEntry {
+        guard amount > 0, from != to else {
+            throw StoreError(.invalidArgument, "a transaction moves a positive amount between two accounts")
+        }
+        // A user account's balance is checked under its row lock; the system accounts
+        // need no check (issuance may go negative; escrow never holds less than the
+        // open tasks' escrow, which is what is paid out of it).
+        if from != Ledger.issuance && from != Ledger.escrow {
+            guard let stored = try balance(of: from) else {
+                throw StoreError(.unknownAccount, "account \(from) does not exist; create it or mint to it first")
+            }
+            let available = stored + (balanceDeltas[from] ?? 0)
+            guard available >= amount else {
+                throw StoreError(
+                    .insufficientFunds, "account \(from) holds \(available) micro-tokens but \(amount) are needed")
+            }
+        } else {
+            try ensureAccountOnce(from, kind: from == Ledger.escrow ? "escrow" : "issuance")
+        }
+        try ensureAccountOnce(to, kind: to == Ledger.escrow ? "escrow" : toKind)
+        // Balances change once per account at flush, however many postings touch them:
+        // a batch of settlements updates the escrow row once, not twice per task.
+        balanceDeltas[from, default: 0] -= amount
+        balanceDeltas[to, default: 0] += amount
+        let id = TransactionID(newID("tx"))
+        let rows = try query(
+            "INSERT INTO ledger_transactions (id, type, reference, at_ms) VALUES (?, ?, ?, ?) RETURNING seq",
+            [.text(id.rawValue), .text(StoredEnums.name(type)), .text(reference), .integer(now.millisecondsSinceEpoch)])
+        guard let seq = try rows.first?.int(0) else { throw StoreError(.database, "no sequence for a new transaction") }
+        let postings = [Posting(account: from, amountMicros: -amount), Posting(account: to, amountMicros: amount)]
+        _ = try query(
+            "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (?, 0, ?, ?), (?, 1, ?, ?)",
+            [
+                .integer(seq), .text(from.rawValue), .integer(-amount), .integer(seq), .text(to.rawValue),
+                .integer(amount),
+            ])
+        return LedgerEntry(id: id, type: type, reference: reference, postings: postings)
+    }
+
+    // MARK: Leases
+
+    func insertLease(_ id: LeaseID, task: TaskID, attempt: Int, node: NodeID, deadline: Instant) throws(StoreError) {
+        _ = try query(
+            "INSERT INTO leases (id, task_id, attempt, node_id, deadline_at, active) VALUES (?, ?, ?, ?, ?, 1)",
+            [
+                .text(id.rawValue), .text(task.rawValue), .integer(Int64(attempt)), .text(node.rawValue),
+                .integer(deadline.millisecondsSinceEpoch),
+            ])
+    }
+
+    func updateLease(_ id: LeaseID, deadline: Instant) throws(StoreError) {
+        _ = try query(
+            "UPDATE leases SET deadline_at = ? WHERE id = ?",
+            [.integer(deadline.millisecondsSinceEpoch), .text(id.rawValue)])
+    }
+
+    func deactivateLease(_ id: LeaseID) throws(StoreError) {
+        _ = try query("UPDATE leases SET active = 0 WHERE id = ?", [.text(id.rawValue)])
+    }
+
+    // MARK: Writing back
+
+    func flush() throws(StoreError) {
+        for id in dirtyTasks.sorted() {
+            guard let task = tasks[id] else { continue }
+            _ = try query(
+                """
+                INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET state = excluded.state, offer_at = excluded.offer_at,
+                  deadline_at = excluded.deadline_at, record = excluded.record
+                """,
+                [
+                    .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
+                    .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
+                    .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
+                    .blob(TaskRecordCodec.encode(task)),
+                ])
+        }
+        for id in dirtyNodes.sorted() {
+            guard let node = nodes[id] else { continue }
+            _ = try query(
+                "UPDATE nodes SET is_online = ?, active_leases = ?, record = ? WHERE id = ?",
+                [
+                    .flag(node.isOnline), .integer(Int64(node.activeLeases)), .blob(NodeRecordCodec.encode(node)),
+                    .text(id.rawValue),
+                ])
+        }
+        for id in dirtySwarms.sorted() {
+            guard let swarm = swarms[id] else { continue }
+            _ = try query(
+                "UPDATE swarms SET spent_micros = ?, escrowed_micros = ? WHERE id = ?",
+                [.integer(swarm.spentMicros), .integer(swarm.escrowedMicros), .text(id.rawValue)])
+        }
+        for (account, delta) in balanceDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
+            _ = try query(
+                "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
+                [.integer(delta), .text(account.rawValue)])
+        }
+        dirtyTasks = []
+        dirtyNodes = []
+        dirtySwarms = []
+        balanceDeltas = [:]
+    }
+}

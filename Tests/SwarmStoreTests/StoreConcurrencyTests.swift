@@ -1,0 +1,117 @@
+import Foundation
+import SwarmCore
+import Synchronization
+import Testing
+
+@testable import SwarmStore
+
+/// Two coordinators over one database lease and complete concurrently: no attempt is
+/// ever handed out twice, and every task ends exactly once.
+@Suite("Store concurrency")
+struct StoreConcurrencyTests {
+    @Test("Two stores leasing from one database never hand out the same attempt", arguments: Engine.allCases)
+    func twoCoordinators(engine: Engine) throws {
+        let stores = try engine.makeStores(2)
+        let now = Instant(millisecondsSinceEpoch: 1_000_000)
+        let setup = stores[0]
+        try setup.createSwarm(SwarmPolicy(id: "default"))
+        try setup.createAccount(Account(id: "alice", kind: .user))
+        try setup.mint(100_000_000, to: "alice", now: now)
+        // OPENSWARM_STORE_CONCURRENCY_TASKS=100000 for the large run.
+        let taskCount = environment("OPENSWARM_STORE_CONCURRENCY_TASKS").flatMap { Int($0) } ?? 400
+        let dag = DagSubmission(tasks: (0..<taskCount).map { DagTaskSpec(name: "t\($0)", spec: Fixture.spec()) })
+        let ids = try setup.submit(SubmitParams(submission: dag, submitter: "alice", account: "alice", now: now))
+            .taskIDs
+        for index in 0..<8 { try setup.register(Fixture.node("n\(index)", operator: "op\(index)", slots: 8)) }
+
+        // Real threads, one per coordinator, released together: the cooperative pool
+        // (two threads here, shared with other tests) would not run them at once.
+        let results = Mutex<[Result<[GrantedLease], StoreError>]>([])
+        let start = Mutex(false)
+        var threads: [Thread] = []
+        for (which, store) in stores.enumerated() {
+            let thread = Thread {
+                while !start.withLock({ $0 }) { usleep(100) }
+                let outcome = Self.work(store, nodes: Array(stride(from: which, to: 8, by: 2)), now: now)
+                results.withLock { $0.append(outcome) }
+            }
+            threads.append(thread)
+            thread.start()
+        }
+        start.withLock { $0 = true }
+        while results.withLock({ $0.count }) < stores.count { usleep(1_000) }
+        _ = threads
+        var granted: [GrantedLease] = []
+        for result in results.withLock({ $0 }) {
+            let mine = try result.get()
+            // SQLite's busy handler sleeps and may let one writer run the whole queue;
+            // PostgreSQL's row locks must let both coordinators work.
+            if engine == .postgres { #expect(!mine.isEmpty, "both coordinators took part") }
+            granted += mine
+        }
+        #expect(granted.count == taskCount)
+        #expect(Set(granted.map(\.id)).count == granted.count)
+        #expect(Set(granted.map { "\($0.taskID)#\($0.attemptNumber)" }).count == granted.count)
+        #expect(Set(granted.map(\.taskID)) == Set(ids))
+        #expect(try setup.taskCounts() == [.succeeded: taskCount])
+        #expect(try setup.ledgerTotal() == 0)
+        #expect(try setup.balance(of: Ledger.escrow) == 0)
+        for store in stores { store.close() }
+    }
+
+    /// One coordinator's loop: lease for its nodes and report every lease in one batch,
+    /// until the queue stays empty.
+    static func work(_ store: DurableStore, nodes: [Int], now: Instant) -> Result<[GrantedLease], StoreError> {
+        var granted: [GrantedLease] = []
+        var idle = 0
+        while idle < 3 {
+            var round = 0
+            for index in nodes {
+                do throws(StoreError) {
+                    let leases = try store.lease(LeaseParams(node: NodeID("n\(index)"), maxTasks: 8, now: now))
+                    round += leases.count
+                    granted += leases
+                    let reports = try store.report(
+                        leases.map {
+                            .completed(
+                                CompleteParams(lease: $0.id, node: $0.nodeID, result: TaskResult(text: "ok"), now: now))
+                        })
+                    for report in reports { _ = try report.get() }
+                } catch {
+                    return .failure(error)
+                }
+            }
+            idle = round == 0 ? idle + 1 : 0
+        }
+        return .success(granted)
+    }
+
+    @Test("A store reopened on the same database sees everything committed", arguments: Engine.allCases)
+    func reopen(engine: Engine) throws {
+        let stores = try engine.makeStores(1)
+        let f = stores[0]
+        let now = Instant(millisecondsSinceEpoch: 5_000)
+        try f.createSwarm(SwarmPolicy(id: "default"))
+        try f.mint(50_000, to: "alice", now: now)
+        let id = try f.submit(SubmitParams(task: Fixture.spec(), submitter: "alice", account: "alice", now: now))
+            .taskIDs[0]
+        let location = try locationOf(f, engine: engine)
+        f.close()
+        let again = try engine.open(location)
+        #expect(try again.task(id).state == .ready)
+        #expect(try again.balance(of: "alice") == 40_000)
+        let migrations = try again.write { (work) throws(StoreError) -> Int64 in
+            try work.query("SELECT COUNT(*) FROM schema_migrations").first?.int(0) ?? -1
+        }
+        #expect(migrations == 1)
+        again.close()
+    }
+
+    private func locationOf(_ store: DurableStore, engine: Engine) throws -> String {
+        switch store.engine {
+        case let sqlite as SQLiteEngine: return sqlite.path
+        case let postgres as PostgresEngine: return postgres.url
+        default: throw StoreError(.invalidArgument, "unknown engine")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import SwarmCore
+import Testing
+
+@testable import SwarmStore
+
+/// Random DAGs and random worker behaviour (success, wrong results, retryable and
+/// permanent failures, crashes that only a lease expiry notices) under a simulated
+/// clock, run to quiescence; then the invariants SwarmCore's property tests check over
+/// the reference `Scheduler` must hold of the store.
+@Suite("Store properties")
+struct StorePropertyTests {
+    @Test("Random DAGs and worker behaviour keep the invariants", arguments: Engine.allCases, [UInt64(1), 2, 3])
+    func randomRuns(engine: Engine, seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        let store = try engine.makeStore(seed: seed)
+        var now = Instant(millisecondsSinceEpoch: 1_000_000)
+        let minted: Int64 = 100_000_000
+        try store.createSwarm(SwarmPolicy(id: "default"))
+        try store.mint(minted, to: "alice", now: now)
+        let nodeCount = 6
+        for index in 0..<nodeCount {
+            try store.register(Fixture.node("n\(index)", operator: "op\(index)", slots: 1 + index % 3))
+        }
+        // n5 always answers wrongly: it must never be paid for a replicated task.
+        let liar = NodeID("n5")
+
+        var dags: [DagID] = []
+        for _ in 0..<3 {
+            let size = Int.random(in: 5...25, using: &random)
+            var tasks: [DagTaskSpec] = []
+            for index in 0..<size {
+                let parents = (0..<index).filter { _ in Int.random(in: 0..<5, using: &random) == 0 }.prefix(3).map {
+                    "t\($0)"
+                }
+                let replicated = Int.random(in: 0..<4, using: &random) == 0
+                let redundancy =
+                    replicated ? Redundancy(replicas: 3, quorum: 2, maxReplicas: 4, adaptive: false) : .single
+                tasks.append(
+                    DagTaskSpec(
+                        name: "t\(index)", dependsOn: Array(parents), spec: Fixture.spec(redundancy: redundancy)))
+            }
+            dags.append(
+                try store.submit(
+                    SubmitParams(
+                        submission: DagSubmission(tasks: tasks), submitter: "alice", account: "alice", now: now)
+                ).dagID)
+        }
+
+        var steps = 0
+        while try store.taskCounts().keys.contains(where: { !$0.isTerminal }) {
+            steps += 1
+            if steps > 2_000 {
+                Issue.record("the run did not reach quiescence")
+                break
+            }
+            for index in (0..<nodeCount).shuffled(using: &random) {
+                let node = NodeID("n\(index)")
+                let leases = try store.lease(
+                    LeaseParams(node: node, maxTasks: Int.random(in: 1...3, using: &random), now: now))
+                for lease in leases {
+                    try act(store, lease, roll: Int.random(in: 0..<100, using: &random), liar: node == liar, now: now)
+                }
+            }
+            now = now + .milliseconds(Int64.random(in: 500...6_000, using: &random))
+            try store.expire(now: now)
+        }
+
+        var all: [StoredTask] = []
+        for dag in dags { all += try store.tasks(inDag: dag) }
+        for task in all {
+            #expect(task.state.isTerminal)
+            #expect(task.escrowMicros == 0, "settled: \(task.id)")
+            #expect(task.paidMicros + task.refundedMicros == 10_000)
+            let quorum = task.spec.redundancy.quorum
+            if task.state == .succeeded {
+                let agreed = task.attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
+                #expect(agreed.count >= min(quorum, quorum > 1 ? quorum : 1))
+                if quorum > 1 { #expect(!agreed.contains { $0.nodeID == liar }) }
+            }
+            for slot in task.slots { #expect(slot.attemptsUsed <= task.spec.retryPolicy.maximumAttempts) }
+            #expect(task.attempts.count <= task.spec.redundancy.maxReplicas * task.spec.retryPolicy.maximumAttempts)
+            #expect(task.activeAttempts.isEmpty)
+            // No node ever held two live-or-reported replicas of one task.
+            let counted = task.attempts.filter { $0.state == .completed }
+            #expect(Set(counted.map(\.nodeID)).count == counted.count)
+        }
+        // Not vacuous: the run exercised both outcomes and the liar.
+        #expect(all.contains { $0.state == .succeeded })
+        #expect(all.contains { $0.state != .succeeded })
+        #expect(all.contains { $0.attempts.contains { $0.verdict == .dissented } })
+        #expect(try store.ledgerTotal() == 0)
+        #expect(try store.balance(of: Ledger.escrow) == 0)
+        #expect(try store.balance(of: Ledger.issuance) == -minted)
+        for index in 0..<nodeCount { #expect(try store.node(NodeID("n\(index)")).activeLeases == 0) }
+        store.close()
+    }
+
+    /// One worker's behaviour for one lease: a result (wrong from the liar), a retryable
+    /// or permanent failure, or a crash that only the lease deadline notices.
+    private func act(_ store: DurableStore, _ lease: GrantedLease, roll: Int, liar: Bool, now: Instant)
+        throws(StoreError)
+    {
+        do throws(StoreError) {
+            switch roll {
+            case 0..<65:
+                let result = TaskResult(text: liar ? "wrong" : "ok")
+                try store.complete(CompleteParams(lease: lease.id, node: lease.nodeID, result: result, now: now))
+            case 65..<80: try store.fail(FailParams(lease: lease.id, node: lease.nodeID, kind: .transient, now: now))
+            case 80..<83: try store.fail(FailParams(lease: lease.id, node: lease.nodeID, kind: .permanent, now: now))
+            default: break
+            }
+        } catch {
+            // Quorum reached or the task ended while this attempt ran: refused, as it must be.
+            guard error.code == .leaseNotActive else { throw error }
+        }
+    }
+}
