@@ -25,7 +25,7 @@ SWIFTPM_FLAGS ?=
 # Debian packages the build and the tests use. Add here anything a test needs:
 # a package installed by hand and forgotten here breaks the next machine.
 APT_PACKAGES := libnghttp2-dev libssl-dev libpq-dev libsqlite3-dev libprotobuf-c-dev libprotobuf-dev \
-	protobuf-compiler protobuf-c-compiler postgresql nghttp2-client python3-venv pkg-config
+	protobuf-compiler protobuf-c-compiler postgresql nghttp2-client nghttp2-server python3-venv pkg-config
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Waits for another apt/dpkg run to release its lock instead of failing.
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
@@ -127,12 +127,14 @@ proto-check: deps ## Fail if committed generated code differs from what `make pr
 	fi; \
 	echo "proto-check: generated code matches Protos/."
 
-bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning
+bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning, gRPC server
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-core-bench
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-rpc-bench
 	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)"; \
 	"$$bin/swarm-proto-bench"; \
-	"$$bin/swarm-core-bench"
+	"$$bin/swarm-core-bench"; \
+	"$$bin/swarm-rpc-bench"
 
 # lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.
 fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)

@@ -131,6 +131,7 @@ let rpcTargets: [Target] = [
         dependencies: [
             "SwarmProto",
             "CNghttp2",
+            "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]
@@ -145,6 +146,16 @@ let rpcTargets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]
+    ),
+    // `make bench`: our unary echo against nghttpd and grpcio under h2load, our
+    // client's latency, memory per idle connection.
+    .executableTarget(
+        name: "swarm-rpc-bench",
+        dependencies: [
+            "SwarmRPC", "SwarmProto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]
     ),
 ]

@@ -15,6 +15,10 @@ plugin="--plugin=protoc-gen-swarm=$here/protoc-gen-swarm"
 cd "$protos"
 api_protos=$(find openswarm/v1 -name '*.proto' | LC_ALL=C sort)
 wkt_protos="google/protobuf/duration.proto google/protobuf/empty.proto google/protobuf/timestamp.proto"
+# gRPC's standard services (vendored from grpc/grpc and grpc/grpc-proto), which every
+# SwarmRPC server serves: health checking and server reflection (v1, and v1alpha for
+# older clients such as grpcio-reflection 1.62).
+grpc_service_protos="grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto"
 
 fresh() { rm -rf "$1"; mkdir -p "$1"; }
 
@@ -23,7 +27,7 @@ out="$root/Sources/SwarmProto/Generated"
 fresh "$out"
 protoc -I "$protos" -I "$wkt_include" "$plugin" \
   --swarm_out="$out" --swarm_opt=registry=SwarmProtoFiles \
-  $wkt_protos $api_protos
+  $wkt_protos $api_protos $grpc_service_protos
 
 # Test-only messages, into the conformance tests.
 out="$root/Tests/SwarmProtoTests/Generated"

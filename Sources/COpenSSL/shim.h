@@ -46,4 +46,10 @@ static inline long COpenSSL_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
 
+// Adds an intermediate certificate (a copy; the caller keeps its own) to the chain a
+// server or client presents, for chains given as PEM bytes rather than a file.
+static inline int COpenSSL_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x509) {
+    return (int)SSL_CTX_add1_chain_cert(ctx, x509);
+}
+
 #endif // C_OPENSSL_SHIM_H

@@ -7,15 +7,16 @@ import Testing
 struct ServiceDescriptorTests {
     let routes = SwarmProtoFiles.services.flatMap(\.routes)
 
-    @Test("every service of the v1 API is generated")
+    @Test("every service of the v1 API is generated, and gRPC's standard health and reflection services")
     func services() {
         let names = Set(SwarmProtoFiles.services.map(\.name))
         #expect(
-            names == [
+            names.filter { $0.hasPrefix("openswarm.") } == Set([
                 "openswarm.v1.NodeService", "openswarm.v1.WorkerService", "openswarm.v1.TaskService",
                 "openswarm.v1.SwarmService", "openswarm.v1.QualityService", "openswarm.v1.LedgerService",
                 "openswarm.v1.EventService",
-            ])
+            ]))
+        #expect(names.isSuperset(of: ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]))
     }
 
     @Test("methods carry their gRPC path, message types and streaming kind")

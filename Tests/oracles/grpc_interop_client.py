@@ -1,7 +1,11 @@
 """The gRPC interop client cases (grpc/grpc doc/interop-test-descriptions.md), run
 with grpcio against a server under test.
 
-    grpc_interop_client.py HOST:PORT [CASE ...]
+    grpc_interop_client.py HOST:PORT [--tls CA_PEM [--cert CERT_PEM --key KEY_PEM]
+                           [--server-name NAME]] [CASE ...]
+
+With --tls the channel is TLS (ALPN h2), trusting only CA_PEM; --cert/--key present
+a client certificate (mutual TLS); --server-name overrides the name checked.
 
 Compiles the vendored grpc.testing protos (Protos/grpc/testing) with grpc_tools at
 start, runs each case (all when none is named) and prints one line per case:
@@ -277,17 +281,44 @@ CASES = [
 ]
 
 
+def open_channel(target, tls):
+    if "--tls" not in tls:
+        return grpc.insecure_channel(target)
+
+    def read(name):
+        if name not in tls:
+            return None
+        with open(tls[name], "rb") as f:
+            return f.read()
+
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read("--tls"), private_key=read("--key"), certificate_chain=read("--cert")
+    )
+    options = []
+    if "--server-name" in tls:
+        options.append(("grpc.ssl_target_name_override", tls["--server-name"]))
+    return grpc.secure_channel(target, credentials, options=options)
+
+
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     target = sys.argv[1]
-    wanted = sys.argv[2:]
+    wanted, tls = [], {}
+    arguments = iter(sys.argv[2:])
+    for argument in arguments:
+        if argument in ("--tls", "--cert", "--key", "--server-name"):
+            tls[argument] = next(arguments, None)
+            if tls[argument] is None:
+                raise SystemExit("%s needs a value" % argument)
+        else:
+            wanted.append(argument)
     by_name = {case.__name__: case for case in CASES}
     unknown = [name for name in wanted if name not in by_name]
     if unknown:
         raise SystemExit("unknown cases: %s" % ", ".join(unknown))
     cases = [by_name[name] for name in wanted] if wanted else CASES
-    with grpc.insecure_channel(target) as channel:
+    with open_channel(target, tls) as channel:
         grpc.channel_ready_future(channel).result(timeout=TIMEOUT)
         stub = test_pb2_grpc.TestServiceStub(channel)
         for case in cases:

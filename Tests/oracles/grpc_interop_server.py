@@ -1,7 +1,10 @@
 """A grpcio server for the grpc.testing.TestService interop cases
 (grpc/grpc doc/interop-test-descriptions.md, "Server"), for testing clients.
 
-    grpc_interop_server.py PORT_FILE
+    grpc_interop_server.py PORT_FILE [--tls CERT_PEM KEY_PEM [--client-ca CA_PEM]]
+
+With --tls it serves TLS (ALPN h2) with that certificate; --client-ca also requires
+clients to present a certificate signed by CA_PEM (mutual TLS).
 
 Binds 127.0.0.1 on a free port, writes the port number to PORT_FILE, and serves until
 its standard input closes (so it never outlives the test that started it) or it gets
@@ -84,11 +87,28 @@ class TestService(test_pb2_grpc.TestServiceServicer):
 
 
 def main():
-    if len(sys.argv) != 2:
+    arguments = sys.argv[1:]
+    if len(arguments) not in (1, 4, 6) or (len(arguments) > 1 and arguments[1] != "--tls"):
+        raise SystemExit(__doc__)
+    if len(arguments) == 6 and arguments[4] != "--client-ca":
         raise SystemExit(__doc__)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    if len(arguments) == 1:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+
+        client_ca = read(arguments[5]) if len(arguments) == 6 else None
+        credentials = grpc.ssl_server_credentials(
+            [(read(arguments[3]), read(arguments[2]))],
+            root_certificates=client_ca,
+            require_client_auth=client_ca is not None,
+        )
+        port = server.add_secure_port("127.0.0.1:0", credentials)
     server.start()
     temporary = sys.argv[1] + ".tmp"
     with open(temporary, "w") as f:

@@ -1325,6 +1325,110 @@ public enum SwarmProtoFiles {
                 bnNlElgKDVJlcG9ydEZhaWx1cmUSIi5vcGVuc3dhcm0udjEuUmVwb3J0RmFpbHVyZVJlcXVlc3QaIy5vcGVuc3dhcm0udjEuUmVw
                 b3J0RmFpbHVyZVJlc3BvbnNlYgZwcm90bzM=
                 """),
+        ProtoFileDescriptor(
+            name: "grpc/health/v1/health.proto", package: "grpc.health.v1",
+            dependencies: [],
+            symbols: [
+                "grpc.health.v1.HealthCheckRequest",
+                "grpc.health.v1.HealthCheckResponse",
+                "grpc.health.v1.HealthCheckResponse.ServingStatus",
+                "grpc.health.v1.Health",
+                "grpc.health.v1.Health.Check",
+                "grpc.health.v1.Health.Watch",
+            ],
+            base64: """
+                ChtncnBjL2hlYWx0aC92MS9oZWFsdGgucHJvdG8SDmdycGMuaGVhbHRoLnYxIi4KEkhlYWx0aENoZWNrUmVxdWVzdBIYCgdzZXJ2
+                aWNlGAEgASgJUgdzZXJ2aWNlIrEBChNIZWFsdGhDaGVja1Jlc3BvbnNlEkkKBnN0YXR1cxgBIAEoDjIxLmdycGMuaGVhbHRoLnYx
+                LkhlYWx0aENoZWNrUmVzcG9uc2UuU2VydmluZ1N0YXR1c1IGc3RhdHVzIk8KDVNlcnZpbmdTdGF0dXMSCwoHVU5LTk9XThAAEgsK
+                B1NFUlZJTkcQARIPCgtOT1RfU0VSVklORxACEhMKD1NFUlZJQ0VfVU5LTk9XThADMq4BCgZIZWFsdGgSUAoFQ2hlY2sSIi5ncnBj
+                LmhlYWx0aC52MS5IZWFsdGhDaGVja1JlcXVlc3QaIy5ncnBjLmhlYWx0aC52MS5IZWFsdGhDaGVja1Jlc3BvbnNlElIKBVdhdGNo
+                EiIuZ3JwYy5oZWFsdGgudjEuSGVhbHRoQ2hlY2tSZXF1ZXN0GiMuZ3JwYy5oZWFsdGgudjEuSGVhbHRoQ2hlY2tSZXNwb25zZTAB
+                QmEKEWlvLmdycGMuaGVhbHRoLnYxQgtIZWFsdGhQcm90b1ABWixnb29nbGUuZ29sYW5nLm9yZy9ncnBjL2hlYWx0aC9ncnBjX2hl
+                YWx0aF92MaoCDkdycGMuSGVhbHRoLlYxYgZwcm90bzM=
+                """),
+        ProtoFileDescriptor(
+            name: "grpc/reflection/v1/reflection.proto", package: "grpc.reflection.v1",
+            dependencies: [],
+            symbols: [
+                "grpc.reflection.v1.ServerReflectionRequest",
+                "grpc.reflection.v1.ExtensionRequest",
+                "grpc.reflection.v1.ServerReflectionResponse",
+                "grpc.reflection.v1.FileDescriptorResponse",
+                "grpc.reflection.v1.ExtensionNumberResponse",
+                "grpc.reflection.v1.ListServiceResponse",
+                "grpc.reflection.v1.ServiceResponse",
+                "grpc.reflection.v1.ErrorResponse",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1.ServerReflection.ServerReflectionInfo",
+            ],
+            base64: """
+                CiNncnBjL3JlZmxlY3Rpb24vdjEvcmVmbGVjdGlvbi5wcm90bxISZ3JwYy5yZWZsZWN0aW9uLnYxIvMCChdTZXJ2ZXJSZWZsZWN0
+                aW9uUmVxdWVzdBISCgRob3N0GAEgASgJUgRob3N0EioKEGZpbGVfYnlfZmlsZW5hbWUYAyABKAlIAFIOZmlsZUJ5RmlsZW5hbWUS
+                NgoWZmlsZV9jb250YWluaW5nX3N5bWJvbBgEIAEoCUgAUhRmaWxlQ29udGFpbmluZ1N5bWJvbBJiChlmaWxlX2NvbnRhaW5pbmdf
+                ZXh0ZW5zaW9uGAUgASgLMiQuZ3JwYy5yZWZsZWN0aW9uLnYxLkV4dGVuc2lvblJlcXVlc3RIAFIXZmlsZUNvbnRhaW5pbmdFeHRl
+                bnNpb24SQgodYWxsX2V4dGVuc2lvbl9udW1iZXJzX29mX3R5cGUYBiABKAlIAFIZYWxsRXh0ZW5zaW9uTnVtYmVyc09mVHlwZRIl
+                Cg1saXN0X3NlcnZpY2VzGAcgASgJSABSDGxpc3RTZXJ2aWNlc0IRCg9tZXNzYWdlX3JlcXVlc3QiZgoQRXh0ZW5zaW9uUmVxdWVz
+                dBInCg9jb250YWluaW5nX3R5cGUYASABKAlSDmNvbnRhaW5pbmdUeXBlEikKEGV4dGVuc2lvbl9udW1iZXIYAiABKAVSD2V4dGVu
+                c2lvbk51bWJlciKuBAoYU2VydmVyUmVmbGVjdGlvblJlc3BvbnNlEh0KCnZhbGlkX2hvc3QYASABKAlSCXZhbGlkSG9zdBJWChBv
+                cmlnaW5hbF9yZXF1ZXN0GAIgASgLMisuZ3JwYy5yZWZsZWN0aW9uLnYxLlNlcnZlclJlZmxlY3Rpb25SZXF1ZXN0Ug9vcmlnaW5h
+                bFJlcXVlc3QSZgoYZmlsZV9kZXNjcmlwdG9yX3Jlc3BvbnNlGAQgASgLMiouZ3JwYy5yZWZsZWN0aW9uLnYxLkZpbGVEZXNjcmlw
+                dG9yUmVzcG9uc2VIAFIWZmlsZURlc2NyaXB0b3JSZXNwb25zZRJyCh5hbGxfZXh0ZW5zaW9uX251bWJlcnNfcmVzcG9uc2UYBSAB
+                KAsyKy5ncnBjLnJlZmxlY3Rpb24udjEuRXh0ZW5zaW9uTnVtYmVyUmVzcG9uc2VIAFIbYWxsRXh0ZW5zaW9uTnVtYmVyc1Jlc3Bv
+                bnNlEl8KFmxpc3Rfc2VydmljZXNfcmVzcG9uc2UYBiABKAsyJy5ncnBjLnJlZmxlY3Rpb24udjEuTGlzdFNlcnZpY2VSZXNwb25z
+                ZUgAUhRsaXN0U2VydmljZXNSZXNwb25zZRJKCg5lcnJvcl9yZXNwb25zZRgHIAEoCzIhLmdycGMucmVmbGVjdGlvbi52MS5FcnJv
+                clJlc3BvbnNlSABSDWVycm9yUmVzcG9uc2VCEgoQbWVzc2FnZV9yZXNwb25zZSJMChZGaWxlRGVzY3JpcHRvclJlc3BvbnNlEjIK
+                FWZpbGVfZGVzY3JpcHRvcl9wcm90bxgBIAMoDFITZmlsZURlc2NyaXB0b3JQcm90byJqChdFeHRlbnNpb25OdW1iZXJSZXNwb25z
+                ZRIkCg5iYXNlX3R5cGVfbmFtZRgBIAEoCVIMYmFzZVR5cGVOYW1lEikKEGV4dGVuc2lvbl9udW1iZXIYAiADKAVSD2V4dGVuc2lv
+                bk51bWJlciJUChNMaXN0U2VydmljZVJlc3BvbnNlEj0KB3NlcnZpY2UYASADKAsyIy5ncnBjLnJlZmxlY3Rpb24udjEuU2Vydmlj
+                ZVJlc3BvbnNlUgdzZXJ2aWNlIiUKD1NlcnZpY2VSZXNwb25zZRISCgRuYW1lGAEgASgJUgRuYW1lIlMKDUVycm9yUmVzcG9uc2US
+                HQoKZXJyb3JfY29kZRgBIAEoBVIJZXJyb3JDb2RlEiMKDWVycm9yX21lc3NhZ2UYAiABKAlSDGVycm9yTWVzc2FnZTKJAQoQU2Vy
+                dmVyUmVmbGVjdGlvbhJ1ChRTZXJ2ZXJSZWZsZWN0aW9uSW5mbxIrLmdycGMucmVmbGVjdGlvbi52MS5TZXJ2ZXJSZWZsZWN0aW9u
+                UmVxdWVzdBosLmdycGMucmVmbGVjdGlvbi52MS5TZXJ2ZXJSZWZsZWN0aW9uUmVzcG9uc2UoATABQmYKFWlvLmdycGMucmVmbGVj
+                dGlvbi52MUIVU2VydmVyUmVmbGVjdGlvblByb3RvUAFaNGdvb2dsZS5nb2xhbmcub3JnL2dycGMvcmVmbGVjdGlvbi9ncnBjX3Jl
+                ZmxlY3Rpb25fdjFiBnByb3RvMw==
+                """),
+        ProtoFileDescriptor(
+            name: "grpc/reflection/v1alpha/reflection.proto", package: "grpc.reflection.v1alpha",
+            dependencies: [],
+            symbols: [
+                "grpc.reflection.v1alpha.ServerReflectionRequest",
+                "grpc.reflection.v1alpha.ExtensionRequest",
+                "grpc.reflection.v1alpha.ServerReflectionResponse",
+                "grpc.reflection.v1alpha.FileDescriptorResponse",
+                "grpc.reflection.v1alpha.ExtensionNumberResponse",
+                "grpc.reflection.v1alpha.ListServiceResponse",
+                "grpc.reflection.v1alpha.ServiceResponse",
+                "grpc.reflection.v1alpha.ErrorResponse",
+                "grpc.reflection.v1alpha.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo",
+            ],
+            base64: """
+                CihncnBjL3JlZmxlY3Rpb24vdjFhbHBoYS9yZWZsZWN0aW9uLnByb3RvEhdncnBjLnJlZmxlY3Rpb24udjFhbHBoYSL4AgoXU2Vy
+                dmVyUmVmbGVjdGlvblJlcXVlc3QSEgoEaG9zdBgBIAEoCVIEaG9zdBIqChBmaWxlX2J5X2ZpbGVuYW1lGAMgASgJSABSDmZpbGVC
+                eUZpbGVuYW1lEjYKFmZpbGVfY29udGFpbmluZ19zeW1ib2wYBCABKAlIAFIUZmlsZUNvbnRhaW5pbmdTeW1ib2wSZwoZZmlsZV9j
+                b250YWluaW5nX2V4dGVuc2lvbhgFIAEoCzIpLmdycGMucmVmbGVjdGlvbi52MWFscGhhLkV4dGVuc2lvblJlcXVlc3RIAFIXZmls
+                ZUNvbnRhaW5pbmdFeHRlbnNpb24SQgodYWxsX2V4dGVuc2lvbl9udW1iZXJzX29mX3R5cGUYBiABKAlIAFIZYWxsRXh0ZW5zaW9u
+                TnVtYmVyc09mVHlwZRIlCg1saXN0X3NlcnZpY2VzGAcgASgJSABSDGxpc3RTZXJ2aWNlc0IRCg9tZXNzYWdlX3JlcXVlc3QiZgoQ
+                RXh0ZW5zaW9uUmVxdWVzdBInCg9jb250YWluaW5nX3R5cGUYASABKAlSDmNvbnRhaW5pbmdUeXBlEikKEGV4dGVuc2lvbl9udW1i
+                ZXIYAiABKAVSD2V4dGVuc2lvbk51bWJlciLHBAoYU2VydmVyUmVmbGVjdGlvblJlc3BvbnNlEh0KCnZhbGlkX2hvc3QYASABKAlS
+                CXZhbGlkSG9zdBJbChBvcmlnaW5hbF9yZXF1ZXN0GAIgASgLMjAuZ3JwYy5yZWZsZWN0aW9uLnYxYWxwaGEuU2VydmVyUmVmbGVj
+                dGlvblJlcXVlc3RSD29yaWdpbmFsUmVxdWVzdBJrChhmaWxlX2Rlc2NyaXB0b3JfcmVzcG9uc2UYBCABKAsyLy5ncnBjLnJlZmxl
+                Y3Rpb24udjFhbHBoYS5GaWxlRGVzY3JpcHRvclJlc3BvbnNlSABSFmZpbGVEZXNjcmlwdG9yUmVzcG9uc2USdwoeYWxsX2V4dGVu
+                c2lvbl9udW1iZXJzX3Jlc3BvbnNlGAUgASgLMjAuZ3JwYy5yZWZsZWN0aW9uLnYxYWxwaGEuRXh0ZW5zaW9uTnVtYmVyUmVzcG9u
+                c2VIAFIbYWxsRXh0ZW5zaW9uTnVtYmVyc1Jlc3BvbnNlEmQKFmxpc3Rfc2VydmljZXNfcmVzcG9uc2UYBiABKAsyLC5ncnBjLnJl
+                ZmxlY3Rpb24udjFhbHBoYS5MaXN0U2VydmljZVJlc3BvbnNlSABSFGxpc3RTZXJ2aWNlc1Jlc3BvbnNlEk8KDmVycm9yX3Jlc3Bv
+                bnNlGAcgASgLMiYuZ3JwYy5yZWZsZWN0aW9uLnYxYWxwaGEuRXJyb3JSZXNwb25zZUgAUg1lcnJvclJlc3BvbnNlQhIKEG1lc3Nh
+                Z2VfcmVzcG9uc2UiTAoWRmlsZURlc2NyaXB0b3JSZXNwb25zZRIyChVmaWxlX2Rlc2NyaXB0b3JfcHJvdG8YASADKAxSE2ZpbGVE
+                ZXNjcmlwdG9yUHJvdG8iagoXRXh0ZW5zaW9uTnVtYmVyUmVzcG9uc2USJAoOYmFzZV90eXBlX25hbWUYASABKAlSDGJhc2VUeXBl
+                TmFtZRIpChBleHRlbnNpb25fbnVtYmVyGAIgAygFUg9leHRlbnNpb25OdW1iZXIiWQoTTGlzdFNlcnZpY2VSZXNwb25zZRJCCgdz
+                ZXJ2aWNlGAEgAygLMiguZ3JwYy5yZWZsZWN0aW9uLnYxYWxwaGEuU2VydmljZVJlc3BvbnNlUgdzZXJ2aWNlIiUKD1NlcnZpY2VS
+                ZXNwb25zZRISCgRuYW1lGAEgASgJUgRuYW1lIlMKDUVycm9yUmVzcG9uc2USHQoKZXJyb3JfY29kZRgBIAEoBVIJZXJyb3JDb2Rl
+                EiMKDWVycm9yX21lc3NhZ2UYAiABKAlSDGVycm9yTWVzc2FnZTKTAQoQU2VydmVyUmVmbGVjdGlvbhJ/ChRTZXJ2ZXJSZWZsZWN0
+                aW9uSW5mbxIwLmdycGMucmVmbGVjdGlvbi52MWFscGhhLlNlcnZlclJlZmxlY3Rpb25SZXF1ZXN0GjEuZ3JwYy5yZWZsZWN0aW9u
+                LnYxYWxwaGEuU2VydmVyUmVmbGVjdGlvblJlc3BvbnNlKAEwAUJzChppby5ncnBjLnJlZmxlY3Rpb24udjFhbHBoYUIVU2VydmVy
+                UmVmbGVjdGlvblByb3RvUAFaOWdvb2dsZS5nb2xhbmcub3JnL2dycGMvcmVmbGVjdGlvbi9ncnBjX3JlZmxlY3Rpb25fdjFhbHBo
+                YbgBAWIGcHJvdG8z
+                """),
     ]
 
     /// The generated message type with a fully-qualified name, e.g. for a
@@ -1492,6 +1596,24 @@ public enum SwarmProtoFiles {
         case "openswarm.v1.ReportResultsResponse": return Openswarm_V1_ReportResultsResponse.self
         case "openswarm.v1.ReportFailureRequest": return Openswarm_V1_ReportFailureRequest.self
         case "openswarm.v1.ReportFailureResponse": return Openswarm_V1_ReportFailureResponse.self
+        case "grpc.health.v1.HealthCheckRequest": return Grpc_Health_V1_HealthCheckRequest.self
+        case "grpc.health.v1.HealthCheckResponse": return Grpc_Health_V1_HealthCheckResponse.self
+        case "grpc.reflection.v1.ServerReflectionRequest": return Grpc_Reflection_V1_ServerReflectionRequest.self
+        case "grpc.reflection.v1.ExtensionRequest": return Grpc_Reflection_V1_ExtensionRequest.self
+        case "grpc.reflection.v1.ServerReflectionResponse": return Grpc_Reflection_V1_ServerReflectionResponse.self
+        case "grpc.reflection.v1.FileDescriptorResponse": return Grpc_Reflection_V1_FileDescriptorResponse.self
+        case "grpc.reflection.v1.ExtensionNumberResponse": return Grpc_Reflection_V1_ExtensionNumberResponse.self
+        case "grpc.reflection.v1.ListServiceResponse": return Grpc_Reflection_V1_ListServiceResponse.self
+        case "grpc.reflection.v1.ServiceResponse": return Grpc_Reflection_V1_ServiceResponse.self
+        case "grpc.reflection.v1.ErrorResponse": return Grpc_Reflection_V1_ErrorResponse.self
+        case "grpc.reflection.v1alpha.ServerReflectionRequest": return Grpc_Reflection_V1alpha_ServerReflectionRequest.self
+        case "grpc.reflection.v1alpha.ExtensionRequest": return Grpc_Reflection_V1alpha_ExtensionRequest.self
+        case "grpc.reflection.v1alpha.ServerReflectionResponse": return Grpc_Reflection_V1alpha_ServerReflectionResponse.self
+        case "grpc.reflection.v1alpha.FileDescriptorResponse": return Grpc_Reflection_V1alpha_FileDescriptorResponse.self
+        case "grpc.reflection.v1alpha.ExtensionNumberResponse": return Grpc_Reflection_V1alpha_ExtensionNumberResponse.self
+        case "grpc.reflection.v1alpha.ListServiceResponse": return Grpc_Reflection_V1alpha_ListServiceResponse.self
+        case "grpc.reflection.v1alpha.ServiceResponse": return Grpc_Reflection_V1alpha_ServiceResponse.self
+        case "grpc.reflection.v1alpha.ErrorResponse": return Grpc_Reflection_V1alpha_ErrorResponse.self
         default: return nil
         }
     }
@@ -1505,5 +1627,8 @@ public enum SwarmProtoFiles {
         Openswarm_V1_SwarmService.descriptor,
         Openswarm_V1_TaskService.descriptor,
         Openswarm_V1_WorkerService.descriptor,
+        Grpc_Health_V1_Health.descriptor,
+        Grpc_Reflection_V1_ServerReflection.descriptor,
+        Grpc_Reflection_V1alpha_ServerReflection.descriptor,
     ]
 }

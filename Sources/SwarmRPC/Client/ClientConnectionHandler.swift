@@ -12,6 +12,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         var authority: String
         var maxReceiveMessageSize: Int
         var settings: HTTP2Session.Settings
+        /// `:scheme`: "https" over TLS.
+        var scheme: String = "http"
     }
 
     let configuration: Configuration
@@ -20,6 +22,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     var calls: [Int32: ClientCall] = [:]
     var closing = false
     private var receiving = false
+    /// Why the connection failed (a TLS error), for the calls it ends.
+    private(set) var failure: String?
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -51,7 +55,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        tearDown(RPCStatus(code: .unavailable, message: "the connection closed"))
+        tearDown(RPCStatus(code: .unavailable, message: failure ?? "the connection closed"))
         context.fireChannelInactive()
     }
 
@@ -73,6 +77,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? TLSError { failure = error.description }
         close()
     }
 
@@ -87,7 +92,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     ) -> Int32? {
         guard let session, let context, isUsable else { return nil }
         var headers = [
-            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
+            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", configuration.scheme), HTTP2Header(":path", path),
             HTTP2Header(":authority", configuration.authority), HTTP2Header("content-type", "application/grpc"),
             HTTP2Header("te", "trailers"), HTTP2Header("user-agent", "swarm-rpc/0.1"),
         ]

@@ -3,7 +3,8 @@ import NIOPosix
 import SwarmProto
 import Synchronization
 
-/// A gRPC client over plaintext HTTP/2 (h2c, prior knowledge): one connection,
+/// A gRPC client over plaintext HTTP/2 (h2c, prior knowledge), or over TLS with
+/// ALPN `h2` when `Configuration.tls` is set: one connection,
 /// opened on first use and reopened after it closes, carrying every call as a
 /// stream.
 ///
@@ -29,16 +30,20 @@ public final class RPCClient: Sendable {
         /// How long to wait before reconnecting after a failed attempt. Calls made
         /// while waiting fail at once with UNAVAILABLE (gRPC's fail-fast default).
         public var connectionBackoff: ConnectionBackoff
+        /// TLS to the server; nil speaks plaintext h2c. The server's certificate is
+        /// checked against `tls.serverHostname`, or `host` when that is nil.
+        public var tls: TLSConfiguration?
 
         public init(
             host: String, port: Int, maxReceiveMessageSize: Int = 4 * 1024 * 1024, authority: String? = nil,
-            connectionBackoff: ConnectionBackoff = ConnectionBackoff()
+            connectionBackoff: ConnectionBackoff = ConnectionBackoff(), tls: TLSConfiguration? = nil
         ) {
             self.host = host
             self.port = port
             self.maxReceiveMessageSize = maxReceiveMessageSize
             self.authority = authority
             self.connectionBackoff = connectionBackoff
+            self.tls = tls
         }
     }
 
@@ -58,6 +63,8 @@ public final class RPCClient: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Built from `configuration.tls` on first connect (loading files then).
+    private let tlsContext: Mutex<TLSContext?> = Mutex(nil)
 
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -87,6 +94,7 @@ public final class RPCClient: Sendable {
             return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
         }
         // One retry: a connection found closed is replaced once.
+        var failure: String?
         for _ in 0..<2 {
             let connection = try await connection()
             let (parts, continuation) = AsyncStream<ClientResponsePart>.makeStream()
@@ -100,8 +108,10 @@ public final class RPCClient: Sendable {
                     streamID: streamID, parts: parts, eventLoop: connection.channel.eventLoop, connection: handler)
             }
             forget(connection)
+            failure = try? await connection.channel.eventLoop.submit { handler.value.failure }.get() ?? failure
         }
-        throw RPCError(.unavailable, "no connection to \(configuration.host):\(configuration.port)")
+        let reason = failure.map { ": \($0)" } ?? ""
+        throw RPCError(.unavailable, "no connection to \(configuration.host):\(configuration.port)\(reason)")
     }
 
     private func connection() async throws -> Connection {
@@ -157,11 +167,22 @@ public final class RPCClient: Sendable {
     private func connect() -> EventLoopFuture<Connection> {
         let handlerConfiguration = ClientConnectionHandler.Configuration(
             authority: configuration.authority ?? "\(configuration.host):\(configuration.port)",
-            maxReceiveMessageSize: configuration.maxReceiveMessageSize, settings: HTTP2Session.Settings())
+            maxReceiveMessageSize: configuration.maxReceiveMessageSize, settings: HTTP2Session.Settings(),
+            scheme: configuration.tls == nil ? "http" : "https")
+        let tls: TLSContext?
+        do {
+            tls = try tlsContextForConnect()
+        } catch {
+            return group.next().makeFailedFuture(error)
+        }
+        let hostname = configuration.tls?.serverHostname ?? configuration.host
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls, hostname: hostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ClientConnectionHandler(configuration: handlerConfiguration))
                 }
@@ -171,6 +192,14 @@ public final class RPCClient: Sendable {
                 let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
                 return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
+    }
+
+    private func tlsContextForConnect() throws(TLSError) -> TLSContext? {
+        guard let tls = configuration.tls else { return nil }
+        if let context = tlsContext.withLock({ $0 }) { return context }
+        let context = try TLSContext(tls, role: .client)
+        tlsContext.withLock { $0 = context }
+        return context
     }
 
     /// The error for a call whose parts stopped before its status.

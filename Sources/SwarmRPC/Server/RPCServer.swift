@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A gRPC server over plaintext HTTP/2 (h2c, prior knowledge).
+/// A gRPC server over plaintext HTTP/2 (h2c, prior knowledge), or over TLS with
+/// ALPN `h2` when `Configuration.tls` is set.
 ///
 /// ```swift
 /// var router = RPCRouter()
@@ -38,13 +39,21 @@ public final class RPCServer: Sendable {
         /// the PING is not acknowledged within `keepaliveTimeout`.
         public var keepaliveInterval: Duration?
         public var keepaliveTimeout: Duration
+        /// TLS for every connection; nil serves plaintext h2c.
+        public var tls: TLSConfiguration?
+        /// Told of every TLS failure on a connection (handshake, certificate, ALPN),
+        /// which is then closed; other connections are unaffected.
+        public var tlsErrorHandler: (@Sendable (TLSError) -> Void)?
+        /// Health and reflection, added to the router unless turned off.
+        public var standardServices = StandardServices()
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxReceiveMessageSize: Int = 4 * 1024 * 1024,
             maxConcurrentStreams: UInt32 = 1_000, initialWindowSize: UInt32 = 1 << 20,
             maxConnections: Int = 10_000, handshakeTimeout: Duration = .seconds(10), idleTimeout: Duration? = nil,
             maxStreamResets: Int = 200, streamResetWindow: Duration = .seconds(10),
-            keepaliveInterval: Duration? = .seconds(7_200), keepaliveTimeout: Duration = .seconds(20)
+            keepaliveInterval: Duration? = .seconds(7_200), keepaliveTimeout: Duration = .seconds(20),
+            tls: TLSConfiguration? = nil, tlsErrorHandler: (@Sendable (TLSError) -> Void)? = nil
         ) {
             self.host = host
             self.port = port
@@ -58,6 +67,8 @@ public final class RPCServer: Sendable {
             self.streamResetWindow = streamResetWindow
             self.keepaliveInterval = keepaliveInterval
             self.keepaliveTimeout = keepaliveTimeout
+            self.tls = tls
+            self.tlsErrorHandler = tlsErrorHandler
         }
     }
 
@@ -73,6 +84,8 @@ public final class RPCServer: Sendable {
     }
 
     private let router: RPCRouter
+    /// The `grpc.health.v1.Health` statuses: SERVING until `shutdown()`.
+    public let health: HealthService
     private let configuration: Configuration
     private let group: any EventLoopGroup
     private let state = Mutex(State())
@@ -81,12 +94,13 @@ public final class RPCServer: Sendable {
         router: RPCRouter, configuration: Configuration = Configuration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
-        self.router = router
+        (self.router, self.health) = configuration.standardServices.install(in: router)
         self.configuration = configuration
         self.group = group
     }
 
-    /// Binds and starts accepting connections; returns the address bound.
+    /// Binds and starts accepting connections; returns the address bound. Throws
+    /// `TLSError` when the TLS certificates or keys cannot be loaded.
     @discardableResult
     public func start() async throws -> SocketAddress {
         let connectionConfiguration = ServerConnectionHandler.Configuration(
@@ -102,6 +116,10 @@ public final class RPCServer: Sendable {
             keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout))
         let maxConnections = configuration.maxConnections
         let router = self.router
+        let tlsContext = try configuration.tls.map { configuration throws(TLSError) in
+            try TLSContext(configuration, role: .server)
+        }
+        let tlsErrorHandler = configuration.tlsErrorHandler
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -111,6 +129,10 @@ public final class RPCServer: Sendable {
                     guard let self, self.connectionCount < maxConnections else {
                         channel.close(promise: nil)  // over the limit: refuse on accept
                         return
+                    }
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandler(context: tlsContext, onError: tlsErrorHandler))
                     }
                     let handler = ServerConnectionHandler(router: router, configuration: connectionConfiguration)
                     try channel.pipeline.syncOperations.addHandler(handler)
@@ -129,6 +151,7 @@ public final class RPCServer: Sendable {
     /// Stops accepting connections, sends GOAWAY on each, lets calls already begun
     /// finish for up to `gracePeriod`, then closes what is left.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
+        health.shutdown()
         let (listener, connections) = state.withLock { state in
             state.shuttingDown = true
             return (state.listener, Array(state.connections.values))

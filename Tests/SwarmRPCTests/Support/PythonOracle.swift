@@ -52,9 +52,12 @@ enum PythonOracle {
         return output
     }
 
-    /// Starts a server script that writes its port to the file named by its one
-    /// argument, runs `body` with that port, then terminates the server.
-    static func withServer<Result>(_ script: String, _ body: (Int) async throws -> Result) async throws -> Result {
+    /// Starts a server script that writes its port to the file named by its first
+    /// argument (`arguments` follow it), runs `body` with that port, then terminates
+    /// the server.
+    static func withServer<Result>(
+        _ script: String, arguments: [String] = [], _ body: (Int) async throws -> Result
+    ) async throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw Failure(description: "no Python venv at \(python.path): run `make deps`")
         }
@@ -68,7 +71,8 @@ enum PythonOracle {
 
         let process = Process()
         process.executableURL = python
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/oracles/\(script)").path, portFile.path]
+        process.arguments =
+            [repositoryRoot.appendingPathComponent("Tests/oracles/\(script)").path, portFile.path] + arguments
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         // The server exits when its stdin closes: on `terminate()` below, and also
         // when this test process dies first.
