@@ -11,11 +11,12 @@ struct ServiceDescriptorTests {
     func services() {
         let names = Set(SwarmProtoFiles.services.map(\.name))
         #expect(
-            names.filter { $0.hasPrefix("openswarm.") } == Set([
-                "openswarm.v1.NodeService", "openswarm.v1.WorkerService", "openswarm.v1.TaskService",
-                "openswarm.v1.SwarmService", "openswarm.v1.QualityService", "openswarm.v1.LedgerService",
-                "openswarm.v1.EventService",
-            ]))
+            names.filter { $0.hasPrefix("openswarm.") }
+                == Set([
+                    "openswarm.v1.NodeService", "openswarm.v1.WorkerService", "openswarm.v1.TaskService",
+                    "openswarm.v1.SwarmService", "openswarm.v1.QualityService", "openswarm.v1.LedgerService",
+                    "openswarm.v1.EventService",
+                ]))
         #expect(names.isSuperset(of: ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]))
     }
 

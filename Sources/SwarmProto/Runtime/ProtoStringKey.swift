@@ -18,7 +18,9 @@ public struct ProtoStringKey: Hashable, Sendable, Comparable, ExpressibleByStrin
 
     @inlinable
     public func hash(into hasher: inout Hasher) {
-        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable {
+            hasher.combine(bytes: UnsafeRawBufferPointer($0))
+        }
         if hashed == nil {
             for byte in string.utf8 { hasher.combine(byte) }
         }
@@ -45,7 +47,9 @@ public enum ProtoStringKeyCodec: ProtoMapKeyCodec {
     @inlinable public static func read(from reader: inout ProtoReader) throws(ProtoDecodingError) -> ProtoStringKey {
         ProtoStringKey(try reader.readString())
     }
-    public static func writeJSON(_ value: ProtoStringKey, to writer: inout ProtoJSONWriter) { writer.string(value.string) }
+    public static func writeJSON(_ value: ProtoStringKey, to writer: inout ProtoJSONWriter) {
+        writer.string(value.string)
+    }
     public static func readJSON(_ json: ProtoJSONValue, options: ProtoJSONDecodingOptions) throws(ProtoJSONError)
         -> ProtoStringKey
     {
