@@ -172,13 +172,7 @@ extension ProtoReader {
     public mutating func readMapEntry<K: ProtoMapKeyCodec, V: ProtoFieldCodec>(
         _ keyCodec: K.Type, _ valueCodec: V.Type, into map: inout [K.Value: V.Value]
     ) throws(ProtoDecodingError) {
-        let length = try readLength()
-        guard remainingDepth > 0 else {
-            throw ProtoDecodingError(.nestingTooDeep, "messages nested more than the limit")
-        }
-        let savedEnd = end
-        end = cursor + length
-        remainingDepth -= 1
+        let outerEnd = try enterNested()
         var key = K.defaultValue
         var value: V.Value? = nil
         var ignored = ProtoUnknownFields()
@@ -196,8 +190,7 @@ extension ProtoReader {
                 try preserveUnknownField(tag, in: &ignored)
             }
         }
-        remainingDepth += 1
-        end = savedEnd
+        leaveNested(outerEnd)
         map[key] = value ?? V.defaultValue
     }
 }

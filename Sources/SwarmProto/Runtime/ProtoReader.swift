@@ -137,20 +137,33 @@ public struct ProtoReader {
         return [UInt8](bytes)
     }
 
-    /// Decodes an embedded message, merging into `message` as protobuf requires when a
-    /// message field occurs more than once.
+    /// Reads a length prefix and narrows the reader to that many bytes, one nesting level
+    /// deeper; returns the outer end, which `leaveNested` restores.
     @inlinable
-    public mutating func readMessage<M: ProtoMessage>(into message: inout M) throws(ProtoDecodingError) {
+    mutating func enterNested() throws(ProtoDecodingError) -> UnsafeRawPointer {
         let length = try readLength()
         guard remainingDepth > 0 else {
             throw ProtoDecodingError(.nestingTooDeep, "messages nested more than the limit")
         }
-        let savedEnd = end
+        let outerEnd = end
         end = cursor + length
         remainingDepth -= 1
-        try message.decode(from: &self)
+        return outerEnd
+    }
+
+    @inlinable
+    mutating func leaveNested(_ outerEnd: UnsafeRawPointer) {
         remainingDepth += 1
-        end = savedEnd
+        end = outerEnd
+    }
+
+    /// Decodes an embedded message, merging into `message` as protobuf requires when a
+    /// message field occurs more than once.
+    @inlinable
+    public mutating func readMessage<M: ProtoMessage>(into message: inout M) throws(ProtoDecodingError) {
+        let outerEnd = try enterNested()
+        try message.decode(from: &self)
+        leaveNested(outerEnd)
     }
 
     /// Decodes an embedded message into an optional field in place: creates the message
@@ -158,16 +171,9 @@ public struct ProtoReader {
     @inlinable
     public mutating func readMessage<M: ProtoMessage>(into message: inout M?) throws(ProtoDecodingError) {
         if message == nil { message = M() }
-        let length = try readLength()
-        guard remainingDepth > 0 else {
-            throw ProtoDecodingError(.nestingTooDeep, "messages nested more than the limit")
-        }
-        let savedEnd = end
-        end = cursor + length
-        remainingDepth -= 1
+        let outerEnd = try enterNested()
         try message?.decode(from: &self)
-        remainingDepth += 1
-        end = savedEnd
+        leaveNested(outerEnd)
     }
 
     // MARK: Unknown fields
