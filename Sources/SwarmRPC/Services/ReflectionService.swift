@@ -37,7 +37,13 @@ public struct ReflectionService: Sendable {
         router.bidirectionalStreaming(Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo) {
             requests, responses, _ in
             for try await request in requests {
-                try await responses.write(Self.v1alphaResponse(to: request, index: index))
+                // v1alpha is v1 under another package name, with the same fields and
+                // numbers: the messages convert through their wire bytes.
+                let v1Request = try Grpc_Reflection_V1_ServerReflectionRequest(
+                    serializedBytes: request.serializedBytes())
+                let v1Response = Self.v1Response(to: v1Request, index: index)
+                try await responses.write(
+                    Grpc_Reflection_V1alpha_ServerReflectionResponse(serializedBytes: v1Response.serializedBytes()))
             }
         }
     }
@@ -79,50 +85,6 @@ public struct ReflectionService: Sendable {
             response.messageResponse = .listServicesResponse(message)
         case .error(let code, let text):
             var message = Grpc_Reflection_V1_ErrorResponse()
-            message.errorCode = Int32(code.rawValue)
-            message.errorMessage = text
-            response.messageResponse = .errorResponse(message)
-        }
-        return response
-    }
-
-    static func v1alphaResponse(
-        to request: Grpc_Reflection_V1alpha_ServerReflectionRequest, index: ReflectionIndex
-    ) -> Grpc_Reflection_V1alpha_ServerReflectionResponse {
-        typealias Response = Grpc_Reflection_V1alpha_ServerReflectionResponse
-        let query: ReflectionIndex.Query
-        switch request.messageRequest {
-        case .fileByFilename(let name)?: query = .fileByFilename(name)
-        case .fileContainingSymbol(let symbol)?: query = .fileContainingSymbol(symbol)
-        case .fileContainingExtension(let e)?:
-            query = .fileContainingExtension(type: e.containingType, number: e.extensionNumber)
-        case .allExtensionNumbersOfType(let type)?: query = .allExtensionNumbersOfType(type)
-        case .listServices?: query = .listServices
-        case nil: query = .none
-        }
-        var response = Response()
-        response.validHost = request.host
-        response.originalRequest = request
-        switch index.answer(query) {
-        case .files(let files):
-            var message = Grpc_Reflection_V1alpha_FileDescriptorResponse()
-            message.fileDescriptorProto = files
-            response.messageResponse = .fileDescriptorResponse(message)
-        case .extensionNumbers(let type, let numbers):
-            var message = Grpc_Reflection_V1alpha_ExtensionNumberResponse()
-            message.baseTypeName = type
-            message.extensionNumber = numbers
-            response.messageResponse = .allExtensionNumbersResponse(message)
-        case .services(let names):
-            var message = Grpc_Reflection_V1alpha_ListServiceResponse()
-            message.service = names.map { name in
-                var service = Grpc_Reflection_V1alpha_ServiceResponse()
-                service.name = name
-                return service
-            }
-            response.messageResponse = .listServicesResponse(message)
-        case .error(let code, let text):
-            var message = Grpc_Reflection_V1alpha_ErrorResponse()
             message.errorCode = Int32(code.rawValue)
             message.errorMessage = text
             response.messageResponse = .errorResponse(message)
