@@ -79,6 +79,14 @@ let cliTargets: [Target] = [
             "COpenSSL",
             "CLibpq",
             "CSQLite",
+            "SwarmCoordinator",
+            "SwarmWorker",
+            "SwarmRPC",
+            "SwarmStore",
+            "SwarmCore",
+            "SwarmProto",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]
     ),
     .testTarget(
@@ -160,6 +168,53 @@ let rpcTargets: [Target] = [
     ),
 ]
 
+// MARK: - Coordinator and worker agent (issue 5)
+//
+// SwarmCrypto: SHA-256, Ed25519 and secure random bytes over OpenSSL's libcrypto.
+// SwarmCoordinator: the services of Protos/ over SwarmCore and SwarmStore.
+// SwarmWorker: the agent that registers, leases, runs model runtimes and reports.
+
+let agentPackageDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+]
+let agentTargets: [Target] = [
+    .target(name: "SwarmCrypto", dependencies: ["COpenSSL"]),
+    .target(
+        name: "SwarmCoordinator",
+        dependencies: [
+            "SwarmRPC", "SwarmStore", "SwarmCore", "SwarmProto", "SwarmCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .target(
+        name: "SwarmWorker",
+        dependencies: [
+            "SwarmRPC", "SwarmCore", "SwarmProto", "SwarmCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
+    .testTarget(
+        name: "SwarmCoordinatorTests",
+        dependencies: ["SwarmCoordinator", "SwarmRPC", "SwarmStore", "SwarmCore", "SwarmProto", "SwarmCrypto"]
+    ),
+    .testTarget(
+        name: "SwarmWorkerTests",
+        dependencies: [
+            "SwarmWorker", "SwarmRPC", "SwarmProto", "SwarmCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]
+    ),
+]
+
 let package = Package(
     name: "open-swarm",
     products: [
@@ -167,7 +222,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
-    ] + rpcPackageDependencies,
-    targets: cSystemLibraries + protocolTargets + coreTargets + rpcTargets + cliTargets + fuzzTargets,
+    ] + rpcPackageDependencies + agentPackageDependencies,
+    targets: cSystemLibraries + protocolTargets + coreTargets + rpcTargets + agentTargets + cliTargets
+        + fuzzTargets,
     swiftLanguageModes: [.v6]
 )
