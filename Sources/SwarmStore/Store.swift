@@ -28,6 +28,18 @@ public protocol Store: Sendable {
     func createAccount(_ account: Account) throws(StoreError)
     /// Registers a node or updates its description, keeping its live lease count.
     func register(_ node: Node) throws(StoreError)
+    /// Registers a node (as `register(_:)`) with its credential hash and public key,
+    /// replacing any earlier identity of that node (a re-registration revokes the old
+    /// credential). `alreadyExists` if the identity's request id belongs to another node.
+    func register(_ node: Node, identity: NodeIdentity) throws(StoreError)
+    /// `unknownNode` if the node never registered an identity.
+    func nodeIdentity(_ id: NodeID) throws(StoreError) -> NodeIdentity
+    /// The identity registered under an idempotency key, if any.
+    func nodeIdentity(requestID: String) throws(StoreError) -> NodeIdentity?
+    /// Every node, by id.
+    func nodes() throws(StoreError) -> [Node]
+    /// A page of tasks, oldest submission first.
+    func tasks(_ query: TaskQuery) throws(StoreError) -> [StoredTask]
     /// Marks a node online or offline; going offline hands its leases back for retry.
     func setNodeOnline(_ node: NodeID, _ online: Bool, now: Instant) throws(StoreError)
     /// Admin mint: the only way the supply grows. Creates the account if needed.

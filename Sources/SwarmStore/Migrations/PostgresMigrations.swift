@@ -39,6 +39,19 @@ enum PostgresMigrations {
                   node_id TEXT NOT NULL, deadline_at BIGINT NOT NULL, active BIGINT NOT NULL)
                 """,
                 "CREATE INDEX leases_due ON leases (deadline_at) WHERE active = 1",
+            ]),
+        // Node credentials and keys (issue 5): only the SHA-256 of a credential is kept;
+        // `profile` is the registration as the coordinator received it (opaque here).
+        Migration(
+            version: 2, name: "node_identities",
+            statements: [
+                """
+                CREATE TABLE node_identities (node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+                  credential_sha256 BYTEA NOT NULL, public_key BYTEA NOT NULL, request_id TEXT,
+                  registered_at_ms BIGINT NOT NULL, profile BYTEA NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX node_identities_request ON node_identities (request_id) WHERE request_id IS NOT NULL",
+                "CREATE INDEX tasks_submitted ON tasks (submitted_at, id)",
             ])
     ]
 }

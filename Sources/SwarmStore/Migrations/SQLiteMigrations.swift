@@ -42,6 +42,19 @@ enum SQLiteMigrations {
                   node_id TEXT NOT NULL, deadline_at INTEGER NOT NULL, active INTEGER NOT NULL)
                 """,
                 "CREATE INDEX leases_due ON leases (deadline_at) WHERE active = 1",
+            ]),
+        // Node credentials and keys (issue 5): only the SHA-256 of a credential is kept;
+        // `profile` is the registration as the coordinator received it (opaque here).
+        Migration(
+            version: 2, name: "node_identities",
+            statements: [
+                """
+                CREATE TABLE node_identities (node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+                  credential_sha256 BLOB NOT NULL, public_key BLOB NOT NULL, request_id TEXT,
+                  registered_at_ms INTEGER NOT NULL, profile BLOB NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX node_identities_request ON node_identities (request_id) WHERE request_id IS NOT NULL",
+                "CREATE INDEX tasks_submitted ON tasks (submitted_at, id)",
             ])
     ]
 }

@@ -1,0 +1,54 @@
+import SwarmCore
+import Testing
+
+@testable import SwarmStore
+
+/// Node identities and listings, on every engine.
+@Suite("Store identities and listings")
+struct StoreIdentityTests {
+    @Test("A node's identity is stored with it; re-registering replaces it and keeps reputation", arguments: Engine.allCases)
+    func identityRoundTrip(engine: Engine) throws {
+        let f = try Fixture(engine, nodes: 1)
+        let node = Fixture.node("n9", operator: "op9")
+        let first = NodeIdentity(
+            nodeID: "n9", credentialSHA256: [1, 2, 3], publicKey: Array(repeating: 7, count: 32), requestID: "req-1",
+            registeredAt: f.now, profile: [9, 9])
+        try f.store.register(node, identity: first)
+        #expect(try f.store.nodeIdentity("n9") == first)
+        #expect(try f.store.nodeIdentity(requestID: "req-1") == first)
+        #expect(try f.store.nodeIdentity(requestID: "req-2") == nil)
+
+        var second = first
+        second.credentialSHA256 = [4, 5, 6]
+        try f.store.register(node, identity: second)
+        #expect(try f.store.nodeIdentity("n9").credentialSHA256 == [4, 5, 6])
+        #expect(try f.store.nodes().map(\.id) == ["n1", "n9"])
+
+        let stranger = NodeIdentity(
+            nodeID: "n1", credentialSHA256: [0], publicKey: [0], requestID: "req-1", registeredAt: f.now, profile: [])
+        #expect(throws: StoreError.self) { try f.store.register(Fixture.node("n1", operator: "op1"), identity: stranger) }
+        #expect(throws: StoreError.self) { try f.store.nodeIdentity("n1") }
+    }
+
+    @Test("Tasks are listed oldest first, filtered by state and DAG, in pages", arguments: Engine.allCases)
+    func taskPages(engine: Engine) throws {
+        var f = try Fixture(engine)
+        var ids: [TaskID] = []
+        for _ in 0..<5 {
+            ids.append(try f.submit(Fixture.spec()))
+            f.advance(.milliseconds(1))
+        }
+        let leased = try #require(try f.lease("n1").first)
+        #expect(leased.taskID == ids[0])
+        #expect(try f.store.tasks(TaskQuery()).map(\.id) == ids)
+        let firstPage = try f.store.tasks(TaskQuery(limit: 2))
+        #expect(firstPage.map(\.id) == Array(ids[0..<2]))
+        let secondPage = try f.store.tasks(TaskQuery(limit: 2, after: firstPage.last?.id))
+        #expect(secondPage.map(\.id) == Array(ids[2..<4]))
+        #expect(try f.store.tasks(TaskQuery(states: [.ready])).map(\.id) == Array(ids[1...]))
+        #expect(try f.store.tasks(TaskQuery(states: [.leased, .running])).map(\.id) == [ids[0]])
+        let dag = try f.store.task(ids[3]).dagID
+        #expect(try f.store.tasks(TaskQuery(dagID: dag)).map(\.id) == [ids[3]])
+        #expect(throws: StoreError.self) { try f.store.tasks(TaskQuery(limit: 0)) }
+    }
+}
