@@ -16,11 +16,15 @@ public struct TaskSpec: Hashable, Sendable {
     public var maxCostMicros: Int64?
     /// Expected run time of one attempt, for pricing estimates; nil: start-to-close.
     public var expectedDuration: Duration?
+    /// Bytes the edge keeps with the task and gets back with its leases (the wire
+    /// definition: input, context, generation parameters). The core never reads them.
+    public var payload: [UInt8]
 
     public init(
         swarmID: SwarmID = "default", prompt: String = "", requirements: ResourceRequirements = ResourceRequirements(),
         priority: Priority = .normal, retryPolicy: RetryPolicy = .default, timeouts: Timeouts = Timeouts(),
-        redundancy: Redundancy = .single, maxCostMicros: Int64? = nil, expectedDuration: Duration? = nil
+        redundancy: Redundancy = .single, maxCostMicros: Int64? = nil, expectedDuration: Duration? = nil,
+        payload: [UInt8] = []
     ) {
         self.swarmID = swarmID
         self.prompt = prompt
@@ -31,5 +35,6 @@ public struct TaskSpec: Hashable, Sendable {
         self.redundancy = redundancy
         self.maxCostMicros = maxCostMicros
         self.expectedDuration = expectedDuration
+        self.payload = payload
     }
 }

@@ -2,7 +2,7 @@ import SwarmCore
 
 /// Encodes a `StoredTask`'s nested state into the `tasks.record` blob and back.
 enum TaskRecordCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     static func encode(_ t: StoredTask) -> [UInt8] {
         var w = ByteWriter()
@@ -150,6 +150,7 @@ enum TaskRecordCodec {
         w.bool(d.adaptive)
         w.optional(s.maxCostMicros) { $0.int($1) }
         w.optional(s.expectedDuration) { $0.milliseconds($1) }
+        w.data(s.payload)
     }
 
     static func decodeSpec(_ r: inout ByteReader) throws(StoreError) -> TaskSpec {
@@ -201,7 +202,7 @@ enum TaskRecordCodec {
         let expected = try r.optional { (r) throws(StoreError) in try r.milliseconds() }
         return TaskSpec(
             swarmID: swarm, prompt: prompt, requirements: q, priority: priority, retryPolicy: p, timeouts: t,
-            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected)
+            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected, payload: try r.data())
     }
 
     static func encode(_ a: Attempt, into w: inout ByteWriter) {

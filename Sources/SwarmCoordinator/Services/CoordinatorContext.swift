@@ -1,0 +1,41 @@
+import Logging
+import SwarmCore
+import SwarmStore
+
+/// What every service handler shares: configuration, the store (behind its executor),
+/// the authenticators, the clock and the change signals.
+final class CoordinatorContext: Sendable {
+    let configuration: CoordinatorConfiguration
+    let executor: StoreExecutor
+    let clock: any SwarmClock
+    let callers: CallerAuthenticator
+    let nodes: NodeAuthenticator
+    let liveness = NodeLiveness()
+    /// New or returned work: wakes LeaseTasks long polls.
+    let work = ChangeSignal()
+    /// Task state changed: wakes task watchers.
+    let changes = ChangeSignal()
+    let logger: Logger
+
+    init(configuration: CoordinatorConfiguration, store: any Store, clock: any SwarmClock, logger: Logger) {
+        self.configuration = configuration
+        self.executor = StoreExecutor(store: store, threads: configuration.store.hasPrefix("sqlite:") ? 2 : 8)
+        self.clock = clock
+        self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
+        self.nodes = NodeAuthenticator(executor: executor)
+        self.logger = logger
+    }
+
+    /// Wakes lease pollers now, and again when a retry's backoff ends.
+    func workChanged(retryAt: Instant? = nil) {
+        work.signal()
+        changes.signal()
+        guard let retryAt else { return }
+        let delay = retryAt - clock.now()
+        guard delay > .zero else { return }
+        Task { [work] in
+            try? await Task.sleep(for: delay + .milliseconds(1))
+            work.signal()
+        }
+    }
+}

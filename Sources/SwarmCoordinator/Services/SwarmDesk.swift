@@ -1,0 +1,38 @@
+import SwarmCore
+import SwarmProto
+import SwarmRPC
+import SwarmStore
+
+/// `openswarm.v1.SwarmService`: creating swarms (listing, status and deletion come with
+/// swarm membership).
+struct SwarmDesk: Sendable {
+    let context: CoordinatorContext
+
+    func register(into router: inout RPCRouter) {
+        router.unary(Openswarm_V1_SwarmService.Method.createSwarm) { request, call in
+            let principal = try context.callers.principal(call, requiring: .admin)
+            let name = request.name
+            guard !name.isEmpty, name.utf8.count <= 64,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else {
+                throw RPCError(.invalidArgument, "name must be 1 to 64 of [A-Za-z0-9_-]; it becomes the swarm id")
+            }
+            guard request.tokenBudgetMicros >= 0 else {
+                throw RPCError(.invalidArgument, "token_budget_micros cannot be negative")
+            }
+            let policy = SwarmPolicy(id: SwarmID(name), tokenBudgetMicros: request.tokenBudgetMicros)
+            try await context.executor.run { (store) throws(StoreError) in try store.createSwarm(policy) }
+            var swarm = Openswarm_V1_Swarm()
+            swarm.id = name
+            swarm.name = name
+            swarm.topology = request.topology
+            swarm.status = .active
+            swarm.createTime = WireTime.timestamp(context.clock.now())
+            swarm.createdBy = principal.id.rawValue
+            swarm.configuration = request.configuration
+            var response = Openswarm_V1_CreateSwarmResponse()
+            response.swarm = swarm
+            return response
+        }
+    }
+}

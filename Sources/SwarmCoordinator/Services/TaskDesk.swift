@@ -1,0 +1,186 @@
+import SwarmCore
+import SwarmProto
+import SwarmRPC
+import SwarmStore
+
+/// `openswarm.v1.TaskService`: submit tasks and DAGs, read them, cancel, watch.
+struct TaskDesk: Sendable {
+    let context: CoordinatorContext
+
+    func register(into router: inout RPCRouter) {
+        router.unary(Openswarm_V1_TaskService.Method.submitTask) { request, call in
+            try await submitTask(request, call)
+        }
+        router.unary(Openswarm_V1_TaskService.Method.submitDag) { request, call in
+            try await submitDag(request, call)
+        }
+        router.unary(Openswarm_V1_TaskService.Method.getTask) { request, call in
+            _ = try context.callers.principal(call)
+            let stored = try await task(request.taskID)
+            var response = Openswarm_V1_GetTaskResponse()
+            response.task = TaskMapping.task(stored)
+            return response
+        }
+        router.unary(Openswarm_V1_TaskService.Method.listTasks) { request, call in
+            try await listTasks(request, call)
+        }
+        router.unary(Openswarm_V1_TaskService.Method.getTaskResults) { request, call in
+            _ = try context.callers.principal(call)
+            let stored = try await task(request.taskID)
+            var response = Openswarm_V1_GetTaskResultsResponse()
+            response.taskID = stored.id.rawValue
+            response.state = WireEnums.state(stored.state)
+            let attempts = stored.attempts.filter { attempt in
+                attempt.result != nil && (!request.canonicalOnly || attempt.number == stored.canonicalAttempt)
+            }
+            response.results = attempts.map {
+                TaskMapping.result(stored.id, $0, includeOutput: !request.omitOutput)
+            }
+            if stored.spec.redundancy.requiresConsensus { response.consensus = TaskMapping.consensus(stored) }
+            response.totalCostMicros = stored.paidMicros
+            return response
+        }
+        router.unary(Openswarm_V1_TaskService.Method.cancelTask) { request, call in
+            _ = try context.callers.principal(call)
+            let id = TaskID(request.taskID)
+            let now = context.clock.now()
+            let (before, after, dag) = try await context.executor.run {
+                (store) throws(StoreError) -> (StoredTask, StoredTask, [StoredTask]) in
+                let before = try store.task(id)
+                _ = try store.cancel(id, now: now)
+                let after = try store.task(id)
+                return (before, after, try store.tasks(inDag: after.dagID))
+            }
+            context.workChanged()
+            var response = Openswarm_V1_CancelTaskResponse()
+            response.task = TaskMapping.task(after)
+            response.refundedMicros = after.refundedMicros - before.refundedMicros
+            response.cancelledDependentTaskIDs = dag.filter {
+                $0.id != id && $0.endReason == .upstreamFailed && $0.endedAt == now
+            }.map(\.id.rawValue)
+            return response
+        }
+        router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
+            _ = try context.callers.principal(call)
+            var last: Openswarm_V1_Task?
+            while !Task.isCancelled {
+                let seen = context.changes.generation
+                let stored = try await task(request.taskID)
+                let wire = TaskMapping.task(stored, includeOutputs: request.includeOutputs)
+                if wire != last {
+                    var update = Openswarm_V1_WatchTaskResponse()
+                    update.task = wire
+                    try await responses.write(update)
+                    last = wire
+                }
+                if stored.state.isTerminal { return }
+                await context.changes.wait(after: seen, timeout: .seconds(5))
+                // Coalesce bursts of changes into at most ten updates a second.
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    private func task(_ id: String) async throws(RPCError) -> StoredTask {
+        guard !id.isEmpty else { throw RPCError(.invalidArgument, "task_id is required") }
+        let taskID = TaskID(id)
+        return try await context.executor.run { (store) throws(StoreError) in try store.task(taskID) }
+    }
+
+    func submitTask(_ request: Openswarm_V1_SubmitTaskRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_SubmitTaskResponse
+    {
+        let principal = try context.callers.principal(call, requiring: .user)
+        guard let wire = request.task else { throw RPCError(.invalidArgument, "task is required") }
+        let spec = try TaskSpecMapping.core(wire, defaultSwarm: context.configuration.defaultSwarm)
+        var response = Openswarm_V1_SubmitTaskResponse()
+        if request.validateOnly {
+            var echo = Openswarm_V1_Task()
+            echo.spec = wire
+            response.task = echo
+            return response
+        }
+        let now = context.clock.now()
+        let params = SubmitParams(task: spec, submitter: principal.id, account: principal.account, now: now)
+        let stored = try await context.executor.run { (store) throws(StoreError) -> StoredTask in
+            let outcome = try store.submit(params)
+            return try store.task(outcome.taskIDs[0])
+        }
+        context.workChanged()
+        response.task = TaskMapping.task(stored)
+        return response
+    }
+
+    func submitDag(_ request: Openswarm_V1_SubmitDagRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_SubmitDagResponse
+    {
+        let principal = try context.callers.principal(call, requiring: .user)
+        guard !request.tasks.isEmpty else { throw RPCError(.invalidArgument, "a DAG needs at least one task") }
+        let swarm = request.swarmID.isEmpty ? context.configuration.defaultSwarm : request.swarmID
+        var tasks: [DagTaskSpec] = []
+        tasks.reserveCapacity(request.tasks.count)
+        for entry in request.tasks {
+            var spec = try TaskSpecMapping.core(entry.spec ?? Openswarm_V1_TaskSpec(), defaultSwarm: swarm)
+            if entry.spec?.swarmID.isEmpty ?? true { spec.swarmID = SwarmID(swarm) }
+            tasks.append(
+                DagTaskSpec(
+                    name: entry.name, dependsOn: entry.dependsOn, spec: spec,
+                    inputFrom: entry.inputFrom.isEmpty ? nil : entry.inputFrom,
+                    attachParentOutputs: entry.attachParentOutputs))
+        }
+        let submission = DagSubmission(name: request.name, swarmID: SwarmID(swarm), tasks: tasks)
+        var response = Openswarm_V1_SubmitDagResponse()
+        var dag = Openswarm_V1_Dag()
+        dag.name = request.name
+        dag.swarmID = swarm
+        dag.createdBy = principal.id.rawValue
+        dag.labels = request.labels
+        if request.validateOnly {
+            do { _ = try DagPlanner().plan(submission) } catch {
+                throw RPCError(.invalidArgument, error.message)
+            }
+            response.dag = dag
+            return response
+        }
+        let now = context.clock.now()
+        let params = SubmitParams(submission: submission, submitter: principal.id, account: principal.account, now: now)
+        let outcome = try await context.executor.run { (store) throws(StoreError) in try store.submit(params) }
+        context.workChanged()
+        dag.id = outcome.dagID.rawValue
+        dag.createTime = WireTime.timestamp(now)
+        dag.tasks = zip(request.tasks, outcome.taskIDs).map { entry, id in
+            var ref = Openswarm_V1_DagTaskRef()
+            ref.name = entry.name
+            ref.taskID = id.rawValue
+            return ref
+        }
+        response.dag = dag
+        response.escrowedMicros = outcome.escrowedMicros
+        return response
+    }
+
+    func listTasks(_ request: Openswarm_V1_ListTasksRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_ListTasksResponse
+    {
+        _ = try context.callers.principal(call)
+        let pageSize = request.pageSize == 0 ? 100 : Int(request.pageSize)
+        guard (1...1_000).contains(pageSize) else {
+            throw RPCError(.invalidArgument, "page_size must be 1 to 1000, not \(request.pageSize)")
+        }
+        var states = Set<TaskState>()
+        for state in request.states {
+            guard let core = WireEnums.state(state) else {
+                throw RPCError(.invalidArgument, "unknown task state \(state)")
+            }
+            states.insert(core)
+        }
+        let query = TaskQuery(
+            states: states, dagID: request.dagID.map { DagID($0) }, limit: pageSize,
+            after: request.pageToken.isEmpty ? nil : TaskID(request.pageToken))
+        let tasks = try await context.executor.run { (store) throws(StoreError) in try store.tasks(query) }
+        var response = Openswarm_V1_ListTasksResponse()
+        response.tasks = tasks.map { TaskMapping.task($0, includeOutputs: request.view == .full) }
+        if tasks.count == pageSize, let last = tasks.last { response.nextPageToken = last.id.rawValue }
+        return response
+    }
+}

@@ -1,0 +1,284 @@
+import SwarmCore
+import SwarmCrypto
+import SwarmProto
+import SwarmRPC
+import SwarmStore
+
+/// `openswarm.v1.WorkerService`: what worker agents call. Every call is authenticated
+/// as one node, and a node can act only on its own leases.
+struct WorkerControlPlane: Sendable {
+    let context: CoordinatorContext
+
+    func register(into router: inout RPCRouter) {
+        router.unary(Openswarm_V1_WorkerService.Method.heartbeat) { request, call in
+            try await heartbeat(request, call)
+        }
+        router.unary(Openswarm_V1_WorkerService.Method.leaseTasks) { request, call in
+            try await leaseTasks(request, call)
+        }
+        router.unary(Openswarm_V1_WorkerService.Method.reportProgress) { request, call in
+            try await reportProgress(request, call)
+        }
+        router.unary(Openswarm_V1_WorkerService.Method.reportResults) { request, call in
+            try await reportResults(request, call)
+        }
+        router.unary(Openswarm_V1_WorkerService.Method.reportFailure) { request, call in
+            try await reportFailure(request, call)
+        }
+    }
+
+    /// Authenticates the caller and records the sign of life (bringing a node the
+    /// failure detector had marked offline back online).
+    private func node(_ call: ServerContext) async throws(RPCError) -> NodeAuthenticator.Verified {
+        let verified = try await context.nodes.authenticate(call)
+        let now = context.clock.now()
+        if context.liveness.heard(from: verified.nodeID, at: now) {
+            let id = verified.nodeID
+            try await context.executor.run { (store) throws(StoreError) in try store.setNodeOnline(id, true, now: now) }
+            context.logger.info("node back online", metadata: ["node": "\(id)"])
+        }
+        return verified
+    }
+
+    func heartbeat(_ request: Openswarm_V1_HeartbeatRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_HeartbeatResponse
+    {
+        let node = try await node(call)
+        let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
+        var response = Openswarm_V1_HeartbeatResponse()
+        response.renewals = extended.renewals
+        response.cancellations = extended.cancellations
+        response.unknownLeaseIDs = extended.unknown
+        response.heartbeatInterval = WireTime.duration(context.configuration.heartbeatInterval)
+        response.nodeStatus = .online
+        response.serverTime = WireTime.timestamp(context.clock.now())
+        return response
+    }
+
+    func reportProgress(_ request: Openswarm_V1_ReportProgressRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_ReportProgressResponse
+    {
+        let node = try await node(call)
+        let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
+        var response = Openswarm_V1_ReportProgressResponse()
+        response.cancellations = extended.cancellations
+        response.unknownLeaseIDs = extended.unknown
+        context.changes.signal()
+        return response
+    }
+
+    private struct Extended {
+        var renewals: [Openswarm_V1_LeaseRenewal] = []
+        var cancellations: [Openswarm_V1_LeaseCancellation] = []
+        var unknown: [String] = []
+    }
+
+    /// Extends each listed lease of the node, in one store thread hop.
+    private func extend(_ leaseIDs: [String], node: NodeID) async throws(RPCError) -> Extended {
+        guard !leaseIDs.isEmpty else { return Extended() }
+        guard leaseIDs.count <= 4_096 else { throw RPCError(.invalidArgument, "at most 4096 leases per call") }
+        let now = context.clock.now()
+        return try await context.executor.run { (store) throws(StoreError) -> Extended in
+            var extended = Extended()
+            for id in leaseIDs {
+                do throws(StoreError) {
+                    let outcome = try store.heartbeat(HeartbeatParams(lease: LeaseID(id), node: node, now: now))
+                    if outcome.cancelled {
+                        var cancellation = Openswarm_V1_LeaseCancellation()
+                        cancellation.leaseID = id
+                        cancellation.reason = "the task ended or was cancelled"
+                        extended.cancellations.append(cancellation)
+                    } else {
+                        var renewal = Openswarm_V1_LeaseRenewal()
+                        renewal.leaseID = id
+                        renewal.deadline = WireTime.timestamp(outcome.deadline)
+                        extended.renewals.append(renewal)
+                    }
+                } catch {
+                    switch error.code {
+                    case .unknownLease, .notLeaseHolder, .leaseNotActive, .leaseExpired: extended.unknown.append(id)
+                    default: throw error
+                    }
+                }
+            }
+            return extended
+        }
+    }
+
+    func leaseTasks(_ request: Openswarm_V1_LeaseTasksRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_LeaseTasksResponse
+    {
+        let node = try await node(call)
+        let configuration = context.configuration
+        let maxTasks = Int(min(request.maxTasks, UInt32(configuration.maxLeasesPerCall)))
+        guard maxTasks >= 1 else { throw RPCError(.invalidArgument, "max_tasks must be at least 1") }
+        var wait = WireTime.duration(request.maxWait) ?? .zero
+        wait = min(wait, configuration.maxLeaseWait)
+        if let deadline = call.deadline {
+            // Answer before the client gives up, leaving it time to receive the leases.
+            let remaining = deadline - ContinuousClock.now - .milliseconds(250)
+            wait = min(wait, max(.zero, remaining))
+        }
+        let until = ContinuousClock.now + wait
+        while true {
+            let seen = context.work.generation
+            let now = context.clock.now()
+            let granted = try await context.executor.run {
+                (store) throws(StoreError) -> [(GrantedLease, StoredTask, Int64)] in
+                let leases = try store.lease(LeaseParams(node: node.nodeID, maxTasks: maxTasks, now: now))
+                guard !leases.isEmpty else { return [] }
+                let rate = try store.node(node.nodeID).hourlyRateMicros
+                return try leases.map { (lease) throws(StoreError) in (lease, try store.task(lease.taskID), rate) }
+            }
+            if !granted.isEmpty || ContinuousClock.now >= until || Task.isCancelled {
+                var response = Openswarm_V1_LeaseTasksResponse()
+                response.leases = granted.map { LeaseMapping.lease($0.0, task: $0.1, hourlyRateMicros: $0.2) }
+                response.serverTime = WireTime.timestamp(now)
+                if !granted.isEmpty { context.changes.signal() }
+                return response
+            }
+            await context.work.wait(after: seen, timeout: until - ContinuousClock.now)
+        }
+    }
+
+    func reportResults(_ request: Openswarm_V1_ReportResultsRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_ReportResultsResponse
+    {
+        let node = try await node(call)
+        guard request.results.count <= 4_096 else { throw RPCError(.invalidArgument, "at most 4096 results per call") }
+        let now = context.clock.now()
+        var acks = request.results.map { result in
+            var ack = Openswarm_V1_ReportAck()
+            ack.leaseID = result.leaseID
+            ack.attemptNumber = result.attemptNumber
+            ack.taskID = result.taskID
+            return ack
+        }
+        // Checks that need no store: size, hash, signature. A failed check is reported
+        // to the store as an invalid result of that attempt.
+        var reports: [AttemptReport] = []
+        var reportIndex: [Int] = []
+        for (index, result) in request.results.enumerated() {
+            let lease = LeaseID(result.leaseID)
+            let duration = WireTime.duration(result.stats?.duration) ?? .milliseconds(1)
+            if result.output.count > context.configuration.maxOutputBytes {
+                acks[index].status = .tooLarge
+                acks[index].message = "the output exceeds \(context.configuration.maxOutputBytes) bytes"
+                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .outputTooLarge, now: now)))
+            } else if SHA256Digest.hash(result.output) != result.outputSha256 {
+                acks[index].status = .hashMismatch
+                acks[index].message = "output_sha256 is not the SHA-256 of output"
+                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
+            } else if let key = node.publicKey,
+                !ResultSignature.verify(
+                    result.signature, taskID: result.taskID, attemptNumber: result.attemptNumber,
+                    outputSHA256: result.outputSha256, key: key)
+            {
+                acks[index].status = .badSignature
+                acks[index].message = "the signature does not verify with the node's registered key"
+                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
+            } else if node.publicKey == nil {
+                acks[index].status = .badSignature
+                acks[index].message = "the node registered no valid Ed25519 public key"
+                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
+            } else {
+                acks[index].status = .accepted
+                reports.append(
+                    .completed(
+                        CompleteParams(
+                            lease: lease, node: node.nodeID,
+                            result: TaskResult(output: result.output, duration: duration), now: now)))
+            }
+            reportIndex.append(index)
+        }
+        let submitted = reports
+        let positions = reportIndex
+        let attempts = request.results.map { ($0.taskID, Int($0.attemptNumber), $0.leaseID) }
+        let outcomes = try await context.executor.run {
+            (store) throws(StoreError) -> [(Result<ReportOutcome, StoreError>, String?)] in
+            let results = try store.report(submitted)
+            // Refusals need a look at the task to tell a duplicate from a stale lease.
+            return results.enumerated().map { position, outcome in
+                guard case .failure(let error) = outcome else { return (outcome, nil) }
+                let (taskID, attempt, leaseID) = attempts[positions[position]]
+                let status = Self.refusalStatus(error, store: store, task: taskID, attempt: attempt, lease: leaseID)
+                return (outcome, status)
+            }
+        }
+        var retryAt: Instant?
+        for (position, (outcome, refusal)) in outcomes.enumerated() {
+            let index = reportIndex[position]
+            switch outcome {
+            case .success(let report):
+                if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
+            case .failure(let error):
+                acks[index].status = Self.status(named: refusal)
+                acks[index].message = error.message
+            }
+        }
+        context.workChanged(retryAt: retryAt)
+        var response = Openswarm_V1_ReportResultsResponse()
+        response.acks = acks
+        return response
+    }
+
+    func reportFailure(_ request: Openswarm_V1_ReportFailureRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_ReportFailureResponse
+    {
+        let node = try await node(call)
+        let now = context.clock.now()
+        let kind = WireEnums.errorKind(request.error?.kind ?? .transient)
+        let params = FailParams(lease: LeaseID(request.leaseID), node: node.nodeID, kind: kind, now: now)
+        let taskID = request.taskID
+        let attempt = Int(request.attemptNumber)
+        let leaseID = request.leaseID
+        let (outcome, refusal) = try await context.executor.run {
+            (store) throws(StoreError) -> (Result<ReportOutcome, StoreError>, String?) in
+            let outcome = try store.report([.failed(params)])[0]
+            guard case .failure(let error) = outcome else { return (outcome, nil) }
+            return (outcome, Self.refusalStatus(error, store: store, task: taskID, attempt: attempt, lease: leaseID))
+        }
+        var response = Openswarm_V1_ReportFailureResponse()
+        var ack = Openswarm_V1_ReportAck()
+        ack.leaseID = request.leaseID
+        ack.attemptNumber = request.attemptNumber
+        ack.taskID = request.taskID
+        switch outcome {
+        case .success(let report):
+            ack.status = .accepted
+            response.willRetry = !report.taskState.isTerminal
+            if let next = report.retryNotBefore { response.nextAttemptTime = WireTime.timestamp(next) }
+            context.workChanged(retryAt: report.retryNotBefore)
+        case .failure(let error):
+            ack.status = Self.status(named: refusal)
+            ack.message = error.message
+        }
+        response.ack = ack
+        return response
+    }
+
+    /// Why the store refused a report, as a ReportStatus name (Sendable across the hop).
+    private static func refusalStatus(
+        _ error: StoreError, store: any Store, task: String, attempt: Int, lease: String
+    ) -> String {
+        switch error.code {
+        case .notLeaseHolder: return "not_lease_holder"
+        case .leaseNotActive:
+            guard let stored = try? store.task(TaskID(task)), let recorded = stored.attempt(attempt),
+                recorded.leaseID.rawValue == lease
+            else { return "stale" }
+            if stored.state == .cancelled { return "cancelled" }
+            return recorded.state == .completed || recorded.state == .failed ? "duplicate" : "stale"
+        default: return "stale"
+        }
+    }
+
+    private static func status(named name: String?) -> Openswarm_V1_ReportStatus {
+        switch name {
+        case "not_lease_holder": .notLeaseHolder
+        case "duplicate": .duplicate
+        case "cancelled": .taskCancelled
+        default: .staleLease
+        }
+    }
+}

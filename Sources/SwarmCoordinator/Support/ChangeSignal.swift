@@ -1,0 +1,70 @@
+import Synchronization
+
+/// Wakes waiters when something they may care about changed: new work for LeaseTasks
+/// long polls, task changes for watchers. A waiter reads `generation`, looks, and if it
+/// found nothing waits for a later generation, so no signal between the look and the
+/// wait is ever missed. No polling: waiters sleep until signalled or their timeout.
+final class ChangeSignal: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters whose timeout or cancellation came before they registered.
+        var released: Set<Int> = []
+    }
+
+    private let state = Mutex(State())
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    func signal() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.generation &+= 1
+            defer { state.waiters.removeAll(keepingCapacity: true) }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the generation differs from `seen`, after `timeout`, or when the
+    /// calling task is cancelled, whichever comes first.
+    func wait(after seen: UInt64, timeout: Duration) async {
+        guard timeout > .zero else { return }
+        let id = state.withLock { state -> Int in
+            state.nextID &+= 1
+            return state.nextID
+        }
+        let timer = Task {
+            // A cancelled timer (the waiter woke first) must not release anything.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.resume(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.generation != seen || Task.isCancelled || state.released.remove(id) != nil {
+                        return true
+                    }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            self.resume(id)
+        }
+        timer.cancel()
+        state.withLock { _ = $0.released.remove(id) }
+    }
+
+    private func resume(_ id: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiters.removeValue(forKey: id) else {
+                state.released.insert(id)
+                return nil
+            }
+            return waiter
+        }
+        waiter?.resume()
+    }
+}
