@@ -11,6 +11,6 @@ struct OpenSwarmCommand: AsyncParsableCommand {
         commandName: "openswarm",
         abstract: "Open-Swarm: a distributed job scheduler for AI work.",
         version: OpenSwarmVersion.current,
-        subcommands: [VersionCommand.self]
+        subcommands: [ServerCommand.self, VersionCommand.self]
     )
 }
