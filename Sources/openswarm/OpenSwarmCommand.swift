@@ -11,6 +11,9 @@ struct OpenSwarmCommand: AsyncParsableCommand {
         commandName: "openswarm",
         abstract: "Open-Swarm: a distributed job scheduler for AI work.",
         version: OpenSwarmVersion.current,
-        subcommands: [ServerCommand.self, VersionCommand.self]
+        subcommands: [
+            ServerCommand.self, WorkerCommand.self, SubmitCommand.self, WatchCommand.self, TasksCommand.self,
+            NodesCommand.self, WalletCommand.self, VersionCommand.self,
+        ]
     )
 }
