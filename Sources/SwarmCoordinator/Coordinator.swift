@@ -122,6 +122,11 @@ public final class Coordinator: Sendable {
                 let expired = try await context.executor.run { (store) throws(StoreError) in try store.expire(now: now) }
                 if expired.expiredLeases > 0 || expired.timedOutTasks > 0 || !silent.isEmpty {
                     context.workChanged()
+                } else if context.liveness.hasPollers {
+                    // Work released with a retry backoff (expiry, offline nodes) becomes
+                    // leasable later without any event; idle polls look again once per
+                    // period. Work that arrives by submission or report wakes them at once.
+                    context.work.signal()
                 }
             } catch {
                 context.logger.error("lease expiry failed", metadata: ["error": "\(error)"])

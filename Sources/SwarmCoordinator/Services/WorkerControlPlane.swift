@@ -120,6 +120,8 @@ struct WorkerControlPlane: Sendable {
             wait = min(wait, max(.zero, remaining))
         }
         let until = ContinuousClock.now + wait
+        context.liveness.beginPoll(node.nodeID)
+        defer { context.liveness.endPoll(node.nodeID, at: context.clock.now()) }
         while true {
             let seen = context.work.generation
             let now = context.clock.now()

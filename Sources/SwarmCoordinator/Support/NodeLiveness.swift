@@ -7,6 +7,8 @@ final class NodeLiveness: Sendable {
     private struct State {
         var lastSeen: [NodeID: Instant] = [:]
         var offline: Set<NodeID> = []
+        /// Long polls in progress per node: a node waiting for work is alive.
+        var polling: [NodeID: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -27,11 +29,29 @@ final class NodeLiveness: Sendable {
     func silentNodes(now: Instant, window: Duration) -> [NodeID] {
         state.withLock { state in
             let cutoff = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch &- window.wholeMilliseconds)
-            let silent = state.lastSeen.filter { $0.value < cutoff && !state.offline.contains($0.key) }.map(\.key)
+            let silent = state.lastSeen.filter {
+                $0.value < cutoff && !state.offline.contains($0.key) && state.polling[$0.key, default: 0] == 0
+            }.map(\.key)
             state.offline.formUnion(silent)
             return silent.sorted()
         }
     }
+
+    /// Marks the start and end of a long poll: the node counts as heard from all along.
+    func beginPoll(_ node: NodeID) {
+        state.withLock { $0.polling[node, default: 0] += 1 }
+    }
+
+    func endPoll(_ node: NodeID, at now: Instant) {
+        state.withLock { state in
+            let remaining = state.polling[node, default: 1] - 1
+            state.polling[node] = remaining > 0 ? remaining : nil
+            state.lastSeen[node] = now
+        }
+    }
+
+    /// Whether any node is waiting in a long poll.
+    var hasPollers: Bool { state.withLock { !$0.polling.isEmpty } }
 
     /// Forgets a node's offline mark when the store refused to mark it (so it is retried).
     func undoOffline(_ node: NodeID) {
