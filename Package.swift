@@ -89,6 +89,12 @@ let cliTargets: [Target] = [
             .product(name: "Yams", package: "Yams"),
         ]
     ),
+    // Real processes on loopback: `openswarm server` and `openswarm worker`, killed
+    // with real signals.
+    .testTarget(
+        name: "EndToEndTests",
+        dependencies: ["openswarm", "SwarmProto", "SwarmRPC", "SwarmCrypto"]
+    ),
     .testTarget(
         name: "OpenSwarmCLITests",
         dependencies: ["openswarm"]

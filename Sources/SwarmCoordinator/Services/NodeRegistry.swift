@@ -62,7 +62,12 @@ struct NodeRegistry: Sendable {
         }
         let publicKey = request.publicKey
         let profile = request.serializedBytes()
-        let operatorID = OperatorID(principal.id.rawValue)
+        // Replicas go to distinct operators. With API keys the operator is the calling
+        // principal; in open mode (one trusted machine, one principal) it is the wallet
+        // the node is paid into, so that several local workers count as several.
+        let operatorID =
+            context.configuration.isOpenMode && !request.accountID.isEmpty
+            ? OperatorID(request.accountID) : OperatorID(principal.id.rawValue)
         let identity = try await context.executor.run { (store) throws(StoreError) -> NodeIdentity in
             var id = freshID
             if let requestID, let earlier = try store.nodeIdentity(requestID: requestID) {

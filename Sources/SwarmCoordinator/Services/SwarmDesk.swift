@@ -20,7 +20,14 @@ struct SwarmDesk: Sendable {
             guard request.tokenBudgetMicros >= 0 else {
                 throw RPCError(.invalidArgument, "token_budget_micros cannot be negative")
             }
-            let policy = SwarmPolicy(id: SwarmID(name), tokenBudgetMicros: request.tokenBudgetMicros)
+            let configuration = request.configuration ?? Openswarm_V1_SwarmConfiguration()
+            guard (0...100).contains(configuration.minReputation) else {
+                throw RPCError(.invalidArgument, "configuration.min_reputation must be 0 to 100")
+            }
+            let policy = SwarmPolicy(
+                id: SwarmID(name), minReputation: configuration.minReputation,
+                allowedRegions: Set(configuration.geographicConstraints?.allowedRegions ?? []),
+                tokenBudgetMicros: request.tokenBudgetMicros)
             try await context.executor.run { (store) throws(StoreError) in try store.createSwarm(policy) }
             var swarm = Openswarm_V1_Swarm()
             swarm.id = name
