@@ -32,7 +32,8 @@ final class BuiltinRuntimeTests: XCTestCase {
 
     func testSHA256() async throws {
         let output = try await SHA256Runtime().run(job(prompt: "abc"), progress: { _ in }).output
-        XCTAssertEqual(String(decoding: output, as: UTF8.self), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(
+            String(decoding: output, as: UTF8.self), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     func testSleepParsesDurationsAndReportsProgress() async throws {
@@ -42,7 +43,8 @@ final class BuiltinRuntimeTests: XCTestCase {
         XCTAssertNil(SleepRuntime.parseDuration("soon"))
         XCTAssertNil(SleepRuntime.parseDuration("-1s"))
         let seen = Mutex<[RuntimeProgress]>([])
-        let output = try await SleepRuntime().run(job(input: "150ms"), progress: { p in seen.withLock { $0.append(p) } })
+        let output = try await SleepRuntime().run(
+            job(input: "150ms"), progress: { p in seen.withLock { $0.append(p) } })
         XCTAssertEqual(output.output, Array("slept 150ms".utf8))
         XCTAssertGreaterThanOrEqual(seen.withLock { $0.count }, 2)
         let bad = await failure { try await SleepRuntime().run(self.job(input: "soon"), progress: { _ in }) }
@@ -63,7 +65,8 @@ final class BuiltinRuntimeTests: XCTestCase {
 
     func testDeadlineEndsARunWithTimeout() async {
         let failed = await failure {
-            try await SleepRuntime().run(withDeadline: self.job(input: "5s", timeout: .milliseconds(100)), progress: { _ in })
+            try await SleepRuntime().run(
+                withDeadline: self.job(input: "5s", timeout: .milliseconds(100)), progress: { _ in })
         }
         XCTAssertEqual(failed?.kind, .timeout)
     }

@@ -20,7 +20,8 @@ final class ExecRuntimeTests: XCTestCase {
         var parent = Openswarm_V1_ParentOutput()
         parent.name = "plan"
         parent.output = Array("p".utf8)
-        return RuntimeJob(taskID: "t-1", attemptNumber: 3, definition: definition, parentOutputs: [parent], timeout: timeout)
+        return RuntimeJob(
+            taskID: "t-1", attemptNumber: 3, definition: definition, parentOutputs: [parent], timeout: timeout)
     }
 
     func testSuccessGetsTheTaskAsJSONOnStdin() async throws {
@@ -82,7 +83,8 @@ final class ExecRuntimeTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(3))
         guard case .failure(let error) = result else { return XCTFail("a cancelled program succeeded") }
         XCTAssertEqual(RuntimeFailure.classify(error).kind, .cancelled)
-        let pidText = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pidText = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let pid = try XCTUnwrap(pid_t(pidText))
         XCTAssertNotEqual(kill(pid, 0), 0, "the script is gone")
     }

@@ -44,9 +44,13 @@ final class StreamingServer: ChannelInboundHandler, @unchecked Sendable {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: status == .ok ? "text/event-stream" : "application/json")
             headers.add(name: "Transfer-Encoding", value: "chunked")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
             guard status == .ok else {
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "{\"error\":\"no such model\"}")))), promise: nil)
+                context.write(
+                    wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "{\"error\":\"no such model\"}")))),
+                    promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
                 return
             }
@@ -55,7 +59,8 @@ final class StreamingServer: ChannelInboundHandler, @unchecked Sendable {
             for (index, chunk) in chunks.enumerated() {
                 context.eventLoop.scheduleTask(in: .milliseconds(Int64(30 * (index + 1)))) {
                     let (handler, context) = loopBound.value
-                    context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
+                    context.writeAndFlush(
+                        handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
                     if index == handler.chunks.count - 1 {
                         context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
                     }
@@ -70,7 +75,9 @@ final class OpenAIRuntimeTests: XCTestCase {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(text)\"}}]}\n\n"
     }
 
-    func serve(chunks: [String], status: HTTPResponseStatus = .ok, requests: Recorder) async throws -> (any Channel, Int) {
+    func serve(chunks: [String], status: HTTPResponseStatus = .ok, requests: Recorder) async throws -> (
+        any Channel, Int
+    ) {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -96,8 +103,10 @@ final class OpenAIRuntimeTests: XCTestCase {
     func testStreamsTheCompletionAndReportsPartialOutput() async throws {
         let requests = Recorder()
         // The second event is split across two TCP writes; a comment line is ignored.
-        let chunks = [Self.delta("Hel"), ": keep-alive\n\ndata: {\"choices\":[{\"delta\":{\"con", "tent\":\"lo, \"}}]}\n\n",
-            Self.delta("swarm"), "data: [DONE]\n\n"]
+        let chunks = [
+            Self.delta("Hel"), ": keep-alive\n\ndata: {\"choices\":[{\"delta\":{\"con", "tent\":\"lo, \"}}]}\n\n",
+            Self.delta("swarm"), "data: [DONE]\n\n",
+        ]
         let (server, port) = try await serve(chunks: chunks, requests: requests)
         defer { server.close(promise: nil) }
         let runtime = OpenAIRuntime(endpoint: HTTPEndpoint(host: "127.0.0.1", port: port), defaultModel: "qwen3-1.7b")
@@ -128,7 +137,8 @@ final class OpenAIRuntimeTests: XCTestCase {
         } catch {
             XCTAssertEqual(RuntimeFailure.classify(error).kind, .runtimeUnavailable)
         }
-        let missing = OpenAIRuntime(endpoint: HTTPEndpoint(host: "127.0.0.1", port: port, basePath: "/nope"), defaultModel: "m")
+        let missing = OpenAIRuntime(
+            endpoint: HTTPEndpoint(host: "127.0.0.1", port: port, basePath: "/nope"), defaultModel: "m")
         do {
             _ = try await missing.run(job(prompt: "x"), progress: { _ in })
             XCTFail("a 404 succeeded")

@@ -6,7 +6,8 @@ import XCTest
 /// `name=kind:argument` runtime specs from the command line.
 final class RuntimeSpecTests: XCTestCase {
     func testParsesEveryKind() throws {
-        XCTAssertEqual(try RuntimeSpec.parse("echo=builtin:echo"), RuntimeSpec(key: .capability("echo"), kind: .builtin(.echo)))
+        XCTAssertEqual(
+            try RuntimeSpec.parse("echo=builtin:echo"), RuntimeSpec(key: .capability("echo"), kind: .builtin(.echo)))
         XCTAssertEqual(try RuntimeSpec.parse("sleep=builtin:sleep").kind, .builtin(.sleep))
         XCTAssertEqual(try RuntimeSpec.parse("sha256=builtin:sha256").kind, .builtin(.sha256))
         XCTAssertEqual(try RuntimeSpec.parse("fail=builtin:fail").kind, .builtin(.fail))
@@ -21,7 +22,8 @@ final class RuntimeSpecTests: XCTestCase {
             try RuntimeSpec.parse("model:m=openai:http://localhost/v1/").kind,
             .openAI(HTTPEndpoint(host: "localhost", port: 80)))
         XCTAssertEqual(
-            try RuntimeSpec.parse("x=exec:/bin/sh -c 'echo hi there'").kind, .exec(command: ["/bin/sh", "-c", "echo hi there"]))
+            try RuntimeSpec.parse("x=exec:/bin/sh -c 'echo hi there'").kind,
+            .exec(command: ["/bin/sh", "-c", "echo hi there"]))
     }
 
     func testRefusesBadSpecsWithACode() {
@@ -59,9 +61,10 @@ final class RuntimeSpecTests: XCTestCase {
     }
 
     func testRuntimeSelection() throws {
-        let table = RuntimeTable(specs: try RuntimeSpec.parseAll([
-            "echo=builtin:echo", "sha256=builtin:sha256", "model:m1=openai:http://127.0.0.1:9",
-        ]))
+        let table = RuntimeTable(
+            specs: try RuntimeSpec.parseAll([
+                "echo=builtin:echo", "sha256=builtin:sha256", "model:m1=openai:http://127.0.0.1:9",
+            ]))
         var definition = Openswarm_V1_TaskDefinition()
         var requirements = Openswarm_V1_ResourceRequirements()
         requirements.modelIDs = ["other", "m1"]
@@ -75,7 +78,9 @@ final class RuntimeSpecTests: XCTestCase {
         requirements.capabilities = ["gpu-thing"]
         definition.requirements = requirements
         XCTAssertEqual(table.select(for: definition)?.runtime.name, "builtin:echo")
-        XCTAssertNil(RuntimeTable(specs: [RuntimeSpec(key: .capability("sha256"), kind: .builtin(.sha256))]).select(for: definition))
+        XCTAssertNil(
+            RuntimeTable(specs: [RuntimeSpec(key: .capability("sha256"), kind: .builtin(.sha256))]).select(
+                for: definition))
         XCTAssertEqual(table.capabilities.capabilities, ["echo", "sha256"])
         XCTAssertEqual(table.capabilities.models.map(\.modelID), ["m1"])
     }

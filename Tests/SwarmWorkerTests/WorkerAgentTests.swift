@@ -79,13 +79,15 @@ final class WorkerAgentTests: XCTestCase {
         coordinator.enqueue(FakeCoordinator.lease("l-long", capability: "sleep", input: "20s"))
         let agent = WorkerAgent(configuration: configuration(port: port, state: temporaryDirectory()), logger: logger())
         let run = start(agent)
-        await assertEventually { coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-long" } } }
+        await assertEventually {
+            coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-long" } }
+        }
         coordinator.cancel(leaseID: "l-long", taskID: "task-l-long")
         // Once stopped, the lease is no longer listed in heartbeats.
         await assertEventually {
-                coordinator.snapshot.cancellations.isEmpty
-                    && coordinator.snapshot.heartbeats.last.map { $0.leases.isEmpty && $0.freeSlots == 2 } == true
-            }
+            coordinator.snapshot.cancellations.isEmpty
+                && coordinator.snapshot.heartbeats.last.map { $0.leases.isEmpty && $0.freeSlots == 2 } == true
+        }
         agent.drain()
         try await run.value
         XCTAssertTrue(coordinator.snapshot.results.isEmpty)
@@ -100,7 +102,9 @@ final class WorkerAgentTests: XCTestCase {
         coordinator.enqueue(FakeCoordinator.lease("l-spool", capability: "sleep", input: "600ms"))
         let agent = WorkerAgent(configuration: configuration(port: port, state: state), logger: logger())
         let run = start(agent)
-        await assertEventually { coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-spool" } } }
+        await assertEventually {
+            coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-spool" } }
+        }
         await coordinator.stop()
 
         let spool = try ResultSpool(directory: state + "/spool")
@@ -126,7 +130,9 @@ final class WorkerAgentTests: XCTestCase {
         coordinator.enqueue(FakeCoordinator.lease("l-drain", capability: "sleep", input: "30s"))
         let agent = WorkerAgent(configuration: configuration(port: port, state: temporaryDirectory()), logger: logger())
         let run = start(agent)
-        await assertEventually { coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-drain" } } }
+        await assertEventually {
+            coordinator.snapshot.heartbeats.contains { $0.leases.contains { $0.leaseID == "l-drain" } }
+        }
         let started = ContinuousClock.now
         agent.drain()
         try await run.value

@@ -57,7 +57,9 @@ extension AgentSession {
                 metadata: ["lease_id": "\(cancellation.leaseID)", "reason": "\(cancellation.reason)"])
         }
         for leaseID in unknownLeaseIDs where book.contains(leaseID) {
-            logger.warning("the coordinator does not consider this lease ours; abandoning it", metadata: ["lease_id": "\(leaseID)"])
+            logger.warning(
+                "the coordinator does not consider this lease ours; abandoning it", metadata: ["lease_id": "\(leaseID)"]
+            )
             if !book.stop(leaseID, .abandoned) {
                 // Already finished: drop its report.
                 spool.removeAll(leaseID: leaseID)

@@ -26,7 +26,8 @@ extension AgentSession {
                     if control.isDraining {
                         // Granted while we began draining: hand it straight back.
                         book.add(lease, phase: .reporting)
-                        enqueue(.failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is draining"))))
+                        enqueue(
+                            .failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is draining"))))
                         continue
                     }
                     slots.acquire()
@@ -62,7 +63,8 @@ extension AgentSession {
                         lease,
                         RuntimeFailure(
                             .runtimeUnavailable,
-                            "this node has no runtime for \(wanted.isEmpty ? "the task" : wanted.joined(separator: ", "))"))))
+                            "this node has no runtime for \(wanted.isEmpty ? "the task" : wanted.joined(separator: ", "))"
+                        ))))
             return
         }
         let job = RuntimeJob(lease: lease, modelID: modelID)
@@ -93,7 +95,8 @@ extension AgentSession {
                 do {
                     enqueue(.result(try signedResult(lease, output)))
                 } catch {
-                    enqueue(.failure(failureReport(lease, RuntimeFailure(.transient, "cannot sign the result: \(error)"))))
+                    enqueue(
+                        .failure(failureReport(lease, RuntimeFailure(.transient, "cannot sign the result: \(error)"))))
                 }
             case .failure(let error):
                 let failure = RuntimeFailure.classify(error)

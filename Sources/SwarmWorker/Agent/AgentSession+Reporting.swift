@@ -1,7 +1,7 @@
 import Logging
-import Synchronization
 import SwarmProto
 import SwarmRPC
+import Synchronization
 
 /// Reporting: every finished attempt goes to the outbox (the spool on disk, or memory
 /// if the disk refuses) and from there to the coordinator, batched; an entry leaves
@@ -63,7 +63,8 @@ extension AgentSession {
             let response = try await client.call(
                 Openswarm_V1_WorkerService.Method.reportResults, request, timeout: .seconds(30))
             for ack in response.acks where Self.isFinal(ack.status) {
-                for (name, result) in results where result.leaseID == ack.leaseID && result.attemptNumber == ack.attemptNumber {
+                for (name, result) in results
+                where result.leaseID == ack.leaseID && result.attemptNumber == ack.attemptNumber {
                     if let name { spool.remove(name) }
                     unacknowledgedMemory.removeAll { $0 == .result(result) }
                     book.remove(result.leaseID)

@@ -84,7 +84,8 @@ final class AgentSession: Sendable {
         request.capabilities = capabilities
         request.accountID = configuration.accountID
         request.agentVersion = WorkerAgent.agentVersion
-        request.labels = Dictionary(uniqueKeysWithValues: configuration.labels.map { (ProtoStringKey($0.key), $0.value) })
+        request.labels = Dictionary(
+            uniqueKeysWithValues: configuration.labels.map { (ProtoStringKey($0.key), $0.value) })
         let (key, requestID) = state.withLock { ($0.signingKey.publicKey.rawRepresentation, $0.registrationRequestID) }
         request.publicKey = key
         request.requestID = requestID
@@ -113,7 +114,8 @@ final class AgentSession: Sendable {
                 client.identity = identity
                 adoptHeartbeatInterval(response.heartbeatInterval)
                 logger.info(
-                    "registered", metadata: ["node_id": "\(response.nodeID)", "status": "\(response.status.protoName ?? "")"])
+                    "registered",
+                    metadata: ["node_id": "\(response.nodeID)", "status": "\(response.status.protoName ?? "")"])
                 return true
             } catch let error as WorkerAgentError {
                 throw error

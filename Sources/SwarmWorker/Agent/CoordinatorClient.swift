@@ -20,7 +20,8 @@ final class CoordinatorClient: Sendable {
             maximum: configuration.reconnectMaximumDelay)
         rpc = RPCClient(
             configuration: RPCClient.Configuration(
-                host: configuration.coordinatorHost, port: configuration.coordinatorPort, maxReceiveMessageSize: 64 << 20,
+                host: configuration.coordinatorHost, port: configuration.coordinatorPort,
+                maxReceiveMessageSize: 64 << 20,
                 connectionBackoff: backoff, tls: configuration.tls))
         apiKey = configuration.registrationAPIKey
         identityBox = Mutex(identity)

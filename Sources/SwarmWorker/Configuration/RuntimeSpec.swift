@@ -106,7 +106,8 @@ public struct RuntimeSpec: Hashable, Sendable, CustomStringConvertible {
             let words = splitCommandLine(argument)
             guard let program = words.first, program.hasPrefix("/") else {
                 throw WorkerConfigurationError(
-                    .badRuntimeSpec, "\"\(text)\": exec needs an absolute program path, e.g. exec:/usr/bin/python3 x.py")
+                    .badRuntimeSpec, "\"\(text)\": exec needs an absolute program path, e.g. exec:/usr/bin/python3 x.py"
+                )
             }
             return RuntimeSpec(key: key, kind: .exec(command: words))
         case "openai":
@@ -191,7 +192,8 @@ public enum BuiltinRuntimeKind: Hashable, Sendable, CustomStringConvertible {
                 let rateText = argument.dropFirst("byzantine:".count)
                 guard let rate = Double(rateText), rate >= 0, rate <= 1 else {
                     throw WorkerConfigurationError(
-                        .badRate, "\"\(spec)\": the byzantine lie rate must be a number from 0 to 1, e.g. byzantine:0.3")
+                        .badRate, "\"\(spec)\": the byzantine lie rate must be a number from 0 to 1, e.g. byzantine:0.3"
+                    )
                 }
                 return .byzantine(rate: rate)
             }

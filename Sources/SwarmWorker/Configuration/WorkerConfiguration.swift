@@ -78,7 +78,8 @@ public struct WorkerConfiguration: Sendable {
             throw WorkerConfigurationError(.badValue, "slots must be at least 1 (got \(slots))")
         }
         guard (1...65_535).contains(coordinatorPort) else {
-            throw WorkerConfigurationError(.badValue, "the coordinator port must be 1 to 65535 (got \(coordinatorPort))")
+            throw WorkerConfigurationError(
+                .badValue, "the coordinator port must be 1 to 65535 (got \(coordinatorPort))")
         }
         guard heartbeatInterval > .zero, leaseWait >= .zero, drainGracePeriod >= .zero else {
             throw WorkerConfigurationError(

@@ -15,7 +15,8 @@ public enum HardwareProbe {
     /// The probe's result; `Openswarm_V1_HardwareSpec` with every source it could read.
     public static func detect(stateDirectory: String) -> Openswarm_V1_HardwareSpec {
         var spec = Openswarm_V1_HardwareSpec()
-        var cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(parseCPUInfo)
+        var cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(parseCPUInfo)
             ?? Openswarm_V1_CpuSpec()
         if cpu.cores == 0 { cpu.cores = UInt32(onlineCores()) }
         cpu.architecture = currentArchitecture

@@ -34,21 +34,33 @@ public struct ExecRuntime: ModelRuntime {
     struct StdinTask: Encodable {
         struct Parent: Encodable {
             var name: String
-            var output_base64: String
+            var outputBase64: String
+
+            enum CodingKeys: String, CodingKey {
+                case name
+                case outputBase64 = "output_base64"
+            }
         }
-        var task_id: String
+        var taskID: String
         var attempt: UInt32
         var prompt: String
-        var input_base64: String
-        var parent_outputs: [Parent]
+        var inputBase64: String
+        var parentOutputs: [Parent]
+
+        enum CodingKeys: String, CodingKey {
+            case taskID = "task_id"
+            case attempt, prompt
+            case inputBase64 = "input_base64"
+            case parentOutputs = "parent_outputs"
+        }
     }
 
     static func stdinJSON(for job: RuntimeJob) -> [UInt8] {
         let task = StdinTask(
-            task_id: job.taskID, attempt: job.attemptNumber, prompt: job.definition.prompt,
-            input_base64: Data(job.definition.input).base64EncodedString(),
-            parent_outputs: job.parentOutputs.map {
-                StdinTask.Parent(name: $0.name, output_base64: Data($0.output).base64EncodedString())
+            taskID: job.taskID, attempt: job.attemptNumber, prompt: job.definition.prompt,
+            inputBase64: Data(job.definition.input).base64EncodedString(),
+            parentOutputs: job.parentOutputs.map {
+                StdinTask.Parent(name: $0.name, outputBase64: Data($0.output).base64EncodedString())
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -97,7 +97,9 @@ public struct RuntimeOutput: Sendable, Equatable {
     public var mediaType: String
     public var stats: Openswarm_V1_RuntimeStats
 
-    public init(output: [UInt8], mediaType: String = "text/plain; charset=utf-8", runtime: String, outputTokens: UInt32 = 0) {
+    public init(
+        output: [UInt8], mediaType: String = "text/plain; charset=utf-8", runtime: String, outputTokens: UInt32 = 0
+    ) {
         self.output = output
         self.mediaType = mediaType
         self.stats = Openswarm_V1_RuntimeStats()

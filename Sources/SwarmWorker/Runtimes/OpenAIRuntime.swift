@@ -39,11 +39,17 @@ public struct OpenAIRuntime: ModelRuntime {
         var model: String
         var messages: [Message]
         var stream = true
-        var max_tokens: UInt32?
+        var maxTokens: UInt32?
         var temperature: Double?
-        var top_p: Double?
+        var topP: Double?
         var seed: UInt64?
         var stop: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case model, messages, stream, temperature, seed, stop
+            case maxTokens = "max_tokens"
+            case topP = "top_p"
+        }
     }
 
     struct Chunk: Decodable {
@@ -52,8 +58,13 @@ public struct OpenAIRuntime: ModelRuntime {
             var delta: Delta?
         }
         struct Usage: Decodable {
-            var prompt_tokens: UInt32?
-            var completion_tokens: UInt32?
+            var promptTokens: UInt32?
+            var completionTokens: UInt32?
+
+            enum CodingKeys: String, CodingKey {
+                case promptTokens = "prompt_tokens"
+                case completionTokens = "completion_tokens"
+            }
         }
         struct APIError: Decodable { var message: String? }
         var choices: [Choice]?
@@ -75,8 +86,8 @@ public struct OpenAIRuntime: ModelRuntime {
         messages.append(Message(role: "user", content: prompt))
         let generation = job.definition.generation
         let request = Request(
-            model: model, messages: messages, max_tokens: generation?.maxOutputTokens,
-            temperature: generation?.temperature, top_p: generation?.topP, seed: generation?.seed,
+            model: model, messages: messages, maxTokens: generation?.maxOutputTokens,
+            temperature: generation?.temperature, topP: generation?.topP, seed: generation?.seed,
             stop: (generation?.stopSequences.isEmpty ?? true) ? nil : generation?.stopSequences)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -131,9 +142,9 @@ public struct OpenAIRuntime: ModelRuntime {
         }
         let elapsed = ContinuousClock.now - started
         var output = RuntimeOutput(
-            output: stream.output, runtime: name, outputTokens: stream.usage?.completion_tokens ?? stream.pieces)
+            output: stream.output, runtime: name, outputTokens: stream.usage?.completionTokens ?? stream.pieces)
         output.stats.modelID = model
-        output.stats.inputTokens = stream.usage?.prompt_tokens ?? 0
+        output.stats.inputTokens = stream.usage?.promptTokens ?? 0
         output.stats.duration = Google_Protobuf_Duration(elapsed)
         if let first = stream.firstToken { output.stats.timeToFirstToken = Google_Protobuf_Duration(first - started) }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -168,7 +179,8 @@ public struct OpenAIRuntime: ModelRuntime {
         guard code / 100 != 2 else { return }
         let details = "HTTP \(code): \(String(decoding: body.prefix(1024), as: UTF8.self))"
         switch code {
-        case 404: throw RuntimeFailure(.modelUnavailable, "the model server does not serve \"\(model)\"", details: details)
+        case 404:
+            throw RuntimeFailure(.modelUnavailable, "the model server does not serve \"\(model)\"", details: details)
         case 429: throw RuntimeFailure(.resourceExhausted, "the model server is overloaded", details: details)
         case 400..<500: throw RuntimeFailure(.invalidInput, "the model server refused the request", details: details)
         default: throw RuntimeFailure(.runtimeUnavailable, "the model server failed", details: details)

@@ -81,7 +81,8 @@ struct ResultSpool: Sendable {
             let bytes = [UInt8](data)
             do {
                 if name.hasSuffix(".result") {
-                    reports.append(SpooledReport(name: name, entry: .result(try Openswarm_V1_TaskResult(serializedBytes: bytes))))
+                    reports.append(
+                        SpooledReport(name: name, entry: .result(try Openswarm_V1_TaskResult(serializedBytes: bytes))))
                 } else {
                     reports.append(
                         SpooledReport(

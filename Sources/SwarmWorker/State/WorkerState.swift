@@ -60,7 +60,8 @@ struct WorkerState: Sendable {
         if let bytes = try AtomicFile.read("\(directory)/\(requestIDFile)"), !bytes.isEmpty {
             requestID = String(decoding: bytes, as: UTF8.self)
         } else {
-            requestID = "reg-" + SHA256Digest.hex(Array(SHA256Digest.hash(key.publicKey.rawRepresentation).prefix(8)))
+            requestID =
+                "reg-" + SHA256Digest.hex(Array(SHA256Digest.hash(key.publicKey.rawRepresentation).prefix(8)))
                 + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
             try AtomicFile.write(Array(requestID.utf8), to: "\(directory)/\(requestIDFile)")
         }
