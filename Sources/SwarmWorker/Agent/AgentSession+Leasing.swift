@@ -1,0 +1,141 @@
+import Foundation
+import SwarmCrypto
+import SwarmProto
+
+/// Leasing and running: long-poll LeaseTasks for as many tasks as there are free
+/// slots (never while none is free), run each lease as a child task, and put its
+/// outcome in the outbox.
+extension AgentSession {
+    func leaseLoop(_ group: inout DiscardingTaskGroup) async {
+        var backoff = Backoff(configuration)
+        while !control.isDraining {
+            await slots.waitForFreeSlot { control.isDraining }
+            if control.isDraining { break }
+            if needsFlush.withLock({ $0 }) { _ = try? await flushOutbox() }
+            var request = Openswarm_V1_LeaseTasksRequest()
+            request.maxTasks = UInt32(max(1, slots.free))
+            request.maxWait = Google_Protobuf_Duration(configuration.leaseWait)
+            request.warmModelIDs = runtimes.capabilities.models.map(\.modelID)
+            let identity = client.identity
+            do {
+                let response = try await client.call(
+                    Openswarm_V1_WorkerService.Method.leaseTasks, request,
+                    timeout: configuration.leaseWait + .seconds(5))
+                backoff.reset()
+                for lease in response.leases {
+                    if control.isDraining {
+                        // Granted while we began draining: hand it straight back.
+                        book.add(lease, phase: .reporting)
+                        enqueue(
+                            .failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is draining"))))
+                        continue
+                    }
+                    slots.acquire()
+                    book.add(lease)
+                    logger.debug("leased", metadata: ["lease_id": "\(lease.leaseID)", "task_id": "\(lease.taskID)"])
+                    group.addTask { await self.runLease(lease) }
+                }
+                if response.leases.isEmpty, let retry = response.retryAfter?.swiftDuration, retry > .zero {
+                    await pause(retry)
+                }
+            } catch {
+                if Self.isUnauthenticated(error) {
+                    await reregister(after: identity)
+                    continue
+                }
+                logger.warning("leasing failed: \(error)")
+                needsFlush.withLock { $0 = true }
+                await pause(backoff.next())
+            }
+        }
+    }
+
+    /// Runs one lease to its end and leaves its outcome in the outbox.
+    func runLease(_ lease: Openswarm_V1_Lease) async {
+        let definition = lease.definition ?? Openswarm_V1_TaskDefinition()
+        guard let (runtime, modelID) = runtimes.select(for: definition) else {
+            slots.release()
+            book.markReporting(lease.leaseID)
+            let wanted = (definition.requirements?.modelIDs ?? []) + (definition.requirements?.capabilities ?? [])
+            enqueue(
+                .failure(
+                    failureReport(
+                        lease,
+                        RuntimeFailure(
+                            .runtimeUnavailable,
+                            "this node has no runtime for \(wanted.isEmpty ? "the task" : wanted.joined(separator: ", "))"
+                        ))))
+            return
+        }
+        let job = RuntimeJob(lease: lease, modelID: modelID)
+        let book = self.book
+        let leaseID = lease.leaseID
+        let started = ContinuousClock.now
+        let work = Task {
+            try await runtime.run(withDeadline: job) { progress in book.record(leaseID, progress) }
+        }
+        book.attach(leaseID, work: work)
+        let outcome = await work.result
+        slots.release()
+        let elapsed = ContinuousClock.now - started
+        switch book.disposition(leaseID) {
+        case .cancelled, .abandoned:
+            logger.info("stopped lease dropped", metadata: ["lease_id": "\(leaseID)"])
+            book.remove(leaseID)
+            return
+        case .handBack:
+            book.markReporting(leaseID)
+            enqueue(.failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is shutting down"))))
+        case .report:
+            book.markReporting(leaseID)
+            switch outcome {
+            case .success(var output):
+                if output.stats.duration == nil { output.stats.duration = Google_Protobuf_Duration(elapsed) }
+                if let modelID, output.stats.modelID.isEmpty { output.stats.modelID = modelID }
+                do {
+                    enqueue(.result(try signedResult(lease, output)))
+                } catch {
+                    enqueue(
+                        .failure(failureReport(lease, RuntimeFailure(.transient, "cannot sign the result: \(error)"))))
+                }
+            case .failure(let error):
+                let failure = RuntimeFailure.classify(error)
+                logger.info(
+                    "attempt failed", metadata: ["lease_id": "\(leaseID)", "error": "\(failure)"])
+                var report = failureReport(lease, failure)
+                var stats = Openswarm_V1_RuntimeStats()
+                stats.duration = Google_Protobuf_Duration(elapsed)
+                stats.runtime = runtime.name
+                report.stats = stats
+                enqueue(.failure(report))
+            }
+        }
+    }
+
+    /// The result with output_sha256 and the node's Ed25519 signature (task.proto).
+    func signedResult(_ lease: Openswarm_V1_Lease, _ output: RuntimeOutput) throws -> Openswarm_V1_TaskResult {
+        let digest = SHA256Digest.hash(output.output)
+        let key = state.withLock { $0.signingKey }
+        var result = Openswarm_V1_TaskResult()
+        result.taskID = lease.taskID
+        result.leaseID = lease.leaseID
+        result.attemptNumber = lease.attemptNumber
+        result.output = output.output
+        result.outputSha256 = digest
+        result.signature = try ResultSignature.sign(
+            taskID: lease.taskID, attemptNumber: lease.attemptNumber, outputSHA256: digest, key: key)
+        result.mediaType = output.mediaType
+        result.stats = output.stats
+        result.finishTime = .now()
+        return result
+    }
+
+    func failureReport(_ lease: Openswarm_V1_Lease, _ failure: RuntimeFailure) -> Openswarm_V1_ReportFailureRequest {
+        var report = Openswarm_V1_ReportFailureRequest()
+        report.leaseID = lease.leaseID
+        report.taskID = lease.taskID
+        report.attemptNumber = lease.attemptNumber
+        report.error = failure.taskError
+        return report
+    }
+}
