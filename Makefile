@@ -96,8 +96,8 @@ build: ## Debug build of every target (swift build)
 release: ## Release build of every target (swift build -c release)
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
 
-run: deps build ## Build and run openswarm (today: `openswarm version`; later the coordinator)
-	"$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)/openswarm" version
+run: deps-apt build ## Start a coordinator and two workers, run the sample DAG (ops/examples), stop
+	ops/run-sample.sh "$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)/openswarm" ops/examples/mapreduce.yaml
 
 # Tests run one at a time (about 35 s): the network tests assert timeouts, and on two
 # cores the store's and the core's long synchronous tests would otherwise hold both

@@ -62,6 +62,7 @@ struct WatchCommand: AsyncParsableCommand {
         var request = Openswarm_V1_ListTasksRequest()
         request.dagID = id
         request.pageSize = 1_000
+        request.view = .full
         while true {
             let page = try await rpc.unary(Openswarm_V1_TaskService.Method.listTasks, request, options: options)
             tasks += page.tasks
