@@ -93,7 +93,7 @@ let cliTargets: [Target] = [
     // with real signals.
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["openswarm", "SwarmProto", "SwarmRPC", "SwarmCrypto"]
+        dependencies: ["openswarm", "SwarmProto", "SwarmRPC", "SwarmCrypto", "SwarmStore", "SwarmCore"]
     ),
     .testTarget(
         name: "OpenSwarmCLITests",
