@@ -28,7 +28,7 @@ extension AgentSession {
             let identity = client.identity
             do {
                 try await flushOutbox()
-                if spool.list().isEmpty, memoryOutbox.withLock({ $0.isEmpty }) { return }
+                if outbox.isEmpty { return }
                 await pause(.milliseconds(50))
             } catch {
                 if Self.isUnauthenticated(error) {
@@ -37,6 +37,9 @@ extension AgentSession {
                 }
                 await pause(min(backoff.next(), clock.now.duration(to: flushDeadline)))
             }
+        }
+        do { try outbox.persist(to: spool) } catch {
+            logger.error("cannot spool the last reports; they are lost with this process: \(error)")
         }
         logger.warning("the coordinator did not take every report; they stay in the spool for the next start")
     }

@@ -62,7 +62,7 @@ extension AgentSession {
             )
             if !book.stop(leaseID, .abandoned) {
                 // Already finished: drop its report.
-                spool.removeAll(leaseID: leaseID)
+                for file in outbox.remove(where: { $0.leaseID == leaseID }) { spool.remove(file) }
                 book.remove(leaseID)
             }
         }

@@ -8,14 +8,9 @@ import Synchronization
 /// the outbox only with a final acknowledgement. Streamed progress goes out at most
 /// every `progressInterval`.
 extension AgentSession {
-    /// Spools a report and wakes the reporter.
+    /// Queues a report and wakes the reporter.
     func enqueue(_ entry: SpoolEntry) {
-        do {
-            try spool.write(entry)
-        } catch {
-            logger.error("cannot spool a report; keeping it in memory only: \(error)")
-            memoryOutbox.withLock { $0.append(entry) }
-        }
+        outbox.add(entry)
         control.reportReady.signal()
     }
 
@@ -32,58 +27,64 @@ extension AgentSession {
                     await reregister(after: identity)
                     continue
                 }
-                logger.warning("reporting failed; results stay in the spool: \(error)")
+                logger.warning("reporting failed; results wait in the spool: \(error)")
                 await control.reportReady.wait(upTo: backoff.next())
             }
         }
     }
 
     /// Reports everything in the outbox once: results in one ReportResults batch,
-    /// failures one by one. Throws on a transport failure (entries stay).
+    /// failures one by one. On a transport failure the unreported entries are written
+    /// to the spool, then the error is rethrown.
     func flushOutbox() async throws {
-        let spooled = spool.list()
-        let inMemory = memoryOutbox.withLock { outbox in
-            defer { outbox.removeAll() }
-            return outbox
+        let items = outbox.snapshot
+        guard !items.isEmpty else {
+            needsFlush.withLock { $0 = false }
+            return
         }
-        // Memory entries go back unless acknowledged below.
-        var unacknowledgedMemory = inMemory
-        defer {
-            let leftover = unacknowledgedMemory
-            if !leftover.isEmpty { memoryOutbox.withLock { $0.insert(contentsOf: leftover, at: 0) } }
+        do {
+            try await report(items.map(\.entry))
+        } catch {
+            do { try outbox.persist(to: spool) } catch let diskError {
+                logger.error("cannot spool reports; keeping them in memory only: \(diskError)")
+            }
+            throw error
         }
-        let entries = spooled.map { ($0.name as String?, $0.entry) } + inMemory.map { (nil as String?, $0) }
-        let results = entries.compactMap { name, entry -> (String?, Openswarm_V1_TaskResult)? in
-            if case .result(let result) = entry { return (name, result) }
+        needsFlush.withLock { $0 = false }
+    }
+
+    private func report(_ entries: [SpoolEntry]) async throws {
+        let results = entries.compactMap { entry -> Openswarm_V1_TaskResult? in
+            if case .result(let result) = entry { return result }
             return nil
         }
         if !results.isEmpty {
             var request = Openswarm_V1_ReportResultsRequest()
-            request.results = results.map(\.1)
+            request.results = results
             let response = try await client.call(
                 Openswarm_V1_WorkerService.Method.reportResults, request, timeout: .seconds(30))
-            for ack in response.acks where Self.isFinal(ack.status) {
-                for (name, result) in results
-                where result.leaseID == ack.leaseID && result.attemptNumber == ack.attemptNumber {
-                    if let name { spool.remove(name) }
-                    unacknowledgedMemory.removeAll { $0 == .result(result) }
-                    book.remove(result.leaseID)
-                    logAck(ack)
-                }
+            let final = response.acks.filter { Self.isFinal($0.status) }
+            let keys = Set(final.map { "\($0.leaseID)#\($0.attemptNumber)" })
+            let files = outbox.remove { entry in
+                guard case .result = entry else { return false }
+                return keys.contains("\(entry.leaseID)#\(entry.attemptNumber)")
+            }
+            for file in files { spool.remove(file) }
+            for ack in final {
+                book.remove(ack.leaseID)
+                logAck(ack)
             }
         }
-        for (name, entry) in entries {
+        for entry in entries {
             guard case .failure(let failure) = entry else { continue }
             let response = try await client.call(
                 Openswarm_V1_WorkerService.Method.reportFailure, failure, timeout: .seconds(30))
             let ack = response.ack ?? Openswarm_V1_ReportAck()
             guard Self.isFinal(ack.status) else { continue }
-            if let name { spool.remove(name) }
-            unacknowledgedMemory.removeAll { $0 == entry }
+            for file in outbox.remove(where: { $0 == entry }) { spool.remove(file) }
             book.remove(failure.leaseID)
             logAck(ack)
         }
-        needsFlush.withLock { $0 = false }
     }
 
     /// Statuses after which the report must be forgotten (task.proto ReportStatus).

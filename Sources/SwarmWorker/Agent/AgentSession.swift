@@ -28,8 +28,8 @@ final class AgentSession: Sendable {
     let hardware: Openswarm_V1_HardwareSpec
     /// Set after a failed call: report the outbox before asking for more work.
     let needsFlush = Mutex(true)
-    /// Reports the spool could not take (disk full): kept until acknowledged or exit.
-    let memoryOutbox = Mutex<[SpoolEntry]>([])
+    /// Reports waiting for acknowledgement (spooled only when they cannot be sent).
+    let outbox: Outbox
 
     init(
         configuration: WorkerConfiguration, logger: Logger, runtimes: RuntimeTable, control: AgentControl,
@@ -40,6 +40,7 @@ final class AgentSession: Sendable {
         self.runtimes = runtimes
         self.control = control
         self.spool = spool
+        self.outbox = Outbox(spooled: spool.list())
         self.client = CoordinatorClient(configuration: configuration, identity: state.identity)
         self.slots = SlotPool(capacity: configuration.slots)
         self.state = Mutex(state)
