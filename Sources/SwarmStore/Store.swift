@@ -140,6 +140,12 @@ public struct GrantedLease: Hashable, Sendable {
     /// (parent name, parent task, output) when the DAG entry asked for them.
     public var parentOutputs: [StoredParentOutput]
     public var maxPaymentMicros: Int64
+    /// The task's spec (with its opaque payload), so that the caller needs no second
+    /// read to describe the work.
+    public var spec: TaskSpec
+    public var dagID: DagID
+    /// The node's price when the lease was granted.
+    public var hourlyRateMicros: Int64
 }
 
 public struct StoredParentOutput: Hashable, Sendable {

@@ -63,7 +63,12 @@ struct TaskDesk: Sendable {
         router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
             _ = try context.callers.principal(call)
             var last: Openswarm_V1_Task?
+            var lastRead = ContinuousClock.now - .seconds(1)
             while !Task.isCancelled {
+                // Under load changes come in bursts: read at most fifty times a second.
+                let sinceRead = ContinuousClock.now - lastRead
+                if sinceRead < .milliseconds(20) { try? await Task.sleep(for: .milliseconds(20) - sinceRead) }
+                lastRead = ContinuousClock.now
                 let seen = context.changes.generation
                 let stored = try await task(request.taskID)
                 let wire = TaskMapping.task(stored, includeOutputs: request.includeOutputs)
@@ -75,8 +80,6 @@ struct TaskDesk: Sendable {
                 }
                 if stored.state.isTerminal { return }
                 await context.changes.wait(after: seen, timeout: .seconds(5))
-                // Coalesce bursts of changes into at most ten updates a second.
-                try? await Task.sleep(for: .milliseconds(100))
             }
         }
     }

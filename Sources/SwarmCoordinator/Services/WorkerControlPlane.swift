@@ -125,16 +125,12 @@ struct WorkerControlPlane: Sendable {
         while true {
             let seen = context.work.generation
             let now = context.clock.now()
-            let granted = try await context.executor.run {
-                (store) throws(StoreError) -> [(GrantedLease, StoredTask, Int64)] in
-                let leases = try store.lease(LeaseParams(node: node.nodeID, maxTasks: maxTasks, now: now))
-                guard !leases.isEmpty else { return [] }
-                let rate = try store.node(node.nodeID).hourlyRateMicros
-                return try leases.map { (lease) throws(StoreError) in (lease, try store.task(lease.taskID), rate) }
+            let granted = try await context.executor.run { (store) throws(StoreError) -> [GrantedLease] in
+                try store.lease(LeaseParams(node: node.nodeID, maxTasks: maxTasks, now: now))
             }
             if !granted.isEmpty || ContinuousClock.now >= until || Task.isCancelled {
                 var response = Openswarm_V1_LeaseTasksResponse()
-                response.leases = granted.map { LeaseMapping.lease($0.0, task: $0.1, hourlyRateMicros: $0.2) }
+                response.leases = granted.map(LeaseMapping.lease)
                 response.serverTime = WireTime.timestamp(now)
                 if !granted.isEmpty { context.changes.signal() }
                 return response

@@ -6,7 +6,9 @@ import SwarmStore
 /// A granted lease as the worker receives it: the submitted definition with the
 /// rendered prompt and, for a DAG's `input_from`, the parent's output as input.
 enum LeaseMapping {
-    static func lease(_ granted: GrantedLease, task: StoredTask, hourlyRateMicros: Int64) -> Openswarm_V1_Lease {
+    static func lease(_ granted: GrantedLease) -> Openswarm_V1_Lease {
+        let task = granted
+        let hourlyRateMicros = granted.hourlyRateMicros
         let spec = TaskSpecMapping.wire(task.spec)
         var lease = Openswarm_V1_Lease()
         lease.leaseID = granted.id.rawValue

@@ -130,6 +130,7 @@ extension DurableStore {
         return GrantedLease(
             id: leaseID, taskID: task.id, attemptNumber: number, replica: slot, nodeID: node.id, leaseTime: now,
             deadline: deadline, prompt: task.renderedPrompt ?? task.spec.prompt, input: input,
-            parentOutputs: parentOutputs, maxPaymentMicros: maxPayment)
+            parentOutputs: parentOutputs, maxPaymentMicros: maxPayment, spec: task.spec, dagID: task.dagID,
+            hourlyRateMicros: node.hourlyRateMicros)
     }
 }
