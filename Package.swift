@@ -206,6 +206,9 @@ let agentTargets: [Target] = [
         ]
     ),
     .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
+    // `make bench`: tasks/s end to end (coordinator + 2 worker processes) and latency.
+    .executableTarget(
+        name: "swarm-e2e-bench", dependencies: ["SwarmRPC", "SwarmProto", "SwarmStore", "SwarmCore"]),
     .testTarget(
         name: "SwarmCoordinatorTests",
         dependencies: ["SwarmCoordinator", "SwarmRPC", "SwarmStore", "SwarmCore", "SwarmProto", "SwarmCrypto"]

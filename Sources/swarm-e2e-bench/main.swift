@@ -1,0 +1,69 @@
+import Foundation
+import SwarmStore
+
+// `make bench`, end to end: 100,000 no-op (echo) tasks submitted in DAG batches through
+// a coordinator process and run by two worker processes over loopback gRPC, on SQLite
+// and on PostgreSQL; then single-task latency on an idle system. Targets (issue 5):
+// >= 20,000 tasks/s on SQLite, >= 8,000 on PostgreSQL, submit-to-result p50 < 1 ms and
+// p99 < 3 ms.
+//
+// Usage: swarm-e2e-bench PATH_TO_OPENSWARM. Environment: OPENSWARM_BENCH_TASKS (default
+// 100000), OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL (PostgreSQL is
+// skipped, saying so, without either), OPENSWARM_BENCH_SLOTS (per worker, default 64).
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write("usage: swarm-e2e-bench PATH_TO_OPENSWARM\n".data(using: .utf8) ?? Data())
+    exit(2)
+}
+let binary = arguments[1]
+let environment = ProcessInfo.processInfo.environment
+let total = Int(environment["OPENSWARM_BENCH_TASKS"] ?? "") ?? 100_000
+let slots = Int(environment["OPENSWARM_BENCH_SLOTS"] ?? "") ?? 64
+let postgres = environment["OPENSWARM_BENCH_POSTGRES_URL"] ?? environment["OPENSWARM_TEST_POSTGRES_URL"]
+
+func workDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "openswarm-e2e-bench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func freshPostgresSchema(_ url: String) throws -> String {
+    let schema = "bench\(UInt32.random(in: 0...UInt32.max))"
+    let psql = Process()
+    psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    psql.arguments = [url, "-q", "-c", "CREATE SCHEMA \(schema)"]
+    try psql.run()
+    psql.waitUntilExit()
+    guard psql.terminationStatus == 0 else { throw BenchFailure("psql could not create a schema") }
+    return url + (url.contains("?") ? "&" : "?") + "options=-c%20search_path%3D\(schema)"
+}
+
+func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+print("== end to end: \(total) echo tasks, 2 worker processes × \(slots) slots, loopback gRPC")
+var engines: [(String, String, Double)] = []
+let sqliteDirectory = try workDirectory()
+engines.append(("SQLite", "sqlite:\(sqliteDirectory)/openswarm.db", 20_000))
+if let postgres { engines.append(("PostgreSQL", try freshPostgresSchema(postgres), 8_000)) }
+else { print("PostgreSQL: skipped (set OPENSWARM_BENCH_POSTGRES_URL, or run through make bench)") }
+
+for (name, store, target) in engines {
+    let cluster = BenchCluster(binary: binary, directory: try workDirectory(), store: store)
+    do {
+        try await cluster.start(workers: 2, slots: slots)
+        let rate = try await Measurements.throughput(cluster, total: total, batch: 1_000)
+        print("\(name): \(Int(rate)) tasks/s (target \(Int(target)); ratio \(format(rate / target)))")
+        if name == "SQLite" {
+            let (start, result) = try await Measurements.latency(cluster, samples: 200)
+            print(
+                "single task, idle (\(result.count) samples): submit-to-start p50 \(format(Measurements.percentile(start, 0.5))) ms"
+                    + " p99 \(format(Measurements.percentile(start, 0.99))) ms (server clock, whole ms);"
+                    + " submit-to-result p50 \(format(Measurements.percentile(result, 0.5))) ms"
+                    + " p99 \(format(Measurements.percentile(result, 0.99))) ms (targets < 1 and < 3 ms)")
+        }
+    } catch {
+        print("\(name): failed: \(error) (logs in \(cluster.directory))")
+    }
+    await cluster.stop()
+}
