@@ -71,6 +71,16 @@ public final class Coordinator: Sendable {
             throw CoordinatorError(
                 .listenFailed, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
+        if configuration.store.hasPrefix("postgres") {
+            do {
+                let channel = try PostgresWorkChannel(url: configuration.store) { [work = shared.work] in work.signal() }
+                shared.peers.withLock { $0 = channel }
+            } catch {
+                logger.warning(
+                    "no LISTEN/NOTIFY: other coordinators' new work is seen once per maintenance period",
+                    metadata: ["error": "\(error)"])
+            }
+        }
         let maintenance = Task { await Self.maintain(shared) }
         logger.info(
             "coordinator listening",
@@ -90,6 +100,10 @@ public final class Coordinator: Sendable {
         maintenance.cancel()
         await server.shutdown(gracePeriod: shared.configuration.shutdownGracePeriod)
         _ = await maintenance.value
+        shared.peers.withLock { channel in
+            channel?.close()
+            channel = nil
+        }
         await shared.executor.shutdown()
         shared.executor.store.close()
         shared.logger.info("coordinator stopped")

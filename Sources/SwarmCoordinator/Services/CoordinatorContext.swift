@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import SwarmCore
 import SwarmStore
 
@@ -16,6 +17,8 @@ final class CoordinatorContext: Sendable {
     /// Task state changed: wakes task watchers.
     let changes = ChangeSignal()
     let logger: Logger
+    /// Other coordinators on the same PostgreSQL database, told of new work.
+    let peers = Mutex<PostgresWorkChannel?>(nil)
 
     init(configuration: CoordinatorConfiguration, store: any Store, clock: any SwarmClock, logger: Logger) {
         self.configuration = configuration
@@ -30,6 +33,7 @@ final class CoordinatorContext: Sendable {
     func workChanged(retryAt: Instant? = nil) {
         work.signal()
         changes.signal()
+        peers.withLock { $0?.announce() }
         guard let retryAt else { return }
         let delay = retryAt - clock.now()
         guard delay > .zero else { return }
