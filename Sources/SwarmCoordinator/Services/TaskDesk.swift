@@ -63,12 +63,11 @@ struct TaskDesk: Sendable {
         router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
             _ = try context.callers.principal(call)
             var last: Openswarm_V1_Task?
-            var lastRead = ContinuousClock.now - .seconds(1)
+            // Under load changes come in bursts: a bucket of ten reads, refilled at fifty
+            // a second, answers the first changes at once and caps a busy watcher.
+            var bucket = ReadBucket(capacity: 10, perSecond: 50)
             while !Task.isCancelled {
-                // Under load changes come in bursts: read at most fifty times a second.
-                let sinceRead = ContinuousClock.now - lastRead
-                if sinceRead < .milliseconds(20) { try? await Task.sleep(for: .milliseconds(20) - sinceRead) }
-                lastRead = ContinuousClock.now
+                if let wait = bucket.take() { try? await Task.sleep(for: wait) }
                 let seen = context.changes.generation
                 let stored = try await task(request.taskID)
                 let wire = TaskMapping.task(stored, includeOutputs: request.includeOutputs)
@@ -185,5 +184,35 @@ struct TaskDesk: Sendable {
         response.tasks = tasks.map { TaskMapping.task($0, includeOutputs: request.view == .full) }
         if tasks.count == pageSize, let last = tasks.last { response.nextPageToken = last.id.rawValue }
         return response
+    }
+}
+
+/// A token bucket for a watcher's reads.
+struct ReadBucket {
+    let capacity: Double
+    let perSecond: Double
+    private var tokens: Double
+    private var refilled = ContinuousClock.now
+
+    init(capacity: Int, perSecond: Double) {
+        self.capacity = Double(capacity)
+        self.perSecond = perSecond
+        self.tokens = Double(capacity)
+    }
+
+    /// Takes a token; returns how long to wait first when none was left.
+    mutating func take() -> Duration? {
+        let now = ContinuousClock.now
+        let (seconds, attoseconds) = (now - refilled).components
+        tokens = min(capacity, tokens + max(0, Double(seconds) + Double(attoseconds) / 1e18) * perSecond)
+        refilled = now
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        let wait = (1 - tokens) / perSecond
+        tokens = 0
+        refilled = now + .milliseconds(Int64(wait * 1000))
+        return .milliseconds(Int64(wait * 1000))
     }
 }

@@ -152,40 +152,28 @@ struct WorkerControlPlane: Sendable {
             ack.taskID = result.taskID
             return ack
         }
-        // Checks that need no store: size, hash, signature. A failed check is reported
-        // to the store as an invalid result of that attempt.
+        // Checks that need no store: size, hash, signature (in parallel: an Ed25519
+        // verification costs about 130 µs). A failed check is reported to the store as
+        // an invalid result of that attempt.
+        let checks = await ResultCheck.run(
+            request.results, publicKey: node.publicKey, maxOutputBytes: context.configuration.maxOutputBytes)
         var reports: [AttemptReport] = []
         var reportIndex: [Int] = []
         for (index, result) in request.results.enumerated() {
             let lease = LeaseID(result.leaseID)
             let duration = WireTime.duration(result.stats?.duration) ?? .milliseconds(1)
-            if result.output.count > context.configuration.maxOutputBytes {
-                acks[index].status = .tooLarge
-                acks[index].message = "the output exceeds \(context.configuration.maxOutputBytes) bytes"
-                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .outputTooLarge, now: now)))
-            } else if SHA256Digest.hash(result.output) != result.outputSha256 {
-                acks[index].status = .hashMismatch
-                acks[index].message = "output_sha256 is not the SHA-256 of output"
-                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
-            } else if let key = node.publicKey,
-                !ResultSignature.verify(
-                    result.signature, taskID: result.taskID, attemptNumber: result.attemptNumber,
-                    outputSHA256: result.outputSha256, key: key)
-            {
-                acks[index].status = .badSignature
-                acks[index].message = "the signature does not verify with the node's registered key"
-                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
-            } else if node.publicKey == nil {
-                acks[index].status = .badSignature
-                acks[index].message = "the node registered no valid Ed25519 public key"
-                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: .invalidResult, now: now)))
-            } else {
+            switch checks[index] {
+            case .accepted:
                 acks[index].status = .accepted
                 reports.append(
                     .completed(
                         CompleteParams(
                             lease: lease, node: node.nodeID,
                             result: TaskResult(output: result.output, duration: duration), now: now)))
+            case .refused(let status, let kind, let message):
+                acks[index].status = status
+                acks[index].message = message
+                reports.append(.failed(FailParams(lease: lease, node: node.nodeID, kind: kind, now: now)))
             }
             reportIndex.append(index)
         }

@@ -1,0 +1,54 @@
+import SwarmCore
+import SwarmCrypto
+import SwarmProto
+
+/// The checks on a reported result that need no store: its size, its hash, and the
+/// node's signature over it (task.proto, TaskResult.signature).
+enum ResultCheck: Sendable {
+    case accepted
+    /// Refused before settlement: the attempt fails with `kind`.
+    case refused(Openswarm_V1_ReportStatus, ErrorKind, String)
+
+    static func check(_ result: Openswarm_V1_TaskResult, publicKey: Ed25519PublicKey?, maxOutputBytes: Int) -> Self {
+        if result.output.count > maxOutputBytes {
+            return .refused(.tooLarge, .outputTooLarge, "the output exceeds \(maxOutputBytes) bytes")
+        }
+        guard SHA256Digest.hash(result.output) == result.outputSha256 else {
+            return .refused(.hashMismatch, .invalidResult, "output_sha256 is not the SHA-256 of output")
+        }
+        guard let publicKey else {
+            return .refused(.badSignature, .invalidResult, "the node registered no valid Ed25519 public key")
+        }
+        guard
+            ResultSignature.verify(
+                result.signature, taskID: result.taskID, attemptNumber: result.attemptNumber,
+                outputSHA256: result.outputSha256, key: publicKey)
+        else {
+            return .refused(.badSignature, .invalidResult, "the signature does not verify with the node's registered key")
+        }
+        return .accepted
+    }
+
+    /// Checks every result, spreading large batches over the cores.
+    static func run(
+        _ results: [Openswarm_V1_TaskResult], publicKey: Ed25519PublicKey?, maxOutputBytes: Int
+    ) async -> [ResultCheck] {
+        let chunk = 16
+        guard results.count > chunk else {
+            return results.map { check($0, publicKey: publicKey, maxOutputBytes: maxOutputBytes) }
+        }
+        return await withTaskGroup(of: (Int, [ResultCheck]).self) { group in
+            for start in stride(from: 0, to: results.count, by: chunk) {
+                let slice = Array(results[start..<min(start + chunk, results.count)])
+                group.addTask {
+                    (start, slice.map { check($0, publicKey: publicKey, maxOutputBytes: maxOutputBytes) })
+                }
+            }
+            var checks = [ResultCheck](repeating: .accepted, count: results.count)
+            for await (start, part) in group {
+                for (offset, value) in part.enumerated() { checks[start + offset] = value }
+            }
+            return checks
+        }
+    }
+}
