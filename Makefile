@@ -127,14 +127,17 @@ proto-check: deps ## Fail if committed generated code differs from what `make pr
 	fi; \
 	echo "proto-check: generated code matches Protos/."
 
-bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning, gRPC server
+bench: deps ## Release-build and run the benchmarks: codec, DAG planning, gRPC server, end to end
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-core-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-rpc-bench
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-e2e-bench
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product openswarm
 	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)"; \
 	"$$bin/swarm-proto-bench"; \
 	"$$bin/swarm-core-bench"; \
-	"$$bin/swarm-rpc-bench"
+	"$$bin/swarm-rpc-bench"; \
+	Tests/support/with-postgres.sh "$$bin/swarm-e2e-bench" "$$bin/openswarm"
 
 # lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.
 fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)

@@ -39,7 +39,7 @@ enum Measurements {
                 guard (counts[.succeeded] ?? 0) == total else { throw BenchFailure("not every task succeeded: \(counts)") }
                 break
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(100))
         }
         let elapsed = ContinuousClock.now - started
         return Double(total) / elapsed.seconds
