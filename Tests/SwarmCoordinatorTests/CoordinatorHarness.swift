@@ -135,7 +135,9 @@ struct TestNode: Sendable {
         return try await client.unary(Openswarm_V1_WorkerService.Method.reportResults, request, options: options).acks
     }
 
-    func heartbeat(_ leases: [Openswarm_V1_Lease]) async throws -> Openswarm_V1_HeartbeatResponse {
+    func heartbeat(_ leases: [Openswarm_V1_Lease], percent: Double = 0, step: String = "") async throws
+        -> Openswarm_V1_HeartbeatResponse
+    {
         var request = Openswarm_V1_HeartbeatRequest()
         request.status = .online
         request.leases = leases.map { lease in
@@ -143,6 +145,8 @@ struct TestNode: Sendable {
             progress.leaseID = lease.leaseID
             progress.taskID = lease.taskID
             progress.attemptNumber = lease.attemptNumber
+            progress.progressPercent = percent
+            progress.currentStep = step
             return progress
         }
         return try await client.unary(Openswarm_V1_WorkerService.Method.heartbeat, request, options: options)

@@ -135,8 +135,11 @@ struct WorkerControlPlaneTests {
         let node = try await harness.registerNode("n1")
         let id = try await harness.submit(prompt: "long")
         let lease = try #require(try await node.lease().first)
-        let first = try await node.heartbeat([lease])
+        let first = try await node.heartbeat([lease], percent: 42, step: "generating")
         #expect(first.renewals.map(\.leaseID) == [lease.leaseID])
+        let running = try await harness.task(id)
+        #expect(running.progressPercent == 42)
+        #expect(running.currentStep == "generating")
         var cancel = Openswarm_V1_CancelTaskRequest()
         cancel.taskID = id
         _ = try await harness.client.unary(

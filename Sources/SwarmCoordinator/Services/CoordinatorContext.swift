@@ -1,4 +1,5 @@
 import Logging
+import SwarmProto
 import Synchronization
 import SwarmCore
 import SwarmStore
@@ -12,6 +13,7 @@ final class CoordinatorContext: Sendable {
     let callers: CallerAuthenticator
     let nodes: NodeAuthenticator
     let liveness = NodeLiveness()
+    let progress = ProgressBoard()
     /// New or returned work: wakes LeaseTasks long polls.
     let work = ChangeSignal()
     /// Task state changed: wakes task watchers.
@@ -27,6 +29,18 @@ final class CoordinatorContext: Sendable {
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)
         self.logger = logger
+    }
+
+    /// The wire task with the latest reported progress of a running task.
+    func wireTask(_ stored: StoredTask, includeOutputs: Bool = true) -> Openswarm_V1_Task {
+        var task = TaskMapping.task(stored, includeOutputs: includeOutputs)
+        if stored.state.isTerminal {
+            progress.forget([stored.id])
+        } else if let entry = progress.entry(stored.id) {
+            task.progressPercent = entry.percent
+            task.currentStep = entry.step
+        }
+        return task
     }
 
     /// Wakes lease pollers now, and again when a retry's backoff ends.

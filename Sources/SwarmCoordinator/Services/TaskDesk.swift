@@ -18,7 +18,7 @@ struct TaskDesk: Sendable {
             _ = try context.callers.principal(call)
             let stored = try await task(request.taskID)
             var response = Openswarm_V1_GetTaskResponse()
-            response.task = TaskMapping.task(stored)
+            response.task = context.wireTask(stored)
             return response
         }
         router.unary(Openswarm_V1_TaskService.Method.listTasks) { request, call in
@@ -53,7 +53,7 @@ struct TaskDesk: Sendable {
             }
             context.workChanged()
             var response = Openswarm_V1_CancelTaskResponse()
-            response.task = TaskMapping.task(after)
+            response.task = context.wireTask(after)
             response.refundedMicros = after.refundedMicros - before.refundedMicros
             response.cancelledDependentTaskIDs = dag.filter {
                 $0.id != id && $0.endReason == .upstreamFailed && $0.endedAt == now
@@ -70,7 +70,7 @@ struct TaskDesk: Sendable {
                 if let wait = bucket.take() { try? await Task.sleep(for: wait) }
                 let seen = context.changes.generation
                 let stored = try await task(request.taskID)
-                let wire = TaskMapping.task(stored, includeOutputs: request.includeOutputs)
+                let wire = context.wireTask(stored, includeOutputs: request.includeOutputs)
                 if wire != last {
                     var update = Openswarm_V1_WatchTaskResponse()
                     update.task = wire
@@ -109,7 +109,7 @@ struct TaskDesk: Sendable {
             return try store.task(outcome.taskIDs[0])
         }
         context.workChanged()
-        response.task = TaskMapping.task(stored)
+        response.task = context.wireTask(stored)
         return response
     }
 
@@ -181,7 +181,7 @@ struct TaskDesk: Sendable {
             after: request.pageToken.isEmpty ? nil : TaskID(request.pageToken))
         let tasks = try await context.executor.run { (store) throws(StoreError) in try store.tasks(query) }
         var response = Openswarm_V1_ListTasksResponse()
-        response.tasks = tasks.map { TaskMapping.task($0, includeOutputs: request.view == .full) }
+        response.tasks = tasks.map { context.wireTask($0, includeOutputs: request.view == .full) }
         if tasks.count == pageSize, let last = tasks.last { response.nextPageToken = last.id.rawValue }
         return response
     }

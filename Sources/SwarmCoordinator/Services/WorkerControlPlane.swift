@@ -44,6 +44,7 @@ struct WorkerControlPlane: Sendable {
         -> Openswarm_V1_HeartbeatResponse
     {
         let node = try await node(call)
+        record(request.leases)
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
         var response = Openswarm_V1_HeartbeatResponse()
         response.renewals = extended.renewals
@@ -59,12 +60,24 @@ struct WorkerControlPlane: Sendable {
         -> Openswarm_V1_ReportProgressResponse
     {
         let node = try await node(call)
+        record(request.updates)
         let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
         var response = Openswarm_V1_ReportProgressResponse()
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
         context.changes.signal()
         return response
+    }
+
+    /// Keeps reported progress for readers (advisory: not checked against leases).
+    private func record(_ updates: [Openswarm_V1_LeaseProgress]) {
+        for update in updates where !update.taskID.isEmpty && update.progressPercent.isFinite {
+            context.progress.record(
+                TaskID(update.taskID),
+                ProgressBoard.Entry(
+                    percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
+                    outputTokens: update.outputTokens))
+        }
     }
 
     private struct Extended {
@@ -197,6 +210,7 @@ struct WorkerControlPlane: Sendable {
             switch outcome {
             case .success(let report):
                 if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
+                context.progress.forget(report.ended)
             case .failure(let error):
                 acks[index].status = Self.status(named: refusal)
                 acks[index].message = error.message
