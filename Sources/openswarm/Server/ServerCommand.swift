@@ -11,9 +11,14 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "Run the coordinator.",
         discussion: """
             Every option can also be set as an environment variable: OPENSWARM_ plus the
-            option name in capitals with _ for -, e.g. OPENSWARM_STORE=postgres://… .
-            Flags win over the environment.
+            option name in capitals with _ for -, e.g. OPENSWARM_STORE=postgres://… ,
+            or in a YAML file given with --config (keys as the option names, e.g.
+            `store: postgres://…`, `api-keys: [KEY=alice:user]`). Flags win over the
+            environment, which wins over the file.
             """)
+
+    @Option(help: "A YAML settings file (OPENSWARM_CONFIG).")
+    var config: String?
 
     @Option(help: "Address to listen on (OPENSWARM_HOST).")
     var host: String?
@@ -42,15 +47,21 @@ struct ServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = Environment()
+        let file =
+            try (config ?? environment["CONFIG"]).map {
+                try ConfigFile(path: $0, allowed: Self.fileSettings)
+            } ?? ConfigFile()
         var configuration = CoordinatorConfiguration()
-        configuration.host = host ?? environment["HOST"] ?? configuration.host
-        configuration.port = try port ?? environment.int("PORT") ?? configuration.port
-        configuration.store = store ?? environment["STORE"] ?? configuration.store
-        if let seconds = try heartbeatInterval ?? environment.double("HEARTBEAT_INTERVAL") {
+        configuration.host = host ?? environment["HOST"] ?? file.string("host") ?? configuration.host
+        configuration.port = try port ?? environment.int("PORT") ?? file.int("port") ?? configuration.port
+        configuration.store = store ?? environment["STORE"] ?? file.string("store") ?? configuration.store
+        if let seconds = try heartbeatInterval ?? environment.double("HEARTBEAT_INTERVAL")
+            ?? file.double("heartbeat-interval")
+        {
             guard seconds >= 0.05 else { throw ValidationError("--heartbeat-interval must be at least 0.05 s") }
             configuration.heartbeatInterval = .milliseconds(Int64(seconds * 1000))
         }
-        if let missed = try missedHeartbeats ?? environment.int("MISSED_HEARTBEATS") {
+        if let missed = try missedHeartbeats ?? environment.int("MISSED_HEARTBEATS") ?? file.int("missed-heartbeats") {
             guard missed >= 1 else { throw ValidationError("--missed-heartbeats must be at least 1") }
             configuration.missedHeartbeats = missed
         }
@@ -58,19 +69,28 @@ struct ServerCommand: AsyncParsableCommand {
         if keys.isEmpty, let list = environment["API_KEYS"] {
             keys = list.split(whereSeparator: { $0 == ";" || $0 == " " || $0 == "\n" }).map(String.init)
         }
+        if keys.isEmpty { keys = file.strings("api-keys") }
         for text in keys {
             let (key, principal) = try Principal.parseAPIKey(text)
             configuration.apiKeys[key] = principal
         }
         configuration.tls = try TLSOptions.server(
-            cert: tlsCert ?? environment["TLS_CERT"], key: tlsKey ?? environment["TLS_KEY"],
-            clientCA: tlsClientCa ?? environment["TLS_CLIENT_CA"])
+            cert: tlsCert ?? environment["TLS_CERT"] ?? file.string("tls-cert"),
+            key: tlsKey ?? environment["TLS_KEY"] ?? file.string("tls-key"),
+            clientCA: tlsClientCa ?? environment["TLS_CLIENT_CA"] ?? file.string("tls-client-ca"))
 
-        let logger = LoggerFactory.make(label: "openswarm.coordinator", level: logLevel ?? environment["LOG_LEVEL"])
+        let logger = LoggerFactory.make(
+            label: "openswarm.coordinator", level: logLevel ?? environment["LOG_LEVEL"] ?? file.string("log-level"))
         let coordinator = try await Coordinator.start(configuration, logger: logger)
         if let portFile { try PortFile.write(coordinator.port, to: portFile) }
         let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         await coordinator.shutdown()
     }
+
+    /// The settings a --config file may hold.
+    static let fileSettings: Set<String> = [
+        "host", "port", "store", "tls-cert", "tls-key", "tls-client-ca", "heartbeat-interval", "missed-heartbeats",
+        "api-keys", "log-level",
+    ]
 }
