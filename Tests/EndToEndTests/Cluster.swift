@@ -18,6 +18,8 @@ final class Cluster: @unchecked Sendable {
     private(set) var workers: [String: ChildProcess] = [:]
     private(set) var client: RPCClient?
     private var restarts = 0
+    /// How the tests' own client reaches a TLS coordinator.
+    var clientTLS: TLSConfiguration?
 
     /// `store` nil means SQLite in the cluster's directory.
     init(store: String? = nil) throws {
@@ -43,7 +45,9 @@ final class Cluster: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             if let text = try? TextFile.read(portFile), let bound = Int(text.trimmingNewlines) {
                 port = bound
-                if client == nil { client = RPCClient(configuration: .init(host: "127.0.0.1", port: port)) }
+                if client == nil {
+                    client = RPCClient(configuration: .init(host: "127.0.0.1", port: port, tls: clientTLS))
+                }
                 return
             }
             if let status = await coordinator?.wait(timeout: .milliseconds(50)) {

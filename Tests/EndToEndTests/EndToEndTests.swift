@@ -220,6 +220,38 @@ struct EndToEndTests {
         await cluster.stop()
     }
 
+    @Test("Mutual TLS: a worker with a client certificate works; one without is refused at the handshake")
+    func mutualTLS() async throws {
+        let cluster = try Cluster()
+        let pki = cluster.directory + "/pki"
+        let maker = try ChildProcess(
+            name: "pki", arguments: ["/bin/bash", TestPaths.testsDirectory + "/support/make-test-pki.sh", pki],
+            logPath: cluster.directory + "/pki.log")
+        #expect(await maker.wait(timeout: .seconds(30)) == 0, "\(maker.log)")
+        cluster.clientTLS = .client(
+            trustRoots: .file(pki + "/ca.pem"), certificateChain: .file(pki + "/client.pem"),
+            privateKey: .file(pki + "/client.key"))
+        try await cluster.startCoordinator(
+            extra: [
+                "--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca", pki + "/ca.pem",
+            ])
+        try cluster.startWorker(
+            "trusted",
+            extra: [
+                "--account", "wallet-1", "--tls-ca", pki + "/ca.pem", "--tls-cert", pki + "/client.pem", "--tls-key",
+                pki + "/client.key",
+            ])
+        let stranger = try cluster.startWorker("stranger", extra: ["--account", "wallet-2", "--tls-ca", pki + "/ca.pem"])
+        try await waitForNodes(cluster, count: 1)
+        try await cluster.mint(10)
+        let dag = try await cluster.submit(Dags.request([Dags.task("hello", input: "over TLS")])).dag?.id ?? ""
+        let done = try await cluster.waitForDag(dag, timeout: .seconds(30))
+        #expect(done.first?.outcome?.canonicalResult?.output == Array("over TLS".utf8))
+        #expect(try await cluster.node(named: "stranger") == nil, "no client certificate, no registration")
+        #expect(await stranger.wait(timeout: .milliseconds(100)) == nil, "it keeps retrying rather than crashing")
+        await cluster.stop()
+    }
+
     // MARK: helpers
 
     func waitForNodes(_ cluster: Cluster, count: Int) async throws {
