@@ -75,6 +75,8 @@ public protocol Store: Sendable {
     func balance(of account: AccountID) throws(StoreError) -> Int64
     /// Every ledger transaction, oldest first (optionally only those about `reference`).
     func ledgerEntries(reference: String?) throws(StoreError) -> [LedgerEntry]
+    /// The latest `limit` transactions with a posting on `account`, oldest first.
+    func ledgerEntries(account: AccountID, limit: Int) throws(StoreError) -> [LedgerEntry]
     /// Sum of all balances: zero when the books balance (issuance holds minus the supply).
     func ledgerTotal() throws(StoreError) -> Int64
     /// Number of tasks per state.

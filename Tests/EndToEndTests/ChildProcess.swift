@@ -50,7 +50,7 @@ final class ChildProcess: @unchecked Sendable {
     func wait(timeout: Duration) async -> Int32? {
         if let exitStatus { return exitStatus }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        repeat {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid {
@@ -59,7 +59,7 @@ final class ChildProcess: @unchecked Sendable {
                 return code
             }
             try? await Task.sleep(for: .milliseconds(20))
-        }
+        } while ContinuousClock.now < deadline
         return nil
     }
 

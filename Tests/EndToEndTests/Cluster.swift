@@ -136,10 +136,18 @@ final class Cluster: @unchecked Sendable {
         return text
     }
 
-    func stop() async {
+    /// SIGTERM to every process (workers first); their exit codes by name.
+    @discardableResult
+    func stop() async -> [String: Int32?] {
         await client?.close()
-        for worker in workers.values { await worker.stop() }
+        var codes: [String: Int32?] = [:]
+        for (name, worker) in workers {
+            await worker.stop()
+            codes[name] = await worker.wait(timeout: .zero)
+        }
         await coordinator?.stop()
+        codes["coordinator"] = await coordinator?.wait(timeout: .zero)
+        return codes
     }
 }
 

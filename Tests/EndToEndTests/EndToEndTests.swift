@@ -37,7 +37,9 @@ struct EndToEndTests {
         }
         let nodes = Set(done.flatMap(\.attempts).map(\.nodeID))
         #expect(nodes.count == 3, "all three workers took part")
-        await cluster.stop()
+        // SIGTERM: workers drain and the coordinator stops gracefully, all with status 0.
+        let codes = await cluster.stop()
+        #expect(codes.values.allSatisfy { $0 == 0 }, "exit codes \(codes)")
     }
 
     @Test("R=3, Q=2 with a lying worker: canonical results are right and the liar stops getting work")

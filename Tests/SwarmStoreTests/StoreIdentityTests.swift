@@ -52,3 +52,27 @@ struct StoreIdentityTests {
         #expect(throws: StoreError.self) { try f.store.tasks(TaskQuery(limit: 0)) }
     }
 }
+
+@Suite("Store ledger pages")
+struct StoreLedgerPageTests {
+    @Test("An account's latest transactions, oldest first, in whole transactions", arguments: Engine.allCases)
+    func accountPages(engine: Engine) throws {
+        var f = try Fixture(engine)
+        for _ in 0..<3 {
+            let id = try f.submit(Fixture.spec())
+            let lease = try #require(try f.lease("n1").first)
+            try f.complete(lease, "ok")
+            #expect(try f.store.task(id).state == .succeeded)
+            f.advance(.milliseconds(1))
+        }
+        let all = try f.store.ledgerEntries(account: "alice", limit: 100)
+        // The mint, then per task an escrow and a refund.
+        #expect(all.count == 7)
+        #expect(all.first?.type == .mint)
+        #expect(all.allSatisfy { entry in entry.postings.reduce(0) { $0 + $1.amountMicros } == 0 })
+        let latest = try f.store.ledgerEntries(account: "alice", limit: 2)
+        #expect(latest == Array(all.suffix(2)))
+        #expect(try f.store.ledgerEntries(account: "wallet-op1", limit: 100).count == 3)
+        #expect(throws: StoreError.self) { try f.store.ledgerEntries(account: "alice", limit: 0) }
+    }
+}

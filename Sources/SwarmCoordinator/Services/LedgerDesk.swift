@@ -23,10 +23,11 @@ struct LedgerDesk: Sendable {
             let principal = try context.callers.principal(call)
             let account = request.accountID.isEmpty ? principal.account : AccountID(request.accountID)
             let reference = request.referenceID
-            let entries = try await context.executor.run { (store) throws(StoreError) in
-                try store.ledgerEntries(reference: reference)
-            }
             let pageSize = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1_000)
+            let entries = try await context.executor.run { (store) throws(StoreError) in
+                if let reference { return try store.ledgerEntries(reference: reference) }
+                return try store.ledgerEntries(account: account, limit: pageSize)
+            }
             let types = Set(request.types)
             var response = Openswarm_V1_ListTransactionsResponse()
             response.transactions = entries.filter { entry in
