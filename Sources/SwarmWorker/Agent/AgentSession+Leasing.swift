@@ -18,9 +18,12 @@ extension AgentSession {
             request.warmModelIDs = runtimes.capabilities.models.map(\.modelID)
             let identity = client.identity
             do {
-                let response = try await client.call(
-                    Openswarm_V1_WorkerService.Method.leaseTasks, request,
-                    timeout: configuration.leaseWait + .seconds(5))
+                let client = self.client
+                let timeout = configuration.leaseWait + .seconds(5)
+                let sent = request
+                let response = try await control.cancellingOnDrain {
+                    try await client.call(Openswarm_V1_WorkerService.Method.leaseTasks, sent, timeout: timeout)
+                }
                 backoff.reset()
                 for lease in response.leases {
                     if control.isDraining {
@@ -39,6 +42,7 @@ extension AgentSession {
                     await pause(retry)
                 }
             } catch {
+                if control.isDraining { break }
                 if Self.isUnauthenticated(error) {
                     await reregister(after: identity)
                     continue

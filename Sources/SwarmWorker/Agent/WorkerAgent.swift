@@ -93,6 +93,8 @@ final class AgentControl: Sendable {
     private struct State {
         var draining = false
         var stopped = false
+        var nextHandler = 0
+        var drainHandlers: [Int: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -105,8 +107,32 @@ final class AgentControl: Sendable {
     var isStopped: Bool { state.withLock { $0.stopped } }
 
     func beginDrain() {
-        state.withLock { $0.draining = true }
+        let handlers = state.withLock { state in
+            state.draining = true
+            defer { state.drainHandlers.removeAll() }
+            return Array(state.drainHandlers.values)
+        }
+        for handler in handlers { handler() }
         changed.signal()
+    }
+
+    /// Runs `operation` as a task that a drain cancels (a long poll must not hold up
+    /// a drain for its whole wait).
+    func cancellingOnDrain<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await operation() }
+        let token = state.withLock { state -> Int? in
+            guard !state.draining else { return nil }
+            state.nextHandler += 1
+            state.drainHandlers[state.nextHandler] = { task.cancel() }
+            return state.nextHandler
+        }
+        if token == nil { task.cancel() }
+        defer { if let token { _ = state.withLock { $0.drainHandlers.removeValue(forKey: token) } } }
+        return try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     func stop() {
