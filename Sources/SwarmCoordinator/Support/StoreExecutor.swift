@@ -15,16 +15,28 @@ final class StoreExecutor: Sendable {
     }
 
     /// Runs `body` on a store thread; a `StoreError` becomes the matching `RPCError`.
+    /// A conflict that left nothing committed (PostgreSQL deadlocks and serialization
+    /// failures the engine's own retries did not absorb) is tried again, up to five
+    /// times with a growing random pause, so that callers rarely see one.
     func run<T: Sendable>(_ body: @escaping @Sendable (any Store) throws(StoreError) -> T) async throws(RPCError) -> T {
         let store = self.store
-        do {
-            return try await pool.runIfActive { try body(store) }
-        } catch let error as StoreError {
-            throw StoreStatus.rpcError(error)
-        } catch let error as RPCError {
-            throw error
-        } catch {
-            throw RPCError(.unavailable, "the coordinator is shutting down")
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await pool.runIfActive { try body(store) }
+            } catch let error as StoreError {
+                if error.code == .conflict, error.commit == .notCommitted, attempt < 5 {
+                    let pause = Int64.random(in: 1...(5 << attempt))
+                    try? await Task.sleep(for: .milliseconds(pause))
+                    continue
+                }
+                throw StoreStatus.rpcError(error)
+            } catch let error as RPCError {
+                throw error
+            } catch {
+                throw RPCError(.unavailable, "the coordinator is shutting down")
+            }
         }
     }
 
