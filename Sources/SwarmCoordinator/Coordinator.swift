@@ -73,7 +73,8 @@ public final class Coordinator: Sendable {
         }
         if configuration.store.hasPrefix("postgres") {
             do {
-                let channel = try PostgresWorkChannel(url: configuration.store) { [work = shared.work] in work.signal() }
+                let channel = try PostgresWorkChannel(url: configuration.store) { [work = shared.work] in work.signal()
+                }
                 shared.peers.withLock { $0 = channel }
             } catch {
                 logger.warning(
@@ -129,11 +130,13 @@ public final class Coordinator: Sendable {
                         metadata: ["node": "\(node)"])
                 } catch {
                     context.liveness.undoOffline(node)
-                    context.logger.error("could not mark node offline", metadata: ["node": "\(node)", "error": "\(error)"])
+                    context.logger.error(
+                        "could not mark node offline", metadata: ["node": "\(node)", "error": "\(error)"])
                 }
             }
             do {
-                let expired = try await context.executor.run { (store) throws(StoreError) in try store.expire(now: now) }
+                let expired = try await context.executor.run { (store) throws(StoreError) in try store.expire(now: now)
+                }
                 if expired.expiredLeases > 0 || expired.timedOutTasks > 0 || !silent.isEmpty {
                     context.workChanged()
                 } else if context.liveness.hasPollers {

@@ -44,7 +44,9 @@ public struct CoordinatorConfiguration: Sendable {
 /// Who is calling a user-facing service (API key), with the spec's RBAC roles.
 public struct Principal: Hashable, Sendable {
     public enum Role: String, Hashable, Sendable, CaseIterable {
-        case user, nodeOperator = "node_operator", reviewer, moderator, admin
+        case user
+        case nodeOperator = "node_operator"
+        case reviewer, moderator, admin
     }
 
     public var id: PrincipalID

@@ -20,8 +20,12 @@ final class BenchCluster {
 
     func start(workers: Int, slots: Int) async throws {
         let portFile = directory + "/port"
-        try launch("coordinator", ["server", "--port", "0", "--port-file", portFile, "--store", store,
-                                   "--log-level", "warning"])
+        try launch(
+            "coordinator",
+            [
+                "server", "--port", "0", "--port-file", portFile, "--store", store,
+                "--log-level", "warning",
+            ])
         for _ in 0..<300 {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
                 let bound = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))

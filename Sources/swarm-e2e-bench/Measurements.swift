@@ -36,7 +36,9 @@ enum Measurements {
             let counts = try store.taskCounts()
             let ended = (counts[.succeeded] ?? 0) + (counts[.failed] ?? 0) + (counts[.cancelled] ?? 0)
             if ended >= total {
-                guard (counts[.succeeded] ?? 0) == total else { throw BenchFailure("not every task succeeded: \(counts)") }
+                guard (counts[.succeeded] ?? 0) == total else {
+                    throw BenchFailure("not every task succeeded: \(counts)")
+                }
                 break
             }
             try await Task.sleep(for: .milliseconds(100))

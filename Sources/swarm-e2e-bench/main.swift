@@ -45,8 +45,11 @@ print("== end to end: \(total) echo tasks, 2 worker processes × \(slots) slots,
 var engines: [(String, String, Double)] = []
 let sqliteDirectory = try workDirectory()
 engines.append(("SQLite", "sqlite:\(sqliteDirectory)/openswarm.db", 20_000))
-if let postgres { engines.append(("PostgreSQL", try freshPostgresSchema(postgres), 8_000)) }
-else { print("PostgreSQL: skipped (set OPENSWARM_BENCH_POSTGRES_URL, or run through make bench)") }
+if let postgres {
+    engines.append(("PostgreSQL", try freshPostgresSchema(postgres), 8_000))
+} else {
+    print("PostgreSQL: skipped (set OPENSWARM_BENCH_POSTGRES_URL, or run through make bench)")
+}
 
 for (name, store, target) in engines {
     let cluster = BenchCluster(binary: binary, directory: try workDirectory(), store: store)

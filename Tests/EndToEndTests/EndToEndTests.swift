@@ -201,20 +201,25 @@ struct EndToEndTests {
         try cluster.startWorker(
             "runner",
             runtimes: [
-                "shout=exec:/usr/bin/python3 \(script)", "model:tiny-llm=openai:http://127.0.0.1:\(try await openai.port())",
+                "shout=exec:/usr/bin/python3 \(script)",
+                "model:tiny-llm=openai:http://127.0.0.1:\(try await openai.port())",
             ], extra: ["--account", "wallet-1"])
         try await waitForNodes(cluster, count: 1)
         try await cluster.mint(100)
         var model = Dags.task("generate", prompt: "say hello", capability: "")
         model.spec?.definition?.requirements?.capabilities = []
         model.spec?.definition?.requirements?.modelIDs = ["tiny-llm"]
-        let dag = try await cluster.submit(
-            Dags.request([Dags.task("shout", prompt: "quiet words", capability: "shout"), model])
-        ).dag?.id ?? ""
+        let dag =
+            try await cluster.submit(
+                Dags.request([Dags.task("shout", prompt: "quiet words", capability: "shout"), model])
+            ).dag?.id ?? ""
         let done = try await cluster.waitForDag(dag, timeout: .seconds(60))
         let outputs = Dictionary(
             uniqueKeysWithValues: done.map {
-                ($0.metadata?.dagTaskName ?? "", String(decoding: $0.outcome?.canonicalResult?.output ?? [], as: UTF8.self))
+                (
+                    $0.metadata?.dagTaskName ?? "",
+                    String(decoding: $0.outcome?.canonicalResult?.output ?? [], as: UTF8.self)
+                )
             })
         #expect(outputs["shout"]?.trimmingNewlines == "QUIET WORDS", "\(cluster.logs)")
         #expect(outputs["generate"] == "Hello from tiny-llm: say hello", "\(cluster.logs)")
@@ -243,7 +248,8 @@ struct EndToEndTests {
                 "--account", "wallet-1", "--tls-ca", pki + "/ca.pem", "--tls-cert", pki + "/client.pem", "--tls-key",
                 pki + "/client.key",
             ])
-        let stranger = try cluster.startWorker("stranger", extra: ["--account", "wallet-2", "--tls-ca", pki + "/ca.pem"])
+        let stranger = try cluster.startWorker(
+            "stranger", extra: ["--account", "wallet-2", "--tls-ca", pki + "/ca.pem"])
         try await waitForNodes(cluster, count: 1)
         try await cluster.mint(10)
         let dag = try await cluster.submit(Dags.request([Dags.task("hello", input: "over TLS")])).dag?.id ?? ""

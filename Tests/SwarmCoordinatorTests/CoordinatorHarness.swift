@@ -1,6 +1,6 @@
-import SwarmCore
 import Glibc
 import SwarmCoordinator
+import SwarmCore
 import SwarmCrypto
 import SwarmProto
 import SwarmRPC

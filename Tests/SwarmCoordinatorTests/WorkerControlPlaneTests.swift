@@ -1,7 +1,7 @@
+import SwarmCoordinator
 import SwarmCrypto
 import SwarmProto
 import SwarmRPC
-import SwarmCoordinator
 import Testing
 
 /// The worker control plane over real gRPC on loopback: authentication, long polls,
@@ -121,7 +121,8 @@ struct WorkerControlPlaneTests {
         let retry = try #require(try await healthy.lease(wait: .seconds(5)).first)
         #expect(retry.taskID == id)
         #expect(clock.now - start < .seconds(3))
-        #expect(try await healthy.report([try healthy.result(for: retry, output: "survive")]).map(\.status) == [.accepted])
+        #expect(
+            try await healthy.report([try healthy.result(for: retry, output: "survive")]).map(\.status) == [.accepted])
         // The silent node's late result is refused without harm.
         let late = try await silent.report([try silent.result(for: lease, output: "late")])
         #expect(late.map(\.status) == [.staleLease])

@@ -6,7 +6,9 @@ import Testing
 /// Node identities and listings, on every engine.
 @Suite("Store identities and listings")
 struct StoreIdentityTests {
-    @Test("A node's identity is stored with it; re-registering replaces it and keeps reputation", arguments: Engine.allCases)
+    @Test(
+        "A node's identity is stored with it; re-registering replaces it and keeps reputation",
+        arguments: Engine.allCases)
     func identityRoundTrip(engine: Engine) throws {
         let f = try Fixture(engine, nodes: 1)
         let node = Fixture.node("n9", operator: "op9")
@@ -26,7 +28,9 @@ struct StoreIdentityTests {
 
         let stranger = NodeIdentity(
             nodeID: "n1", credentialSHA256: [0], publicKey: [0], requestID: "req-1", registeredAt: f.now, profile: [])
-        #expect(throws: StoreError.self) { try f.store.register(Fixture.node("n1", operator: "op1"), identity: stranger) }
+        #expect(throws: StoreError.self) {
+            try f.store.register(Fixture.node("n1", operator: "op1"), identity: stranger)
+        }
         #expect(throws: StoreError.self) { try f.store.nodeIdentity("n1") }
     }
 

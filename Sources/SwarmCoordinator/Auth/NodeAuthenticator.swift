@@ -1,8 +1,8 @@
-import Synchronization
 import SwarmCore
 import SwarmCrypto
 import SwarmRPC
 import SwarmStore
+import Synchronization
 
 /// Checks the node metadata on every WorkerService call (`x-openswarm-node-id` and
 /// `authorization: Bearer <credential>`) against the stored credential hash, and keeps
@@ -41,7 +41,7 @@ final class NodeAuthenticator: Sendable {
             let identity: NodeIdentity
             do {
                 identity = try await executor.run { (store) throws(StoreError) in try store.nodeIdentity(id) }
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 throw RPCError(.unauthenticated, "node \(id) is not registered here; register again")
             }
             entry = Entry(

@@ -1,8 +1,8 @@
 import Logging
-import SwarmProto
-import Synchronization
 import SwarmCore
+import SwarmProto
 import SwarmStore
+import Synchronization
 
 /// What every service handler shares: configuration, the store (behind its executor),
 /// the authenticators, the clock and the change signals.

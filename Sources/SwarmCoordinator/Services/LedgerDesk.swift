@@ -11,7 +11,8 @@ struct LedgerDesk: Sendable {
         router.unary(Openswarm_V1_LedgerService.Method.getBalance) { request, call in
             let principal = try context.callers.principal(call)
             let account = request.accountID.isEmpty ? principal.account : AccountID(request.accountID)
-            let balance = try await context.executor.run { (store) throws(StoreError) in try store.balance(of: account) }
+            let balance = try await context.executor.run { (store) throws(StoreError) in try store.balance(of: account)
+            }
             var response = Openswarm_V1_GetBalanceResponse()
             var wire = Openswarm_V1_Account()
             wire.id = account.rawValue
@@ -68,7 +69,9 @@ struct LedgerDesk: Sendable {
             leg.amountMicros = posting.amountMicros
             return leg
         }
-        if let debit = entry.postings.first(where: { $0.amountMicros < 0 }) { wire.fromAccountID = debit.account.rawValue }
+        if let debit = entry.postings.first(where: { $0.amountMicros < 0 }) {
+            wire.fromAccountID = debit.account.rawValue
+        }
         if let credit = entry.postings.first(where: { $0.amountMicros > 0 }) {
             wire.toAccountID = credit.account.rawValue
             wire.amountMicros = entry.postings.filter { $0.amountMicros > 0 }.reduce(0) { $0 + $1.amountMicros }

@@ -24,7 +24,8 @@ enum ResultCheck: Sendable {
                 result.signature, taskID: result.taskID, attemptNumber: result.attemptNumber,
                 outputSHA256: result.outputSha256, key: publicKey)
         else {
-            return .refused(.badSignature, .invalidResult, "the signature does not verify with the node's registered key")
+            return .refused(
+                .badSignature, .invalidResult, "the signature does not verify with the node's registered key")
         }
         return .accepted
     }

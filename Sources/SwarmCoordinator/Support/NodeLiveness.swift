@@ -1,5 +1,5 @@
-import Synchronization
 import SwarmCore
+import Synchronization
 
 /// When each node was last heard from. The failure detector marks a node offline once
 /// it has been silent for the failure window; the store then releases its leases.

@@ -1,5 +1,5 @@
-import Synchronization
 import SwarmCore
+import Synchronization
 
 /// The latest progress workers reported for running tasks (heartbeats and
 /// ReportProgress), for GetTask and WatchTask. In memory only: progress is advisory and

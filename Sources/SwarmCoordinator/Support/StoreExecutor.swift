@@ -1,6 +1,6 @@
 import NIOPosix
-import SwarmStore
 import SwarmRPC
+import SwarmStore
 
 /// Runs the store's blocking calls on threads of their own, so that they never block
 /// an event loop or Swift's cooperative pool, and turns store errors into statuses.

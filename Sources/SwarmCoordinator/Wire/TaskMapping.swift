@@ -18,7 +18,8 @@ enum TaskMapping {
         var execution = Openswarm_V1_TaskExecution()
         execution.assignedNodeIDs = stored.activeAttempts.map(\.nodeID.rawValue)
         execution.attemptCount = UInt32(stored.attempts.count)
-        execution.failedAttemptCount = UInt32(stored.attempts.filter { $0.state == .failed || $0.state == .expired }.count)
+        execution.failedAttemptCount = UInt32(
+            stored.attempts.filter { $0.state == .failed || $0.state == .expired }.count)
         execution.maxAttempts = UInt32(stored.spec.retryPolicy.maximumAttempts)
         if let first = stored.attempts.first { execution.startTime = WireTime.timestamp(first.leaseTime) }
         if let ended = stored.endedAt { execution.endTime = WireTime.timestamp(ended) }

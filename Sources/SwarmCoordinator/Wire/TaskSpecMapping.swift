@@ -65,7 +65,8 @@ enum TaskSpecMapping {
         if let maximum = WireTime.duration(wire.maximumInterval) { policy.maximumInterval = maximum }
         if let coefficient = wire.backoffCoefficient {
             guard coefficient >= 1, coefficient.isFinite else {
-                throw RPCError(.invalidArgument, "retry_policy.backoff_coefficient must be at least 1, not \(coefficient)")
+                throw RPCError(
+                    .invalidArgument, "retry_policy.backoff_coefficient must be at least 1, not \(coefficient)")
             }
             policy.backoffCoefficient = coefficient
         }

@@ -52,6 +52,6 @@ enum PostgresMigrations {
                 """,
                 "CREATE UNIQUE INDEX node_identities_request ON node_identities (request_id) WHERE request_id IS NOT NULL",
                 "CREATE INDEX tasks_submitted ON tasks (submitted_at, id)",
-            ])
+            ]),
     ]
 }

@@ -55,6 +55,6 @@ enum SQLiteMigrations {
                 """,
                 "CREATE UNIQUE INDEX node_identities_request ON node_identities (request_id) WHERE request_id IS NOT NULL",
                 "CREATE INDEX tasks_submitted ON tasks (submitted_at, id)",
-            ])
+            ]),
     ]
 }

@@ -33,7 +33,8 @@ extension DurableStore {
                 """,
                 [
                     .text(node.id.rawValue), .blob(identity.credentialSHA256), .blob(identity.publicKey),
-                    identity.requestID.map { .text($0) } ?? .null, .integer(identity.registeredAt.millisecondsSinceEpoch),
+                    identity.requestID.map { .text($0) } ?? .null,
+                    .integer(identity.registeredAt.millisecondsSinceEpoch),
                     .blob(identity.profile),
                 ])
         }

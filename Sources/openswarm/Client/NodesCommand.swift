@@ -39,7 +39,9 @@ struct NodesCommand: AsyncParsableCommand {
             let node = response.node ?? Openswarm_V1_Node()
             print(NodesCommand.line(node))
             let capabilities = node.capabilities ?? Openswarm_V1_NodeCapabilities()
-            print("  capabilities: \((capabilities.capabilities + capabilities.models.map(\.modelID)).joined(separator: ", "))")
+            print(
+                "  capabilities: \((capabilities.capabilities + capabilities.models.map(\.modelID)).joined(separator: ", "))"
+            )
             print("  slots: \(capabilities.maxConcurrentTasks), active leases: \(node.activeLeases)")
             print("  account: \(node.economics?.accountID ?? "-")")
         }

@@ -81,7 +81,8 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if json { return print(response.jsonString()) }
         let task = response.task ?? Openswarm_V1_Task()
-        print("task \(task.id): \(TaskText.state(task.state)), \(Money.format(task.costs?.escrowedMicros ?? 0)) escrowed")
+        print(
+            "task \(task.id): \(TaskText.state(task.state)), \(Money.format(task.costs?.escrowedMicros ?? 0)) escrowed")
     }
 
     /// Reads a DAG file: JSON as is, YAML converted to the same JSON structure.

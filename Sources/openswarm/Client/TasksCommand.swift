@@ -77,7 +77,8 @@ struct TasksCommand: AsyncParsableCommand {
             print("\(response.taskID): \(TaskText.state(response.state))")
             for result in response.results {
                 let text = String(validating: result.output, as: UTF8.self) ?? "<\(result.output.count) bytes>"
-                print("  attempt \(result.attemptNumber) on \(result.nodeID) [\(TaskText.name(result.verdict))]: \(text)")
+                print(
+                    "  attempt \(result.attemptNumber) on \(result.nodeID) [\(TaskText.name(result.verdict))]: \(text)")
             }
         }
     }

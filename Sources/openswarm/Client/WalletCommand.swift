@@ -66,7 +66,9 @@ struct WalletCommand: AsyncParsableCommand {
     }
 
     static func line(_ transaction: Openswarm_V1_TokenTransaction) -> String {
-        let legs = transaction.postings.map { "\($0.accountID) \($0.amountMicros >= 0 ? "+" : "")\(Money.format($0.amountMicros))" }
+        let legs = transaction.postings.map {
+            "\($0.accountID) \($0.amountMicros >= 0 ? "+" : "")\(Money.format($0.amountMicros))"
+        }
         return "\(TaskText.name(transaction.type).padded(8)) \(transaction.referenceID.padded(24)) "
             + legs.joined(separator: ", ")
     }

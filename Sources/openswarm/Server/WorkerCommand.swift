@@ -64,7 +64,8 @@ struct WorkerCommand: AsyncParsableCommand {
             let cert = tlsCert ?? environment["TLS_CERT"]
             let key = tlsKey ?? environment["TLS_KEY"]
             configuration.tls = TLSConfiguration.client(
-                trustRoots: .bytes(try FileBytes.read(ca)), certificateChain: try cert.map { .bytes(try FileBytes.read($0)) },
+                trustRoots: .bytes(try FileBytes.read(ca)),
+                certificateChain: try cert.map { .bytes(try FileBytes.read($0)) },
                 privateKey: try key.map { .bytes(try FileBytes.read($0)) }, serverHostname: host)
         }
         try configuration.validate()
