@@ -25,7 +25,8 @@ SWIFTPM_FLAGS ?=
 # Debian packages the build and the tests use. Add here anything a test needs:
 # a package installed by hand and forgotten here breaks the next machine.
 APT_PACKAGES := libnghttp2-dev libssl-dev libpq-dev libsqlite3-dev libprotobuf-c-dev libprotobuf-dev \
-	protobuf-compiler protobuf-c-compiler postgresql nghttp2-client nghttp2-server python3-venv pkg-config
+	protobuf-compiler protobuf-c-compiler postgresql nghttp2-client nghttp2-server python3 python3-venv pkg-config \
+	openssl
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Waits for another apt/dpkg run to release its lock instead of failing.
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
