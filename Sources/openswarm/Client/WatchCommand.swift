@@ -32,7 +32,8 @@ struct WatchCommand: AsyncParsableCommand {
                     final = snapshot
                     break
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                // Big DAGs are read less often: each look reads every task.
+                try await Task.sleep(for: .milliseconds(snapshot.count > 1_000 ? 1_000 : 200))
             }
             return final
         }
