@@ -46,6 +46,12 @@ public final class RPCServer: Sendable {
         public var tlsErrorHandler: (@Sendable (TLSError) -> Void)?
         /// Health and reflection, added to the router unless turned off.
         public var standardServices = StandardServices()
+        /// Handlers run on their connection's event loop (as their task's executor
+        /// preference) until they await something that lives elsewhere: a handler
+        /// that does not suspend never changes threads. Set false for handlers that
+        /// block their thread (synchronous I/O, long computations), so they run on
+        /// the global concurrent pool and other connections' I/O goes on meanwhile.
+        public var handlersOnEventLoops = true
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxReceiveMessageSize: Int = 4 * 1024 * 1024,
@@ -113,7 +119,8 @@ public final class RPCServer: Sendable {
             maxStreamResets: configuration.maxStreamResets,
             streamResetWindow: TimeAmount(configuration.streamResetWindow),
             keepaliveInterval: configuration.keepaliveInterval.map(TimeAmount.init),
-            keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout))
+            keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout),
+            handlersOnEventLoop: configuration.handlersOnEventLoops)
         let maxConnections = configuration.maxConnections
         let router = self.router
         let tlsContext = try configuration.tls.map { configuration throws(TLSError) in

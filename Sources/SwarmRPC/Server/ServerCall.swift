@@ -4,8 +4,13 @@ import NIOCore
 /// Lives in the connection handler, on the event loop.
 struct ServerCall {
     let context: ServerContext
-    /// Feeds the handler's request stream.
-    let requests: RawMessageStream.Continuation
+    /// Feeds the handler's request stream; nil for a unary call.
+    let requests: RawMessageStream.Continuation?
+    /// A unary call's handler, started once the request is complete (END_STREAM);
+    /// nil for streaming calls and once started.
+    var unary: ServerMethodHandler.Unary?
+    /// A unary call's request message, held until END_STREAM.
+    var request: [UInt8]?
     var deframer: MessageDeframer
     /// Bytes of request messages handed to the handler's stream and not yet taken.
     var queuedBytes = 0

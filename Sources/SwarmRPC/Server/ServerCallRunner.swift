@@ -1,27 +1,52 @@
 /// Runs handlers as tasks of their own and reports how each ended.
+///
+/// Tasks prefer `executor` (the connection's event loop, see `EventLoopTaskExecutor`):
+/// a handler that does not suspend runs from its request to its response without
+/// leaving the loop, and its sink reaches the connection without a hop.
 enum ServerCallRunner {
     static func start(
-        _ handler: ServerMethodHandler, requests: RawMessageStream, sink: ServerCallSink, context: ServerContext
+        _ run: @escaping ServerMethodHandler.Run, requests: RawMessageStream, sink: ServerCallSink,
+        context: ServerContext, executor: (any TaskExecutor)?
     ) -> Task<Void, Never> {
-        Task { await run(handler, requests: requests, sink: sink, context: context) }
+        Task(executorPreference: executor) {
+            do {
+                try await run(requests, sink, context)
+                sink.finish(.ok, trailers: context.trailingMetadata)
+            } catch {
+                let (status, trailers) = outcome(of: error, context: context)
+                sink.finish(status, trailers: trailers)
+            }
+        }
     }
 
-    /// Runs a handler to its end and reports its status.
-    private static func run(
-        _ handler: ServerMethodHandler, requests: RawMessageStream, sink: ServerCallSink, context: ServerContext
-    ) async {
-        do {
-            try await handler.run(requests, sink, context)
-            sink.finish(.ok, trailers: context.trailingMetadata)
-        } catch let error as RPCError {
+    /// A unary call: the request is complete, the response goes out with the status.
+    static func startUnary(
+        _ unary: @escaping ServerMethodHandler.Unary, request: [UInt8], sink: ServerCallSink,
+        context: ServerContext, executor: (any TaskExecutor)?
+    ) -> Task<Void, Never> {
+        Task(executorPreference: executor) {
+            do {
+                let response = try await unary(request, context)
+                sink.respond(response, trailers: context.trailingMetadata)
+            } catch {
+                let (status, trailers) = outcome(of: error, context: context)
+                sink.finish(status, trailers: trailers)
+            }
+        }
+    }
+
+    /// The status and trailers a handler's error ends its call with.
+    private static func outcome(of error: any Error, context: ServerContext) -> (RPCStatus, Metadata) {
+        switch error {
+        case let error as RPCError:
             var trailers = context.trailingMetadata
             for entry in error.metadata { trailers.add(entry) }
-            sink.finish(error.status, trailers: trailers)
-        } catch is CancellationError {
-            sink.finish(RPCStatus(code: .cancelled, message: "the call was cancelled"), trailers: Metadata())
-        } catch {
+            return (error.status, trailers)
+        case is CancellationError:
+            return (RPCStatus(code: .cancelled, message: "the call was cancelled"), Metadata())
+        default:
             // The error may hold what only the server's log should see.
-            sink.finish(RPCStatus(code: .unknown, message: "the handler failed"), trailers: Metadata())
+            return (RPCStatus(code: .unknown, message: "the handler failed"), Metadata())
         }
     }
 }

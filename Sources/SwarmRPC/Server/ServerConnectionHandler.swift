@@ -27,6 +27,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var keepaliveInterval: TimeAmount? = nil
         /// Close when a keepalive PING is not acknowledged within this.
         var keepaliveTimeout: TimeAmount = .seconds(20)
+        /// Handler tasks prefer the connection's event loop (see
+        /// `EventLoopTaskExecutor`); false runs them on the global concurrent pool.
+        var handlersOnEventLoop = true
     }
 
     let router: RPCRouter
@@ -39,6 +42,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Inside `session.receive`: nghttp2 must not be re-entered with `mem_send`, so
     /// output waits for the flush that follows every input.
     private var receiving = false
+    /// Inside a read burst (`channelRead` until `channelReadComplete`): output waits
+    /// for the one flush at its end.
+    private var reading = false
+    /// A flush is queued on the event loop, behind the handler jobs already there:
+    /// responses finished in one loop tick leave in one write.
+    private var flushScheduled = false
+    /// Where handler tasks run: this connection's event loop, or nil (the global pool).
+    private(set) var executor: (any TaskExecutor)?
     private var handshakeTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var keepaliveTask: RepeatedTask?
@@ -56,6 +67,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if configuration.handlersOnEventLoop { executor = EventLoopTaskExecutor(context.eventLoop) }
         if let address = context.channel.remoteAddress { peer = Self.describe(address) }
         do {
             let session = try HTTP2Session(role: .server, settings: configuration.settings)
@@ -96,6 +108,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session, !closing else { return }
         let buffer = unwrapInboundIn(data)
+        reading = true  // flushed in channelReadComplete
         receiving = true
         let failed = buffer.withUnsafeReadableBytes { bytes in
             do {
@@ -106,8 +119,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             }
         }
         receiving = false
+        if failed {
+            flush()
+            close()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
         flush()
-        if failed { close() }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -125,7 +146,19 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Output
 
-    private func flush() {
+    /// Output for later in this loop tick: at the end of the read burst, or after
+    /// the handler jobs queued now have run.
+    func scheduleFlush() {
+        guard !reading, !flushScheduled, let context else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flushScheduled = false
+            bound.value.flush()
+        }
+    }
+
+    func flush() {
         guard let session, let context, !closing, !receiving else { return }
         var output = context.channel.allocator.buffer(capacity: 0)
         session.pendingOutput(into: &output)
@@ -187,7 +220,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         for call in open.values {
             call.deadlineTimer?.cancel()
             call.task?.cancel()
-            call.requests.finish(throwing: RPCError(.cancelled, "the connection closed"))
+            call.requests?.finish(throwing: RPCError(.cancelled, "the connection closed"))
         }
         session = nil
     }
@@ -206,7 +239,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
         }
         session.sendData(streamID: streamID, bytes: framed, promise: promise)
-        flush()
+        scheduleFlush()
+    }
+
+    /// A unary call's response and status together: headers, the message, trailers.
+    func respond(streamID: Int32, framed: [UInt8], trailers: Metadata) {
+        guard let session, var call = calls[streamID], !call.finished else { return }
+        call.finished = true
+        call.deadlineTimer?.cancel()
+        call.deadlineTimer = nil
+        call.headersSent = true
+        calls[streamID] = call
+        session.submitResponse(
+            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
+        session.sendData(streamID: streamID, bytes: framed, promise: nil)
+        session.sendTrailers(streamID: streamID, trailers: Self.statusFields(.ok, trailers: trailers))
+        scheduleFlush()
     }
 
     func finishCall(streamID: Int32, status: RPCStatus, trailers: Metadata) {
@@ -224,7 +272,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 streamID: streamID,
                 headers: Self.responseHeaders(call.context.initialMetadata) + statusFields, endStream: true)
         }
-        flush()
+        scheduleFlush()
     }
 
     func messageTaken(streamID: Int32, bytes: Int) {
@@ -234,7 +282,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             session.consumeStream(streamID, call.owedBytes)
             call.owedBytes = 0
             calls[streamID] = call
-            flush()
+            scheduleFlush()
         } else {
             calls[streamID] = call
         }
@@ -248,7 +296,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let call = calls[streamID], !call.finished else { return }
         calls[streamID]?.deadlineTimer = nil
         call.task?.cancel()
-        call.requests.finish(throwing: RPCError(.deadlineExceeded, "the deadline passed"))
+        call.requests?.finish(throwing: RPCError(.deadlineExceeded, "the deadline passed"))
         finishCall(
             streamID: streamID, status: RPCStatus(code: .deadlineExceeded, message: "the deadline passed"),
             trailers: Metadata())
