@@ -47,13 +47,18 @@ final class HTTP2Session {
     let role: Role
     /// Received DATA must be handed back with `consume…` to reopen windows.
     private let manualWindowUpdates: Bool
-    /// Header lists being received, by stream, with the category of their frame.
-    var incomingHeaders: [Int32: IncomingHeaders] = [:]
+    /// The header list being received, with its stream and the category of its frame.
+    /// One at a time: a header block (HEADERS and its CONTINUATIONs) is never
+    /// interleaved with another frame (RFC 9113 section 4.3).
+    var incomingHeaders: IncomingHeaders?
+    /// Names and values seen lately, so repeated fields cost no new strings.
+    var headerStrings = HeaderStringCache()
     /// The largest header list accepted (RFC 9113 section 6.5.2 counting: name and
     /// value lengths plus 32 per field). nghttp2 advertises it but does not enforce it.
     let maxHeaderListSize: Int
 
     struct IncomingHeaders {
+        var streamID: Int32
         var kind: HTTP2HeaderKind
         var fields: [HTTP2Header] = []
         var size = 0

@@ -71,7 +71,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         let deadline = timeoutNanos.map { ContinuousClock.now.advanced(by: .nanoseconds($0)) }
         let callContext = ServerContext(method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline)
         let deframer = MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize)
-        var call: ServerCall
+        let call: ServerCall
         switch handler.body {
         case .unary(let unary):
             // The handler starts at END_STREAM, with the one message (`startUnary`).
@@ -101,10 +101,9 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
     /// The client half-closed a unary call: its handler runs with the one request
     /// message, or the call ends with INTERNAL when there was none.
     func startUnary(_ streamID: Int32) {
-        guard let context, var call = calls[streamID], !call.finished, let unary = call.unary else { return }
+        guard let context, let call = calls[streamID], !call.finished, let unary = call.unary else { return }
         call.unary = nil
         guard let request = call.request else {
-            calls[streamID] = call
             finishCall(
                 streamID: streamID, status: RPCStatus(code: .internal, message: "the client sent no request message"),
                 trailers: Metadata())
@@ -113,11 +112,10 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         call.request = nil
         call.task = ServerCallRunner.startUnary(
             unary, request: request, sink: sink(streamID, on: context.eventLoop), context: call.context, executor: executor)
-        calls[streamID] = call
     }
 
     func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
-        guard var call = calls[streamID], !call.finished else {
+        guard let call = calls[streamID], !call.finished else {
             session?.consumeStream(streamID, bytes.count)  // nobody will read it
             return
         }
@@ -150,7 +148,6 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         } else {
             call.owedBytes += bytes.count
         }
-        calls[streamID] = call
         if let failure {
             call.task?.cancel()
             call.requests?.finish(throwing: RPCError(failure.code, failure.message))

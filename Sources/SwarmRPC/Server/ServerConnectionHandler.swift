@@ -228,13 +228,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: - From handler tasks (via ServerCallSink)
 
     func sendMessage(streamID: Int32, framed: [UInt8], promise: EventLoopPromise<Void>) {
-        guard let session, var call = calls[streamID], !call.finished else {
+        guard let session, let call = calls[streamID], !call.finished else {
             promise.fail(RPCError(.cancelled, "the call was closed"))
             return
         }
         if !call.headersSent {
             call.headersSent = true
-            calls[streamID] = call
             session.submitResponse(
                 streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
         }
@@ -244,12 +243,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     /// A unary call's response and status together: headers, the message, trailers.
     func respond(streamID: Int32, framed: [UInt8], trailers: Metadata) {
-        guard let session, var call = calls[streamID], !call.finished else { return }
+        guard let session, let call = calls[streamID], !call.finished else { return }
         call.finished = true
         call.deadlineTimer?.cancel()
         call.deadlineTimer = nil
         call.headersSent = true
-        calls[streamID] = call
         session.submitResponse(
             streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
         session.sendData(streamID: streamID, bytes: framed, promise: nil)
@@ -258,11 +256,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func finishCall(streamID: Int32, status: RPCStatus, trailers: Metadata) {
-        guard let session, var call = calls[streamID], !call.finished else { return }
+        guard let session, let call = calls[streamID], !call.finished else { return }
         call.finished = true
         call.deadlineTimer?.cancel()
         call.deadlineTimer = nil
-        calls[streamID] = call
         let statusFields = Self.statusFields(status, trailers: trailers)
         if call.headersSent {
             session.sendTrailers(streamID: streamID, trailers: statusFields)
@@ -276,15 +273,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func messageTaken(streamID: Int32, bytes: Int) {
-        guard let session, var call = calls[streamID] else { return }
+        guard let session, let call = calls[streamID] else { return }
         call.queuedBytes -= bytes
         if call.queuedBytes <= configuration.maxQueuedRequestBytes, call.owedBytes > 0 {
             session.consumeStream(streamID, call.owedBytes)
             call.owedBytes = 0
-            calls[streamID] = call
             scheduleFlush()
-        } else {
-            calls[streamID] = call
         }
     }
 
@@ -311,12 +305,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         session?.submitResponse(streamID: streamID, headers: headers, endStream: true)
     }
 
+    private static let plainResponseHeaders = [
+        HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc"),
+    ]
+    private static let okStatusFields = [HTTP2Header("grpc-status", "0")]
+
     private static func responseHeaders(_ metadata: Metadata) -> [HTTP2Header] {
-        [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
-            + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
+        if metadata.isEmpty { return plainResponseHeaders }
+        return plainResponseHeaders + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
     }
 
     private static func statusFields(_ status: RPCStatus, trailers: Metadata) -> [HTTP2Header] {
+        if status.code == .ok, status.message.isEmpty, trailers.isEmpty { return okStatusFields }
         var fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
         if !status.message.isEmpty {
             fields.append(HTTP2Header("grpc-message", GRPCMessageEncoding.encode(status.message)))
