@@ -80,7 +80,6 @@ extension HTTP2Session {
         case NGHTTP2_HEADERS.rawValue:
             guard let headers = incomingHeaders, headers.streamID == streamID else { return }
             incomingHeaders = nil
-            if endStream { markRemoteClosed(streamID) }
             if headers.oversized {
                 delegate?.session(didReceiveOversizedHeaders: streamID, size: headers.size, limit: maxHeaderListSize)
                 return
@@ -88,10 +87,7 @@ extension HTTP2Session {
             delegate?.session(
                 didReceiveHeaders: headers.fields, kind: headers.kind, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue:
-            if endStream {
-                markRemoteClosed(streamID)
-                delegate?.session(didReceiveEndStream: streamID)
-            }
+            if endStream { delegate?.session(didReceiveEndStream: streamID) }
         case NGHTTP2_SETTINGS.rawValue:
             if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { delegate?.sessionDidReceiveSettings() }
         case NGHTTP2_PING.rawValue:
@@ -103,23 +99,20 @@ extension HTTP2Session {
         }
     }
 
-    func markRemoteClosed(_ streamID: Int32) {
-        remoteClosed.insert(streamID)
-        outbound[streamID]?.remoteClosed = true
-    }
-
     /// After trailers go out on a stream the client is still sending on, gRPC asks
     /// for RST_STREAM(NO_ERROR) so the client stops.
     func frameSent(_ frame: UnsafePointer<nghttp2_frame>) {
         let streamID = frame.pointee.hd.stream_id
         let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         guard role == .server, endStream, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return }
-        if !remoteClosed.contains(streamID) { resetStream(streamID: streamID, errorCode: .noError) }
+        // 0: the client's half is still open (nghttp2 keeps the stream until both are closed).
+        if let session, nghttp2_session_get_stream_remote_close(session, streamID) == 0 {
+            resetStream(streamID: streamID, errorCode: .noError)
+        }
     }
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) {
         if incomingHeaders?.streamID == streamID { incomingHeaders = nil }
-        remoteClosed.remove(streamID)
         if let stream = outbound.removeValue(forKey: streamID) {
             for chunk in stream.chunks { chunk.promise?.fail(ChannelError.ioOnClosedChannel) }
         }

@@ -163,11 +163,14 @@ public final class RPCServer: Sendable {
             state.shuttingDown = true
             return (state.listener, Array(state.connections.values))
         }
-        try? await listener?.close()
+        // GOAWAY first: closing the listener can take a while on a busy machine, and
+        // calls finishing meanwhile should already be the last ones. Connections
+        // accepted until the listener closes get GOAWAY in `track`.
         for connection in connections {
             let handler = connection.handler
             connection.channel.eventLoop.execute { handler.value.beginGracefulShutdown() }
         }
+        try? await listener?.close()
         let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         while ContinuousClock.now < deadline, !state.withLock({ $0.connections.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))

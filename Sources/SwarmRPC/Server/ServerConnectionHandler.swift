@@ -249,9 +249,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         call.deadlineTimer = nil
         call.headersSent = true
         session.submitResponse(
-            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
-        session.sendData(streamID: streamID, bytes: framed, promise: nil)
-        session.sendTrailers(streamID: streamID, trailers: Self.statusFields(.ok, trailers: trailers))
+            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), body: framed,
+            trailers: Self.statusFields(.ok, trailers: trailers))
         scheduleFlush()
     }
 
