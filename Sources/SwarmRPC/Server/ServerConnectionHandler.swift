@@ -160,7 +160,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func flush() {
         guard let session, let context, !closing, !receiving else { return }
-        var output = context.channel.allocator.buffer(capacity: 0)
+        // Sized for a burst of small responses (one grows by doubling otherwise).
+        var output = context.channel.allocator.buffer(capacity: 4_096)
         session.pendingOutput(into: &output)
         if output.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(output), promise: nil)
@@ -325,6 +326,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     static func isGRPCContentType(_ value: String?) -> Bool {
         guard let value else { return false }
+        if value == "application/grpc" { return true }  // nearly always: no lowercased copy
         let lower = value.lowercased()
         return lower == "application/grpc" || lower.hasPrefix("application/grpc+")
             || lower.hasPrefix("application/grpc;")
