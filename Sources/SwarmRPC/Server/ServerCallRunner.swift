@@ -20,11 +20,16 @@ enum ServerCallRunner {
     }
 
     /// A unary call: the request is complete, the response goes out with the status.
+    ///
+    /// On the event loop the task starts at once (`Task.immediate`), inside the read
+    /// that completed the request: a handler that does not suspend has answered
+    /// before the read ends, with no job queued for it, and its response leaves
+    /// with the read burst's flush. After a suspension it resumes on `executor`.
     static func startUnary(
         _ unary: @escaping ServerMethodHandler.Unary, request: [UInt8], sink: ServerCallSink,
         context: ServerContext, executor: (any TaskExecutor)?
     ) -> Task<Void, Never> {
-        Task(executorPreference: executor) {
+        let operation: @Sendable () async -> Void = {
             do {
                 let response = try await unary(request, context)
                 sink.respond(response, trailers: context.trailingMetadata)
@@ -33,6 +38,10 @@ enum ServerCallRunner {
                 sink.finish(status, trailers: trailers)
             }
         }
+        if let executor, #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            return Task.immediate(executorPreference: executor, operation: operation)
+        }
+        return Task(executorPreference: executor, operation: operation)
     }
 
     /// The status and trailers a handler's error ends its call with.
