@@ -21,7 +21,7 @@ extension HTTP2Session {
     func readBody(
         streamID: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard var stream = outbound[streamID] else {
+        guard let stream = outbound[streamID] else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         var written = 0
@@ -44,11 +44,9 @@ extension HTTP2Session {
         if stream.chunks.isEmpty, stream.endStream {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             stream.endStream = false
-            outbound[streamID] = stream
         } else if stream.chunks.isEmpty, let trailers = stream.trailers {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
             stream.trailers = nil
-            outbound[streamID] = stream
             if let session {
                 _ = Self.withNameValues(trailers) { nva, count in
                     nghttp2_submit_trailer(session, streamID, nva, count)
@@ -56,11 +54,8 @@ extension HTTP2Session {
             }
         } else if written == 0 {
             stream.deferred = true
-            outbound[streamID] = stream
             for promise in completed { promise.succeed() }
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-        } else {
-            outbound[streamID] = stream
         }
         for promise in completed { promise.succeed() }
         return written

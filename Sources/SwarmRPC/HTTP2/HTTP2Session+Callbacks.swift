@@ -13,10 +13,9 @@ extension HTTP2Session {
         nghttp2_session_callbacks_set_on_header_callback(callbacks) {
             _, frame, name, nameLength, value, valueLength, _, userData in
             guard let frame, let userData, let name, let value else { return 0 }
-            let field = HTTP2Header(
-                String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
-            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().header(frame, name: field)
+            Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().header(
+                frame, name: UnsafeBufferPointer(start: name, count: nameLength),
+                value: UnsafeBufferPointer(start: value, count: valueLength))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -55,20 +54,23 @@ extension HTTP2Session {
         case NGHTTP2_HCAT_HEADERS: kind = .trailers
         default: return  // pushed responses: never enabled
         }
-        incomingHeaders[frame.pointee.hd.stream_id] = IncomingHeaders(kind: kind)
+        incomingHeaders = IncomingHeaders(streamID: frame.pointee.hd.stream_id, kind: kind)
+        incomingHeaders?.fields.reserveCapacity(12)
     }
 
-    func header(_ frame: UnsafePointer<nghttp2_frame>, name: HTTP2Header) {
-        let streamID = frame.pointee.hd.stream_id
-        guard var headers = incomingHeaders[streamID], !headers.oversized else { return }
-        headers.size += name.name.utf8.count + name.value.utf8.count + 32
-        if headers.size > maxHeaderListSize {
-            headers.oversized = true
-            headers.fields = []
+    func header(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        guard let headers = incomingHeaders, headers.streamID == frame.pointee.hd.stream_id, !headers.oversized
+        else { return }
+        let size = headers.size + name.count + value.count + 32
+        if size > maxHeaderListSize {
+            incomingHeaders?.size = size
+            incomingHeaders?.oversized = true
+            incomingHeaders?.fields = []
         } else {
-            headers.fields.append(name)
+            let field = HTTP2Header(headerStrings.string(name), headerStrings.string(value))
+            incomingHeaders?.size = size
+            incomingHeaders?.fields.append(field)  // in place: `headers` is gone
         }
-        incomingHeaders[streamID] = headers
     }
 
     func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
@@ -76,8 +78,8 @@ extension HTTP2Session {
         let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(frame.pointee.hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let headers = incomingHeaders.removeValue(forKey: streamID) else { return }
-            if endStream { markRemoteClosed(streamID) }
+            guard let headers = incomingHeaders, headers.streamID == streamID else { return }
+            incomingHeaders = nil
             if headers.oversized {
                 delegate?.session(didReceiveOversizedHeaders: streamID, size: headers.size, limit: maxHeaderListSize)
                 return
@@ -85,10 +87,7 @@ extension HTTP2Session {
             delegate?.session(
                 didReceiveHeaders: headers.fields, kind: headers.kind, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue:
-            if endStream {
-                markRemoteClosed(streamID)
-                delegate?.session(didReceiveEndStream: streamID)
-            }
+            if endStream { delegate?.session(didReceiveEndStream: streamID) }
         case NGHTTP2_SETTINGS.rawValue:
             if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { delegate?.sessionDidReceiveSettings() }
         case NGHTTP2_PING.rawValue:
@@ -100,23 +99,20 @@ extension HTTP2Session {
         }
     }
 
-    func markRemoteClosed(_ streamID: Int32) {
-        remoteClosed.insert(streamID)
-        outbound[streamID]?.remoteClosed = true
-    }
-
     /// After trailers go out on a stream the client is still sending on, gRPC asks
     /// for RST_STREAM(NO_ERROR) so the client stops.
     func frameSent(_ frame: UnsafePointer<nghttp2_frame>) {
         let streamID = frame.pointee.hd.stream_id
         let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         guard role == .server, endStream, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return }
-        if !remoteClosed.contains(streamID) { resetStream(streamID: streamID, errorCode: .noError) }
+        // 0: the client's half is still open (nghttp2 keeps the stream until both are closed).
+        if let session, nghttp2_session_get_stream_remote_close(session, streamID) == 0 {
+            resetStream(streamID: streamID, errorCode: .noError)
+        }
     }
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) {
-        incomingHeaders[streamID] = nil
-        remoteClosed.remove(streamID)
+        if incomingHeaders?.streamID == streamID { incomingHeaders = nil }
         if let stream = outbound.removeValue(forKey: streamID) {
             for chunk in stream.chunks { chunk.promise?.fail(ChannelError.ioOnClosedChannel) }
         }

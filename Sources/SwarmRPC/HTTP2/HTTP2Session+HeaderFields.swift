@@ -3,28 +3,45 @@ internal import CNghttp2
 extension HTTP2Session {
     /// Calls `body` with an `nghttp2_nv` array over copies of the fields; the copies
     /// live until `body` returns (nghttp2 copies them again inside `submit_*`).
+    ///
+    /// One scratch allocation holds every name and value (on the stack when small):
+    /// this runs for each response's headers and trailers.
     static func withNameValues<R>(
         _ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>?, Int) -> R
     ) -> R {
-        var storage: [UnsafeMutablePointer<UInt8>] = []
-        defer { for pointer in storage { pointer.deallocate() } }
-        func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
-            let bytes = Array(text.utf8)
-            let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-            pointer.initialize(from: bytes, count: bytes.count)
-            storage.append(pointer)
-            return (pointer, bytes.count)
+        var total = 0
+        for header in headers { total += header.name.utf8.count + header.value.utf8.count }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { bytes in
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(headers.count, 1)) { nva in
+                var offset = 0
+                func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
+                    let start = bytes.baseAddress! + offset
+                    let contiguous = text.utf8.withContiguousStorageIfAvailable { source in
+                        if let base = source.baseAddress { start.initialize(from: base, count: source.count) }
+                        return source.count
+                    }
+                    var count = 0
+                    if let contiguous {
+                        count = contiguous
+                    } else {
+                        for byte in text.utf8 {
+                            start[count] = byte
+                            count += 1
+                        }
+                    }
+                    offset += count
+                    return (start, count)
+                }
+                for (index, header) in headers.enumerated() {
+                    let (name, nameLength) = copy(header.name)
+                    let (value, valueLength) = copy(header.value)
+                    (nva.baseAddress! + index).initialize(
+                        to: nghttp2_nv(
+                            name: name, value: value, namelen: nameLength, valuelen: valueLength,
+                            flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                }
+                return body(UnsafePointer(nva.baseAddress), headers.count)
+            }
         }
-        var nva: [nghttp2_nv] = []
-        nva.reserveCapacity(headers.count)
-        for header in headers {
-            let (name, nameLength) = copy(header.name)
-            let (value, valueLength) = copy(header.value)
-            nva.append(
-                nghttp2_nv(
-                    name: name, value: value, namelen: nameLength, valuelen: valueLength,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-        }
-        return nva.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
     }
 }

@@ -31,15 +31,15 @@ final class HTTP2Session {
     }
 
     /// A response body in flight: chunks not yet taken by nghttp2, and the trailers
-    /// to send once they are.
-    struct Outbound {
+    /// to send once they are. A class: nghttp2 reads it in pieces, and a struct would
+    /// be copied out of `outbound` and back for each.
+    final class Outbound {
         var chunks: [(bytes: [UInt8], promise: EventLoopPromise<Void>?)] = []
         var offset = 0  // into chunks[0]
         var trailers: [HTTP2Header]? = nil
         /// END_STREAM on the last DATA frame, without trailers (a client's request).
         var endStream = false
         var deferred = false
-        var remoteClosed = false
     }
 
     weak var delegate: (any HTTP2SessionDelegate)?
@@ -47,13 +47,18 @@ final class HTTP2Session {
     let role: Role
     /// Received DATA must be handed back with `consume…` to reopen windows.
     private let manualWindowUpdates: Bool
-    /// Header lists being received, by stream, with the category of their frame.
-    var incomingHeaders: [Int32: IncomingHeaders] = [:]
+    /// The header list being received, with its stream and the category of its frame.
+    /// One at a time: a header block (HEADERS and its CONTINUATIONs) is never
+    /// interleaved with another frame (RFC 9113 section 4.3).
+    var incomingHeaders: IncomingHeaders?
+    /// Names and values seen lately, so repeated fields cost no new strings.
+    var headerStrings = HeaderStringCache()
     /// The largest header list accepted (RFC 9113 section 6.5.2 counting: name and
     /// value lengths plus 32 per field). nghttp2 advertises it but does not enforce it.
     let maxHeaderListSize: Int
 
     struct IncomingHeaders {
+        var streamID: Int32
         var kind: HTTP2HeaderKind
         var fields: [HTTP2Header] = []
         var size = 0
@@ -62,7 +67,6 @@ final class HTTP2Session {
         var oversized = false
     }
     var outbound: [Int32: Outbound] = [:]
-    var remoteClosed: Set<Int32> = []
 
     init(role: Role, settings: Settings) throws(Failure) {
         self.role = role
@@ -174,7 +178,21 @@ final class HTTP2Session {
             var provider = Self.bodyProvider
             return nghttp2_submit_response(session, streamID, nva, count, &provider)
         }
-        if rv == 0, !endStream { outbound[streamID] = Outbound(remoteClosed: remoteClosed.contains(streamID)) }
+        if rv == 0, !endStream { outbound[streamID] = Outbound() }
+    }
+
+    /// A whole response at once (server, a unary call): headers, one body chunk
+    /// (already gRPC-framed), then trailers.
+    func submitResponse(streamID: Int32, headers: [HTTP2Header], body: [UInt8], trailers: [HTTP2Header]) {
+        guard let session else { return }
+        let stream = Outbound()
+        stream.chunks = [(body, nil)]
+        stream.trailers = trailers
+        let rv: Int32 = Self.withNameValues(headers) { nva, count in
+            var provider = Self.bodyProvider
+            return nghttp2_submit_response(session, streamID, nva, count, &provider)
+        }
+        if rv == 0 { outbound[streamID] = stream }
     }
 
     /// Opens a stream with request headers (client); its body follows through
@@ -213,11 +231,11 @@ final class HTTP2Session {
 
     /// Queues body bytes (already gRPC-framed) on a stream whose headers went out.
     func sendData(streamID: Int32, bytes: [UInt8], promise: EventLoopPromise<Void>?) {
-        guard outbound[streamID] != nil else {
+        guard let stream = outbound[streamID] else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        outbound[streamID]?.chunks.append((bytes, promise))
+        stream.chunks.append((bytes, promise))
         resumeIfDeferred(streamID)
     }
 

@@ -25,10 +25,19 @@ public struct RPCRouter: Sendable {
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
-        add(method) { requests, responses, context in
-            let request = try await Self.single(RPCRequestStream<Request>(raw: requests, sink: responses))
-            try await responses.write(handler(request, context).serializedBytes())
-        }
+        // No request stream: the connection collects the one message and calls this
+        // when the client half-closes (`ServerConnectionHandler+Unary.swift`).
+        handlers[method.descriptor.path] = ServerMethodHandler(
+            descriptor: method.descriptor,
+            body: .unary { bytes, context in
+                let request: Request
+                do {
+                    request = try Request(serializedBytes: bytes)
+                } catch {
+                    throw RPCError(.internal, "could not decode \(Request.protoMessageName): \(error)")
+                }
+                return try await handler(request, context).serializedBytes()
+            })
     }
 
     public mutating func serverStreaming<Request, Response>(
@@ -66,12 +75,12 @@ public struct RPCRouter: Sendable {
     private mutating func add<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ run: @escaping ServerMethodHandler.Run
     ) {
-        handlers[method.descriptor.path] = ServerMethodHandler(descriptor: method.descriptor, run: run)
+        handlers[method.descriptor.path] = ServerMethodHandler(descriptor: method.descriptor, body: .streaming(run))
     }
 
     func handler(forPath path: String) -> ServerMethodHandler? { handlers[path] }
 
-    /// Exactly one request message: unary and server-streaming calls.
+    /// Exactly one request message: server-streaming calls.
     private static func single<Request>(_ requests: RPCRequestStream<Request>) async throws -> Request {
         var iterator = requests.makeAsyncIterator()
         guard let request = try await iterator.next() else {
@@ -86,7 +95,16 @@ public struct RPCRouter: Sendable {
 
 /// A method with its messages erased to bytes: what a connection dispatches to.
 struct ServerMethodHandler: Sendable {
+    /// Streaming calls (and server-streaming ones): a request stream and a sink.
     typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
+    /// Unary calls: the one request message in, the response message out.
+    typealias Unary = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
+
+    enum Body: Sendable {
+        case unary(Unary)
+        case streaming(Run)
+    }
+
     let descriptor: RPCMethodDescriptor
-    let run: Run
+    let body: Body
 }

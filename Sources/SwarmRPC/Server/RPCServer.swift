@@ -46,6 +46,12 @@ public final class RPCServer: Sendable {
         public var tlsErrorHandler: (@Sendable (TLSError) -> Void)?
         /// Health and reflection, added to the router unless turned off.
         public var standardServices = StandardServices()
+        /// Handlers run on their connection's event loop (as their task's executor
+        /// preference) until they await something that lives elsewhere: a handler
+        /// that does not suspend never changes threads. Set false for handlers that
+        /// block their thread (synchronous I/O, long computations), so they run on
+        /// the global concurrent pool and other connections' I/O goes on meanwhile.
+        public var handlersOnEventLoops = true
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxReceiveMessageSize: Int = 4 * 1024 * 1024,
@@ -113,7 +119,8 @@ public final class RPCServer: Sendable {
             maxStreamResets: configuration.maxStreamResets,
             streamResetWindow: TimeAmount(configuration.streamResetWindow),
             keepaliveInterval: configuration.keepaliveInterval.map(TimeAmount.init),
-            keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout))
+            keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout),
+            handlersOnEventLoop: configuration.handlersOnEventLoops)
         let maxConnections = configuration.maxConnections
         let router = self.router
         let tlsContext = try configuration.tls.map { configuration throws(TLSError) in
@@ -156,11 +163,14 @@ public final class RPCServer: Sendable {
             state.shuttingDown = true
             return (state.listener, Array(state.connections.values))
         }
-        try? await listener?.close()
+        // GOAWAY first: closing the listener can take a while on a busy machine, and
+        // calls finishing meanwhile should already be the last ones. Connections
+        // accepted until the listener closes get GOAWAY in `track`.
         for connection in connections {
             let handler = connection.handler
             connection.channel.eventLoop.execute { handler.value.beginGracefulShutdown() }
         }
+        try? await listener?.close()
         let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         while ContinuousClock.now < deadline, !state.withLock({ $0.connections.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))

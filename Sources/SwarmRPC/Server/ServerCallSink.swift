@@ -1,7 +1,8 @@
 import NIOCore
 
-/// A call's way back to its connection: handler tasks run off the event loop, so
-/// every response hops onto it here.
+/// A call's way back to its connection. Handler tasks prefer the connection's event
+/// loop, so a call is usually there already and goes straight in; from anywhere else
+/// (a handler that hopped to an actor, or one run on the global pool) it hops.
 struct ServerCallSink: Sendable {
     let streamID: Int32
     let eventLoop: any EventLoop
@@ -12,9 +13,8 @@ struct ServerCallSink: Sendable {
     func write(_ message: [UInt8]) async throws {
         let promise = eventLoop.makePromise(of: Void.self)
         let framed = LengthPrefixedMessage.frame(message)
-        let (connection, streamID) = (self.connection, self.streamID)
-        eventLoop.execute {
-            connection.value.sendMessage(streamID: streamID, framed: framed, promise: promise)
+        onLoop { connection, streamID in
+            connection.sendMessage(streamID: streamID, framed: framed, promise: promise)
         }
         do {
             try await promise.futureResult.get()
@@ -27,15 +27,31 @@ struct ServerCallSink: Sendable {
 
     /// The handler took a request message of `count` bytes (framed) from its stream.
     func taken(_ count: Int) {
-        let (connection, streamID) = (self.connection, self.streamID)
-        eventLoop.execute { connection.value.messageTaken(streamID: streamID, bytes: count) }
+        onLoop { connection, streamID in connection.messageTaken(streamID: streamID, bytes: count) }
     }
 
     /// Ends the call with a status and trailing metadata.
     func finish(_ status: RPCStatus, trailers: Metadata) {
+        onLoop { connection, streamID in
+            connection.finishCall(streamID: streamID, status: status, trailers: trailers)
+        }
+    }
+
+    /// Ends a unary call: its one response message, then OK with `trailers`. Nothing
+    /// waits for flow control: the message is queued with the status behind it.
+    func respond(_ message: [UInt8], trailers: Metadata) {
+        let framed = LengthPrefixedMessage.frame(message)
+        onLoop { connection, streamID in
+            connection.respond(streamID: streamID, framed: framed, trailers: trailers)
+        }
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (ServerConnectionHandler, Int32) -> Void) {
         let (connection, streamID) = (self.connection, self.streamID)
-        eventLoop.execute {
-            connection.value.finishCall(streamID: streamID, status: status, trailers: trailers)
+        if eventLoop.inEventLoop {
+            body(connection.value, streamID)
+        } else {
+            eventLoop.execute { body(connection.value, streamID) }
         }
     }
 }

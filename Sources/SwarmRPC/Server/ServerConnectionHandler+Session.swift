@@ -70,26 +70,52 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
 
         let deadline = timeoutNanos.map { ContinuousClock.now.advanced(by: .nanoseconds($0)) }
         let callContext = ServerContext(method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline)
-        let (requests, continuation) = RawMessageStream.makeStream()
-        if endStream { continuation.finish() }
-        let eventLoop = context.eventLoop
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let sink = ServerCallSink(streamID: streamID, eventLoop: eventLoop, connection: bound)
-        var call = ServerCall(
-            context: callContext, requests: continuation,
-            deframer: MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize))
+        let deframer = MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize)
+        let call: ServerCall
+        switch handler.body {
+        case .unary(let unary):
+            // The handler starts at END_STREAM, with the one message (`startUnary`).
+            call = ServerCall(context: callContext, requests: nil, unary: unary, deframer: deframer)
+        case .streaming(let run):
+            let (requests, continuation) = RawMessageStream.makeStream()
+            if endStream { continuation.finish() }
+            call = ServerCall(context: callContext, requests: continuation, deframer: deframer)
+            call.task = ServerCallRunner.start(
+                run, requests: requests, sink: sink(streamID, on: context.eventLoop), context: callContext, executor: executor)
+        }
         if let timeoutNanos {
-            call.deadlineTimer = eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            call.deadlineTimer = context.eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
                 bound.value.deadlinePassed(streamID: streamID)
             }
         }
-        call.task = ServerCallRunner.start(handler, requests: requests, sink: sink, context: callContext)
         calls[streamID] = call
         cancelIdleTimer()
+        if endStream, call.unary != nil { startUnary(streamID) }
+    }
+
+    func sink(_ streamID: Int32, on eventLoop: any EventLoop) -> ServerCallSink {
+        ServerCallSink(streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop))
+    }
+
+    /// The client half-closed a unary call: its handler runs with the one request
+    /// message, or the call ends with INTERNAL when there was none.
+    func startUnary(_ streamID: Int32) {
+        guard let context, let call = calls[streamID], !call.finished, let unary = call.unary else { return }
+        call.unary = nil
+        guard let request = call.request else {
+            finishCall(
+                streamID: streamID, status: RPCStatus(code: .internal, message: "the client sent no request message"),
+                trailers: Metadata())
+            return
+        }
+        call.request = nil
+        call.task = ServerCallRunner.startUnary(
+            unary, request: request, sink: sink(streamID, on: context.eventLoop), context: call.context, executor: executor)
     }
 
     func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
-        guard var call = calls[streamID], !call.finished else {
+        guard let call = calls[streamID], !call.finished else {
             session?.consumeStream(streamID, bytes.count)  // nobody will read it
             return
         }
@@ -98,8 +124,14 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         while failure == nil {
             do throws(MessageDeframer.Failure) {
                 guard let message = try call.deframer.next() else { break }
-                call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
-                call.requests.yield(message)
+                if let requests = call.requests {
+                    call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
+                    requests.yield(message)
+                } else if call.request == nil, call.unary != nil {
+                    call.request = message  // a unary call's one message
+                } else {
+                    failure = RPCStatus(code: .internal, message: "the client sent more than one request message")
+                }
             } catch {
                 switch error {
                 case .tooLarge(let length, let limit):
@@ -116,23 +148,27 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         } else {
             call.owedBytes += bytes.count
         }
-        calls[streamID] = call
         if let failure {
             call.task?.cancel()
-            call.requests.finish(throwing: RPCError(failure.code, failure.message))
+            call.requests?.finish(throwing: RPCError(failure.code, failure.message))
             finishCall(streamID: streamID, status: failure, trailers: Metadata())
         }
     }
 
     func session(didReceiveEndStream streamID: Int32) {
-        calls[streamID]?.requests.finish()
+        guard let call = calls[streamID] else { return }
+        if let requests = call.requests {
+            requests.finish()
+        } else {
+            startUnary(streamID)
+        }
     }
 
     func session(didCloseStream streamID: Int32, errorCode: UInt32) {
         guard let call = calls.removeValue(forKey: streamID) else { return }
         call.deadlineTimer?.cancel()
         if !call.finished || errorCode != 0 { call.task?.cancel() }
-        call.requests.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
+        call.requests?.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
         if calls.isEmpty { scheduleIdleTimer() }
     }
 

@@ -27,6 +27,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var keepaliveInterval: TimeAmount? = nil
         /// Close when a keepalive PING is not acknowledged within this.
         var keepaliveTimeout: TimeAmount = .seconds(20)
+        /// Handler tasks prefer the connection's event loop (see
+        /// `EventLoopTaskExecutor`); false runs them on the global concurrent pool.
+        var handlersOnEventLoop = true
     }
 
     let router: RPCRouter
@@ -39,6 +42,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Inside `session.receive`: nghttp2 must not be re-entered with `mem_send`, so
     /// output waits for the flush that follows every input.
     private var receiving = false
+    /// Inside a read burst (`channelRead` until `channelReadComplete`): output waits
+    /// for the one flush at its end.
+    private var reading = false
+    /// A flush is queued on the event loop, behind the handler jobs already there:
+    /// responses finished in one loop tick leave in one write.
+    private var flushScheduled = false
+    /// Where handler tasks run: this connection's event loop, or nil (the global pool).
+    private(set) var executor: (any TaskExecutor)?
     private var handshakeTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var keepaliveTask: RepeatedTask?
@@ -56,6 +67,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if configuration.handlersOnEventLoop { executor = EventLoopTaskExecutor(context.eventLoop) }
         if let address = context.channel.remoteAddress { peer = Self.describe(address) }
         do {
             let session = try HTTP2Session(role: .server, settings: configuration.settings)
@@ -96,6 +108,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session, !closing else { return }
         let buffer = unwrapInboundIn(data)
+        reading = true  // flushed in channelReadComplete
         receiving = true
         let failed = buffer.withUnsafeReadableBytes { bytes in
             do {
@@ -106,8 +119,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             }
         }
         receiving = false
+        if failed {
+            flush()
+            close()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
         flush()
-        if failed { close() }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -125,9 +146,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Output
 
-    private func flush() {
+    /// Output for later in this loop tick: at the end of the read burst, or after
+    /// the handler jobs queued now have run.
+    func scheduleFlush() {
+        guard !reading, !flushScheduled, let context else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flushScheduled = false
+            bound.value.flush()
+        }
+    }
+
+    func flush() {
         guard let session, let context, !closing, !receiving else { return }
-        var output = context.channel.allocator.buffer(capacity: 0)
+        // Sized for a burst of small responses (one grows by doubling otherwise).
+        var output = context.channel.allocator.buffer(capacity: 4_096)
         session.pendingOutput(into: &output)
         if output.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(output), promise: nil)
@@ -187,7 +221,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         for call in open.values {
             call.deadlineTimer?.cancel()
             call.task?.cancel()
-            call.requests.finish(throwing: RPCError(.cancelled, "the connection closed"))
+            call.requests?.finish(throwing: RPCError(.cancelled, "the connection closed"))
         }
         session = nil
     }
@@ -195,26 +229,37 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: - From handler tasks (via ServerCallSink)
 
     func sendMessage(streamID: Int32, framed: [UInt8], promise: EventLoopPromise<Void>) {
-        guard let session, var call = calls[streamID], !call.finished else {
+        guard let session, let call = calls[streamID], !call.finished else {
             promise.fail(RPCError(.cancelled, "the call was closed"))
             return
         }
         if !call.headersSent {
             call.headersSent = true
-            calls[streamID] = call
             session.submitResponse(
                 streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
         }
         session.sendData(streamID: streamID, bytes: framed, promise: promise)
-        flush()
+        scheduleFlush()
     }
 
-    func finishCall(streamID: Int32, status: RPCStatus, trailers: Metadata) {
-        guard let session, var call = calls[streamID], !call.finished else { return }
+    /// A unary call's response and status together: headers, the message, trailers.
+    func respond(streamID: Int32, framed: [UInt8], trailers: Metadata) {
+        guard let session, let call = calls[streamID], !call.finished else { return }
         call.finished = true
         call.deadlineTimer?.cancel()
         call.deadlineTimer = nil
-        calls[streamID] = call
+        call.headersSent = true
+        session.submitResponse(
+            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), body: framed,
+            trailers: Self.statusFields(.ok, trailers: trailers))
+        scheduleFlush()
+    }
+
+    func finishCall(streamID: Int32, status: RPCStatus, trailers: Metadata) {
+        guard let session, let call = calls[streamID], !call.finished else { return }
+        call.finished = true
+        call.deadlineTimer?.cancel()
+        call.deadlineTimer = nil
         let statusFields = Self.statusFields(status, trailers: trailers)
         if call.headersSent {
             session.sendTrailers(streamID: streamID, trailers: statusFields)
@@ -224,19 +269,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 streamID: streamID,
                 headers: Self.responseHeaders(call.context.initialMetadata) + statusFields, endStream: true)
         }
-        flush()
+        scheduleFlush()
     }
 
     func messageTaken(streamID: Int32, bytes: Int) {
-        guard let session, var call = calls[streamID] else { return }
+        guard let session, let call = calls[streamID] else { return }
         call.queuedBytes -= bytes
         if call.queuedBytes <= configuration.maxQueuedRequestBytes, call.owedBytes > 0 {
             session.consumeStream(streamID, call.owedBytes)
             call.owedBytes = 0
-            calls[streamID] = call
-            flush()
-        } else {
-            calls[streamID] = call
+            scheduleFlush()
         }
     }
 
@@ -248,7 +290,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let call = calls[streamID], !call.finished else { return }
         calls[streamID]?.deadlineTimer = nil
         call.task?.cancel()
-        call.requests.finish(throwing: RPCError(.deadlineExceeded, "the deadline passed"))
+        call.requests?.finish(throwing: RPCError(.deadlineExceeded, "the deadline passed"))
         finishCall(
             streamID: streamID, status: RPCStatus(code: .deadlineExceeded, message: "the deadline passed"),
             trailers: Metadata())
@@ -263,12 +305,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         session?.submitResponse(streamID: streamID, headers: headers, endStream: true)
     }
 
+    private static let plainResponseHeaders = [
+        HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc"),
+    ]
+    private static let okStatusFields = [HTTP2Header("grpc-status", "0")]
+
     private static func responseHeaders(_ metadata: Metadata) -> [HTTP2Header] {
-        [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
-            + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
+        if metadata.isEmpty { return plainResponseHeaders }
+        return plainResponseHeaders + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
     }
 
     private static func statusFields(_ status: RPCStatus, trailers: Metadata) -> [HTTP2Header] {
+        if status.code == .ok, status.message.isEmpty, trailers.isEmpty { return okStatusFields }
         var fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
         if !status.message.isEmpty {
             fields.append(HTTP2Header("grpc-message", GRPCMessageEncoding.encode(status.message)))
@@ -278,6 +326,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     static func isGRPCContentType(_ value: String?) -> Bool {
         guard let value else { return false }
+        if value == "application/grpc" { return true }  // nearly always: no lowercased copy
         let lower = value.lowercased()
         return lower == "application/grpc" || lower.hasPrefix("application/grpc+")
             || lower.hasPrefix("application/grpc;")
