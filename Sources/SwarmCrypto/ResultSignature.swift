@@ -34,4 +34,47 @@ public enum ResultSignature {
         key.isValidSignature(
             signature, for: payload(taskID: taskID, attemptNumber: attemptNumber, outputSHA256: outputSHA256))
     }
+
+    /// One entry of a signed batch: what a result's own signature would bind.
+    public struct BatchEntry: Sendable {
+        public var taskID: String
+        public var attemptNumber: UInt32
+        public var outputSHA256: [UInt8]
+
+        public init(taskID: String, attemptNumber: UInt32, outputSHA256: [UInt8]) {
+            self.taskID = taskID
+            self.attemptNumber = attemptNumber
+            self.outputSHA256 = outputSHA256
+        }
+    }
+
+    public static let batchDomain = Array("openswarm.v1.results".utf8)
+
+    /// The bytes of a batch signature (worker_service.proto, ReportResultsRequest):
+    /// "openswarm.v1.results" 0x00, then per result task_id 0x00 attempt (4 bytes,
+    /// big-endian) output_sha256. One verification covers every result of the batch.
+    public static func batchPayload(_ entries: [BatchEntry]) -> [UInt8] {
+        var bytes = batchDomain
+        bytes.reserveCapacity(bytes.count + 1 + entries.count * 80)
+        bytes.append(0)
+        for entry in entries {
+            bytes += entry.taskID.utf8
+            bytes.append(0)
+            let attempt = entry.attemptNumber
+            bytes += [
+                UInt8(truncatingIfNeeded: attempt >> 24), UInt8(truncatingIfNeeded: attempt >> 16),
+                UInt8(truncatingIfNeeded: attempt >> 8), UInt8(truncatingIfNeeded: attempt),
+            ]
+            bytes += entry.outputSHA256
+        }
+        return bytes
+    }
+
+    public static func signBatch(_ entries: [BatchEntry], key: Ed25519PrivateKey) throws(CryptoError) -> [UInt8] {
+        try key.signature(for: batchPayload(entries))
+    }
+
+    public static func verifyBatch(_ signature: [UInt8], _ entries: [BatchEntry], key: Ed25519PublicKey) -> Bool {
+        key.isValidSignature(signature, for: batchPayload(entries))
+    }
 }

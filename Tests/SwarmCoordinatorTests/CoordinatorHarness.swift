@@ -129,9 +129,12 @@ struct TestNode: Sendable {
         return result
     }
 
-    func report(_ results: [Openswarm_V1_TaskResult]) async throws -> [Openswarm_V1_ReportAck] {
+    func report(_ results: [Openswarm_V1_TaskResult], batchSignature: [UInt8] = []) async throws
+        -> [Openswarm_V1_ReportAck]
+    {
         var request = Openswarm_V1_ReportResultsRequest()
         request.results = results
+        request.batchSignature = batchSignature
         return try await client.unary(Openswarm_V1_WorkerService.Method.reportResults, request, options: options).acks
     }
 

@@ -107,6 +107,30 @@ struct WorkerControlPlaneTests {
         await harness.stop()
     }
 
+    @Test func oneBatchSignatureCoversEveryResultAndAForgedOneRefusesThemAll() async throws {
+        let harness = try await CoordinatorHarness()
+        try await harness.mint(10)
+        let node = try await harness.registerNode("n1", slots: 8)
+        for index in 0..<6 { _ = try await harness.submit(prompt: "p\(index)") }
+        let leases = try await node.lease(max: 6)
+        #expect(leases.count == 6)
+        var results = try leases.map { try node.result(for: $0, output: $0.definition?.prompt ?? "") }
+        // The per-result signatures are ignored when a batch signature is given.
+        for index in results.indices { results[index].signature = [] }
+        let entries = results.map {
+            ResultSignature.BatchEntry(taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
+        }
+        let forged = try ResultSignature.signBatch(entries, key: try Ed25519PrivateKey())
+        let refused = try await node.report(Array(results[0..<3]), batchSignature: forged)
+        #expect(refused.map(\.status) == [.badSignature, .badSignature, .badSignature])
+        let good = try ResultSignature.signBatch(Array(entries[3...]), key: node.key)
+        let accepted = try await node.report(Array(results[3...]), batchSignature: good)
+        #expect(accepted.map(\.status) == [.accepted, .accepted, .accepted])
+        for lease in leases[3...] { #expect(try await harness.task(lease.taskID).state == .succeeded) }
+        for lease in leases[..<3] { #expect(try await harness.task(lease.taskID).state != .succeeded) }
+        await harness.stop()
+    }
+
     @Test func aSilentNodeIsMarkedOfflineAndItsLeaseGoesElsewhere() async throws {
         let harness = try await CoordinatorHarness()
         try await harness.mint(10)

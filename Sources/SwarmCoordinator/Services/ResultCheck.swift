@@ -9,13 +9,18 @@ enum ResultCheck: Sendable {
     /// Refused before settlement: the attempt fails with `kind`.
     case refused(Openswarm_V1_ReportStatus, ErrorKind, String)
 
-    static func check(_ result: Openswarm_V1_TaskResult, publicKey: Ed25519PublicKey?, maxOutputBytes: Int) -> Self {
+    /// `signatureChecked`: the batch signature already verified (and covers the hash).
+    static func check(
+        _ result: Openswarm_V1_TaskResult, publicKey: Ed25519PublicKey?, maxOutputBytes: Int,
+        signatureChecked: Bool = false
+    ) -> Self {
         if result.output.count > maxOutputBytes {
             return .refused(.tooLarge, .outputTooLarge, "the output exceeds \(maxOutputBytes) bytes")
         }
         guard SHA256Digest.hash(result.output) == result.outputSha256 else {
             return .refused(.hashMismatch, .invalidResult, "output_sha256 is not the SHA-256 of output")
         }
+        if signatureChecked { return .accepted }
         guard let publicKey else {
             return .refused(.badSignature, .invalidResult, "the node registered no valid Ed25519 public key")
         }
@@ -34,8 +39,14 @@ enum ResultCheck: Sendable {
     /// where RPC handlers run: an Ed25519 verification costs about 130 µs), spreading
     /// large batches over the cores.
     static func run(
-        _ results: [Openswarm_V1_TaskResult], publicKey: Ed25519PublicKey?, maxOutputBytes: Int
+        _ results: [Openswarm_V1_TaskResult], batchSignature: [UInt8], publicKey: Ed25519PublicKey?,
+        maxOutputBytes: Int
     ) async -> [ResultCheck] {
+        if !batchSignature.isEmpty {
+            return await Task(executorPreference: globalConcurrentExecutor) {
+                batch(results, signature: batchSignature, publicKey: publicKey, maxOutputBytes: maxOutputBytes)
+            }.value
+        }
         let chunk = 16
         return await withTaskGroup(of: (Int, [ResultCheck]).self) { group in
             for start in stride(from: 0, to: results.count, by: chunk) {
@@ -50,5 +61,21 @@ enum ResultCheck: Sendable {
             }
             return checks
         }
+    }
+
+    /// One verification for the whole batch; each result's hash is still recomputed.
+    static func batch(
+        _ results: [Openswarm_V1_TaskResult], signature: [UInt8], publicKey: Ed25519PublicKey?, maxOutputBytes: Int
+    ) -> [ResultCheck] {
+        let entries = results.map {
+            ResultSignature.BatchEntry(
+                taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
+        }
+        guard let publicKey, ResultSignature.verifyBatch(signature, entries, key: publicKey) else {
+            let refusal = ResultCheck.refused(
+                .badSignature, .invalidResult, "the batch signature does not verify with the node's registered key")
+            return results.map { _ in refusal }
+        }
+        return results.map { check($0, publicKey: publicKey, maxOutputBytes: maxOutputBytes, signatureChecked: true) }
     }
 }

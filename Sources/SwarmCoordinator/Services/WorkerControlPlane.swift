@@ -169,7 +169,8 @@ struct WorkerControlPlane: Sendable {
         // verification costs about 130 µs). A failed check is reported to the store as
         // an invalid result of that attempt.
         let checks = await ResultCheck.run(
-            request.results, publicKey: node.publicKey, maxOutputBytes: context.configuration.maxOutputBytes)
+            request.results, batchSignature: request.batchSignature, publicKey: node.publicKey,
+            maxOutputBytes: context.configuration.maxOutputBytes)
         var reports: [AttemptReport] = []
         var reportIndex: [Int] = []
         for (index, result) in request.results.enumerated() {

@@ -1038,8 +1038,18 @@ public struct Openswarm_V1_ReportProgressResponse: ProtoMessage {
 /// Input of WorkerService.ReportResults.
 public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
     /// Finished attempts, each with the fields marked "worker" in TaskResult set. Each
-    /// must be signed (see TaskResult.signature).
+    /// must be signed (see TaskResult.signature), unless batch_signature is set.
     public var results: [Openswarm_V1_TaskResult] = []
+
+    /// Optional: one Ed25519 signature by the node's registered key over the whole batch,
+    ///   "openswarm.v1.results" 0x00, then for each result in order:
+    ///   task_id(UTF-8) 0x00 attempt_number(4 bytes, big-endian) output_sha256(32 bytes)
+    /// It binds every result's task, attempt and output hash exactly as the per-result
+    /// signatures do, at the cost of one verification instead of one per result (an
+    /// Ed25519 verification costs the coordinator more CPU than settling a result). When
+    /// set, the coordinator verifies it and ignores the per-result signatures; when it
+    /// does not verify, every result of the batch is refused with BAD_SIGNATURE.
+    public var batchSignature: [UInt8] = []
 
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
@@ -1052,6 +1062,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
     public static func protoFieldName(_ number: UInt32) -> String? {
         switch number {
         case 1: return "results"
+        case 2: return "batch_signature"
         default: return nil
         }
     }
@@ -1059,11 +1070,13 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
         size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        size += ProtoFieldSize.singular(18, ProtoBytes.self, self.batchSignature)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
         writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeSingular(18, ProtoBytes.self, self.batchSignature)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1075,6 +1088,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &self.results)
+                case 18: self.batchSignature = try ProtoBytes.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1089,6 +1103,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
         writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
+        writer.writeSingular("batchSignature", "batch_signature", ProtoBytes.self, self.batchSignature)
         writer.endObject()
     }
 
@@ -1103,6 +1118,8 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                 switch member.key {
                 case "results":
                     self.results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
+                case "batchSignature", "batch_signature":
+                    self.batchSignature = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -1291,7 +1291,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_progress_response__descri
   (ProtobufCMessageInit) openswarm__v1__report_progress_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__field_descriptors[2] =
 {
   {
     "results",
@@ -1305,14 +1305,27 @@ static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "batch_signature",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Openswarm__V1__ReportResultsRequest, batch_signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__report_results_request__field_indices_by_name[] = {
+  1,   /* field[1] = batch_signature */
   0,   /* field[0] = results */
 };
 static const ProtobufCIntRange openswarm__v1__report_results_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__report_results_request__descriptor =
 {
@@ -1322,7 +1335,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_results_request__descript
   "Openswarm__V1__ReportResultsRequest",
   "openswarm.v1",
   sizeof(Openswarm__V1__ReportResultsRequest),
-  1,
+  2,
   openswarm__v1__report_results_request__field_descriptors,
   openswarm__v1__report_results_request__field_indices_by_name,
   1,  openswarm__v1__report_results_request__number_ranges,

@@ -350,14 +350,25 @@ struct  Openswarm__V1__ReportResultsRequest
   ProtobufCMessage base;
   /*
    * Finished attempts, each with the fields marked "worker" in TaskResult set. Each
-   * must be signed (see TaskResult.signature).
+   * must be signed (see TaskResult.signature), unless batch_signature is set.
    */
   size_t n_results;
   Openswarm__V1__TaskResult **results;
+  /*
+   * Optional: one Ed25519 signature by the node's registered key over the whole batch,
+   *   "openswarm.v1.results" 0x00, then for each result in order:
+   *   task_id(UTF-8) 0x00 attempt_number(4 bytes, big-endian) output_sha256(32 bytes)
+   * It binds every result's task, attempt and output hash exactly as the per-result
+   * signatures do, at the cost of one verification instead of one per result (an
+   * Ed25519 verification costs the coordinator more CPU than settling a result). When
+   * set, the coordinator verifies it and ignores the per-result signatures; when it
+   * does not verify, every result of the batch is refused with BAD_SIGNATURE.
+   */
+  ProtobufCBinaryData batch_signature;
 };
 #define OPENSWARM__V1__REPORT_RESULTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__report_results_request__descriptor) \
-    , 0,NULL }
+    , 0,NULL, {0,NULL} }
 
 
 /*
