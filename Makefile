@@ -127,13 +127,15 @@ proto-check: deps ## Fail if committed generated code differs from what `make pr
 	fi; \
 	echo "proto-check: generated code matches Protos/."
 
-bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning, gRPC server
+bench: deps ## Release-build and run the benchmarks: codec vs protobuf-c, DAG planning, store throughput, gRPC server
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-core-bench
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-store-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-rpc-bench
 	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)"; \
 	"$$bin/swarm-proto-bench"; \
 	"$$bin/swarm-core-bench"; \
+	Tests/support/with-postgres.sh "$$bin/swarm-store-bench"; \
 	"$$bin/swarm-rpc-bench"
 
 # lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.

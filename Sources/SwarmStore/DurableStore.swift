@@ -84,3 +84,29 @@ public final class DurableStore: Store {
 
     public func close() { engine.close() }
 }
+
+// MARK: - Scratch schemas (benchmarks and test helpers in other processes)
+
+extension DurableStore {
+    /// Creates an empty PostgreSQL schema `name` and returns `url` with its
+    /// `search_path` set to it, so that `postgres(url:)` migrates and uses a fresh set of
+    /// tables without touching anything else in that database. For `swarm-store-bench`
+    /// and the multi-process tests; not for production.
+    @_spi(Benchmarks)
+    public static func postgresScratchSchema(url: String, name: String) throws(StoreError) -> String {
+        let admin = try PostgresConnection(url: url)
+        defer { admin.close() }
+        try admin.execute("CREATE SCHEMA \(name)")
+        let separator = url.contains("?") ? "&" : "?"
+        return url + separator + "options=-c%20search_path%3D\(name)"
+    }
+
+    /// Drops a schema made by `postgresScratchSchema` with everything in it.
+    @_spi(Benchmarks)
+    public static func dropPostgresSchema(url: String, name: String) throws(StoreError) {
+        let admin = try PostgresConnection(url: url)
+        defer { admin.close() }
+        try admin.execute("SET client_min_messages = warning")
+        try admin.execute("DROP SCHEMA IF EXISTS \(name) CASCADE")
+    }
+}
