@@ -43,8 +43,19 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try run(sql, parameters, eachTime: false)
+    }
+
+    /// An unnamed statement: PostgreSQL plans it at every bind with the values given
+    /// (one round trip, as for a prepared one).
+    @discardableResult
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try run(sql, parameters, eachTime: true)
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue], eachTime: Bool) throws(StoreError) -> [SQLRow] {
         guard let conn else { throw StoreError(.unavailable, "the PostgreSQL connection is closed") }
-        let name = try prepared(sql, parameterCount: parameters.count, conn: conn)
+        let name = eachTime ? nil : try prepared(sql, parameterCount: parameters.count, conn: conn)
         // Keep every parameter's bytes alive until PQexecPrepared returns.
         var buffers: [[CChar]?] = []
         var formats: [Int32] = []
@@ -68,7 +79,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             }
         }
         let result = withPointers(buffers) { pointers in
-            PQexecPrepared(conn, name, Int32(parameters.count), pointers, lengths, formats, 0)
+            if let name {
+                PQexecPrepared(conn, name, Int32(parameters.count), pointers, lengths, formats, 0)
+            } else {
+                PQexecParams(conn, Self.numbered(sql), Int32(parameters.count), nil, pointers, lengths, formats, 0)
+            }
         }
         defer { PQclear(result) }
         try check(result, sql: sql)
@@ -133,7 +148,17 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     private func prepared(_ sql: String, parameterCount: Int, conn: OpaquePointer) throws(StoreError) -> String {
         if let name = statements[sql] { return name }
         let name = "s\(statements.count + 1)"
+        let result = PQprepare(conn, name, Self.numbered(sql), Int32(parameterCount), nil)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        statements[sql] = name
+        return name
+    }
+
+    /// `?` placeholders rewritten as PostgreSQL's `$1`, `$2`, ...
+    static func numbered(_ sql: String) -> String {
         var rewritten = ""
+        rewritten.reserveCapacity(sql.utf8.count + 64)
         var n = 0
         for ch in sql {
             if ch == "?" {
@@ -143,11 +168,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
                 rewritten.append(ch)
             }
         }
-        let result = PQprepare(conn, name, rewritten, Int32(n), nil)
-        defer { PQclear(result) }
-        try check(result, sql: sql)
-        statements[sql] = name
-        return name
+        return rewritten
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) {

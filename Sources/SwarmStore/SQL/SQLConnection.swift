@@ -10,6 +10,21 @@ protocol SQLConnection: AnyObject {
     /// Runs a statement and returns its rows (none for writes without `RETURNING`).
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+
+    /// As `query`, for a statement whose best plan depends on its parameters and on the
+    /// table's size, such as a lookup of a batch of keys (`id IN (?, ?, ...)`): the
+    /// engine plans it for these values each time instead of reusing one plan.
+    /// PostgreSQL would otherwise settle on a generic plan after five executions, and
+    /// one made while the table was small scans it sequentially from then on.
+    @discardableResult
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+}
+
+extension SQLConnection {
+    /// SQLite's planner does not cache plans by cost: the ordinary path is right.
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try query(sql, parameters)
+    }
 }
 
 /// What differs between the engines' SQL, beyond the migrations.
