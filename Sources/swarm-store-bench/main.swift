@@ -12,7 +12,8 @@ import SwarmCore
 //
 // PostgreSQL comes from OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL
 // (`make bench` starts a throwaway server with Tests/support/with-postgres.sh); without
-// either, its lines say so and are skipped. OPENSWARM_BENCH_ROUNDS sets the rounds (5).
+// either, its lines say so and are skipped. OPENSWARM_BENCH_ROUNDS sets the rounds (5),
+// OPENSWARM_BENCH_BATCHES the batch sizes (1,100).
 @_spi(Benchmarks) import SwarmStore
 
 #if canImport(Glibc)
@@ -130,6 +131,7 @@ func pad(_ text: String, _ width: Int) -> String {
     String(repeating: " ", count: max(0, width - text.count)) + text
 }
 
+let batches = environment("OPENSWARM_BENCH_BATCHES")?.split(separator: ",").compactMap { Int($0) } ?? [1, 100]
 let requested = CommandLine.arguments.dropFirst().compactMap(Engine.init(rawValue:))
 let engines = requested.isEmpty ? Engine.allCases : requested
 print("")
@@ -144,7 +146,7 @@ for engine in engines {
         )
         continue
     }
-    for batch in [1, 100] {
+    for batch in batches {
         let count = batch == 1 ? 2_000 : 10_000
         var rates: [Double] = []
         do throws(StoreError) {

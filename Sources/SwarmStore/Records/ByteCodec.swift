@@ -6,14 +6,16 @@ import SwarmCore
 /// reflection, and a decoder that refuses short or malformed input with `corrupt`
 /// instead of trapping. A record starts with a format version byte.
 struct ByteWriter {
-    var bytes: [UInt8] = []
+    var bytes: [UInt8]
+
+    /// `capacity`: the expected size; a task record is a few hundred bytes.
+    init(capacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
 
     mutating func int(_ v: Int64) {
-        var x = UInt64(bitPattern: v)
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: x))
-            x >>= 8
-        }
+        withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { bytes.append(contentsOf: $0) }
     }
     mutating func int(_ v: Int) { int(Int64(v)) }
     mutating func byte(_ v: UInt8) { bytes.append(v) }
@@ -23,7 +25,13 @@ struct ByteWriter {
         int(v.count)
         bytes += v
     }
-    mutating func string(_ v: String) { data(Array(v.utf8)) }
+    mutating func string(_ v: String) {
+        var v = v
+        v.withUTF8 { utf8 in
+            int(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
     mutating func strings(_ v: some Collection<String>) {
         int(v.count)
         for s in v.sorted() { string(s) }
@@ -46,10 +54,9 @@ struct ByteReader {
 
     mutating func int() throws(StoreError) -> Int64 {
         guard bytes.count - offset >= 8 else { throw StoreError.corrupt("record ends early") }
-        var x: UInt64 = 0
-        for i in (0..<8).reversed() { x = x << 8 | UInt64(bytes[offset + i]) }
+        let x = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return Int64(bitPattern: x)
+        return Int64(bitPattern: UInt64(littleEndian: x))
     }
     mutating func count() throws(StoreError) -> Int {
         let v = try int()
@@ -79,7 +86,12 @@ struct ByteReader {
         defer { offset += n }
         return Array(bytes[offset..<offset + n])
     }
-    mutating func string() throws(StoreError) -> String { String(decoding: try data(), as: UTF8.self) }
+    mutating func string() throws(StoreError) -> String {
+        let n = try count()
+        guard bytes.count - offset >= n else { throw StoreError.corrupt("record ends early") }
+        defer { offset += n }
+        return bytes.withUnsafeBufferPointer { String(decoding: $0[offset..<offset + n], as: UTF8.self) }
+    }
     mutating func strings() throws(StoreError) -> Set<String> {
         let n = try count()
         var set = Set<String>()

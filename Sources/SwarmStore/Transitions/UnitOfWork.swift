@@ -29,6 +29,8 @@ final class UnitOfWork {
     private var swarms: [SwarmID: SwarmPolicy] = [:]
     private var dirtySwarms: Set<SwarmID> = []
     private var lockedSwarms: Set<SwarmID> = []
+    /// Settlement's changes to swarms' money not yet folded into a locked copy.
+    private var swarmDeltas: [SwarmID: (escrowed: Int64, spent: Int64)] = [:]
     private var balanceDeltas: [AccountID: Int64] = [:]
     private var knownAccounts: Set<AccountID> = []
     /// Lease rows by id: (task, attempt number, node); immutable once inserted.
@@ -208,12 +210,33 @@ final class UnitOfWork {
         guard let row = rows.first else { return nil }
         if let cached = swarms[id], dirtySwarms.contains(id) { return cached }
         let regions = try row.text(1).split(separator: "\n").map(String.init)
-        let swarm = SwarmPolicy(
+        var swarm = SwarmPolicy(
             id: id, minReputation: try row.double(0), allowedRegions: Set(regions),
             tokenBudgetMicros: try row.int(2), spentMicros: try row.int(3), escrowedMicros: try row.int(4))
+        if lock, let delta = swarmDeltas.removeValue(forKey: id) {
+            swarm.escrowedMicros += delta.escrowed
+            swarm.spentMicros += delta.spent
+            dirtySwarms.insert(id)
+        }
         swarms[id] = swarm
         if lock { lockedSwarms.insert(id) }
         return swarm
+    }
+
+    /// Settlement's change to a swarm's money. Unless this transaction already holds the
+    /// swarm's row, the change waits for `flush` and goes out as one relative UPDATE per
+    /// swarm: the shared row is locked for the end of the transaction only, not from the
+    /// first settled task on (a batch of reports from another coordinator no longer
+    /// queues behind this one's whole batch), and a batch updates it once.
+    func adjustSwarm(_ id: SwarmID, escrowedBy escrowed: Int64, spentBy spent: Int64) {
+        if lockedSwarms.contains(id), var swarm = swarms[id] {
+            swarm.escrowedMicros += escrowed
+            swarm.spentMicros += spent
+            put(swarm)
+            return
+        }
+        let delta = swarmDeltas[id] ?? (escrowed: 0, spent: 0)
+        swarmDeltas[id] = (escrowed: delta.escrowed + escrowed, spent: delta.spent + spent)
     }
 
     func put(_ swarm: SwarmPolicy) {
@@ -413,6 +436,11 @@ final class UnitOfWork {
                 "UPDATE swarms SET spent_micros = ?, escrowed_micros = ? WHERE id = ?",
                 [.integer(swarm.spentMicros), .integer(swarm.escrowedMicros), .text(id.rawValue)])
         }
+        for (id, delta) in swarmDeltas.sorted(by: { $0.key < $1.key }) where delta != (0, 0) {
+            _ = try connection.query(
+                "UPDATE swarms SET escrowed_micros = escrowed_micros + ?, spent_micros = spent_micros + ? WHERE id = ?",
+                [.integer(delta.escrowed), .integer(delta.spent), .text(id.rawValue)])
+        }
         for (account, delta) in balanceDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
             _ = try connection.query(
                 "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
@@ -421,6 +449,7 @@ final class UnitOfWork {
         dirtyTasks = []
         dirtyNodes = []
         dirtySwarms = []
+        swarmDeltas = [:]
         balanceDeltas = [:]
     }
 }
