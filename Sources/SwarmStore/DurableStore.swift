@@ -35,6 +35,8 @@ public final class DurableStore: Store {
     let engine: any SQLEngine
     public let configuration: Configuration
     private let seeds: Mutex<SeededGenerator>
+    /// Accounts seen committed (never deleted), so transactions skip re-creating them.
+    private let knownAccounts = Mutex<Set<AccountID>>([])
 
     init(engine: any SQLEngine, configuration: Configuration) {
         self.engine = engine
@@ -71,15 +73,23 @@ public final class DurableStore: Store {
     private func run<T: Sendable>(readOnly: Bool, _ body: (UnitOfWork) throws(StoreError) -> T) throws(StoreError)
         -> T
     {
-        try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
+        var ensured: Set<AccountID> = []
+        let value = try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
             let seed = seeds.withLock { $0.next() }
             let work = UnitOfWork(
                 connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-                seed: seed)
+                seed: seed, knownAccounts: knownAccounts.withLock { $0 })
             let value = try body(work)
             try work.flush()
+            ensured = work.knownAccounts
             return value
         }
+        // Only once committed: an account created by a transaction that rolled back
+        // does not exist.
+        if !readOnly, !ensured.isEmpty {
+            knownAccounts.withLock { $0.formUnion(ensured) }
+        }
+        return value
     }
 
     public func close() { engine.close() }

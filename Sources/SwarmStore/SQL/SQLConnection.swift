@@ -36,11 +36,16 @@ struct SQLDialect: Sendable {
     /// Appended to reads of rows the transaction will update (`FOR UPDATE`), so two
     /// transactions never both read the old value.
     var forUpdate: String
+    /// Whether `queryPlannedEachTime` keeps nothing prepared (PostgreSQL's unnamed
+    /// statements), so a key list may have any length; otherwise its lengths are powers
+    /// of two, to bound the statement cache.
+    var unpreparedKeyLists: Bool = false
 
     static let sqlite = SQLDialect(skipLocked: "", forUpdate: "")
     /// For read-only transactions on any engine: no row locks.
     static let unlocked = SQLDialect(skipLocked: "", forUpdate: "")
-    static let postgres = SQLDialect(skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE")
+    static let postgres = SQLDialect(
+        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", unpreparedKeyLists: true)
 }
 
 /// An engine: runs a closure as one transaction and commits before returning, so a write

@@ -171,6 +171,9 @@ extension DurableStore {
             case .failed(let params): (params.lease, params.node)
             }
         }
+        // The reporting nodes' rows first, as each report alone would lock them (before
+        // its task), so that a batch takes its locks in the order the other transitions do.
+        for node in Set(held.map(\.node)).sorted() { _ = try work.node(node) }
         try work.prefetchLeases(held.map(\.lease))
         var taskIDs: [TaskID] = []
         for (lease, node) in held {

@@ -32,7 +32,9 @@ final class UnitOfWork {
     /// Settlement's changes to swarms' money not yet folded into a locked copy.
     private var swarmDeltas: [SwarmID: (escrowed: Int64, spent: Int64)] = [:]
     private var balanceDeltas: [AccountID: Int64] = [:]
-    private var knownAccounts: Set<AccountID> = []
+    /// Accounts known to exist: those this transaction ensured, and those the store saw
+    /// committed before (accounts are never deleted), so `post` does not ask again.
+    private(set) var knownAccounts: Set<AccountID>
     /// Lease rows by id: (task, attempt number, node); immutable once inserted.
     private var leaseRows: [LeaseID: LeaseRow] = [:]
     /// Children by parent; edges never change after submission.
@@ -48,8 +50,10 @@ final class UnitOfWork {
     private let idPrefix: String
 
     init(
-        connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64
+        connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64,
+        knownAccounts: Set<AccountID> = []
     ) {
+        self.knownAccounts = knownAccounts
         self.connection = connection
         self.dialect = dialect
         self.configuration = configuration
@@ -79,6 +83,9 @@ final class UnitOfWork {
     ///
     /// `keyed` marks a lookup or update of a list of keys (`id IN (...)`), which the
     /// engine plans for its values each time (`SQLConnection.queryPlannedEachTime`).
+    /// Where the engine keeps nothing of such a statement prepared
+    /// (`SQLDialect.unpreparedKeyLists`), it goes in chunks of up to 1,024 keys of any
+    /// count: one round trip for a batch.
     @discardableResult
     func bulk(_ head: String, row: String, tail: String = "", keyed: Bool = false, _ rows: [[SQLValue]])
         throws(StoreError) -> [SQLRow]
@@ -86,7 +93,7 @@ final class UnitOfWork {
         var out: [SQLRow] = []
         var start = 0
         while start < rows.count {
-            var size = 128
+            var size = keyed && dialect.unpreparedKeyLists ? min(1_024, rows.count - start) : 128
             while size > rows.count - start { size /= 2 }
             var sql = head
             sql.reserveCapacity(head.count + size * (row.count + 2) + tail.count)
