@@ -2,11 +2,15 @@ import SwarmCore
 
 /// Encodes a `StoredTask`'s nested state into the `tasks.record` blob and back.
 enum TaskRecordCodec {
-    static let version: UInt8 = 1
+    /// 2: integers as varints (`ByteWriter.compact`), about half the size of 1, which
+    /// is still read.
+    static let version: UInt8 = 2
 
-    static func encode(_ t: StoredTask) -> [UInt8] {
+    /// `format`: the record version to write; only tests write an older one.
+    static func encode(_ t: StoredTask, format: UInt8 = version) -> [UInt8] {
         var w = ByteWriter()
-        w.byte(version)
+        w.compact = format >= 2
+        w.byte(format)
         w.string(t.id.rawValue)
         w.string(t.name)
         w.string(t.dagID.rawValue)
@@ -56,7 +60,11 @@ enum TaskRecordCodec {
 
     static func decode(_ bytes: [UInt8]) throws(StoreError) -> StoredTask {
         var r = ByteReader(bytes)
-        guard try r.byte() == version else { throw StoreError.corrupt("unknown task record version") }
+        let recordVersion = try r.byte()
+        guard recordVersion == 1 || recordVersion == version else {
+            throw StoreError.corrupt("unknown task record version \(recordVersion)")
+        }
+        r.compact = recordVersion == 2
         let id = TaskID(try r.string())
         let name = try r.string()
         let dag = DagID(try r.string())
