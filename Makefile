@@ -128,15 +128,17 @@ proto-check: deps ## Fail if committed generated code differs from what `make pr
 	fi; \
 	echo "proto-check: generated code matches Protos/."
 
-bench: deps ## Release-build and run the benchmarks: codec, DAG planning, gRPC server, end to end
+bench: deps ## Release-build and run the benchmarks: codec, DAG planning, store, gRPC server, end to end
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-proto-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-core-bench
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-store-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-rpc-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product swarm-e2e-bench
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product openswarm
 	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)"; \
 	"$$bin/swarm-proto-bench"; \
 	"$$bin/swarm-core-bench"; \
+	Tests/support/with-postgres.sh "$$bin/swarm-store-bench"; \
 	"$$bin/swarm-rpc-bench"; \
 	Tests/support/with-postgres.sh "$$bin/swarm-e2e-bench" "$$bin/openswarm"
 

@@ -129,6 +129,8 @@ let coreTargets: [Target] = [
     .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore", "SwarmCore", "swarm-store-crash-worker"]),
     // The process the crash-safety test kills with SIGKILL.
     .executableTarget(name: "swarm-store-crash-worker", dependencies: ["SwarmStore", "SwarmCore"]),
+    // `make bench`: lease-and-complete cycles per second on SQLite and PostgreSQL.
+    .executableTarget(name: "swarm-store-bench", dependencies: ["SwarmStore", "SwarmCore"]),
 ]
 
 // MARK: - Transport (issue 3)

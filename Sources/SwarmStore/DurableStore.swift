@@ -35,6 +35,8 @@ public final class DurableStore: Store {
     let engine: any SQLEngine
     public let configuration: Configuration
     private let seeds: Mutex<SeededGenerator>
+    /// Accounts seen committed (never deleted), so transactions skip re-creating them.
+    private let knownAccounts = Mutex<Set<AccountID>>([])
 
     init(engine: any SQLEngine, configuration: Configuration) {
         self.engine = engine
@@ -71,16 +73,50 @@ public final class DurableStore: Store {
     private func run<T: Sendable>(readOnly: Bool, _ body: (UnitOfWork) throws(StoreError) -> T) throws(StoreError)
         -> T
     {
-        try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
+        var ensured: Set<AccountID> = []
+        let value = try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
             let seed = seeds.withLock { $0.next() }
             let work = UnitOfWork(
                 connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-                seed: seed)
+                seed: seed, knownAccounts: knownAccounts.withLock { $0 })
             let value = try body(work)
             try work.flush()
+            ensured = work.knownAccounts
             return value
         }
+        // Only once committed: an account created by a transaction that rolled back
+        // does not exist.
+        if !readOnly, !ensured.isEmpty {
+            knownAccounts.withLock { $0.formUnion(ensured) }
+        }
+        return value
     }
 
     public func close() { engine.close() }
+}
+
+// MARK: - Scratch schemas (benchmarks and test helpers in other processes)
+
+extension DurableStore {
+    /// Creates an empty PostgreSQL schema `name` and returns `url` with its
+    /// `search_path` set to it, so that `postgres(url:)` migrates and uses a fresh set of
+    /// tables without touching anything else in that database. For `swarm-store-bench`
+    /// and the multi-process tests; not for production.
+    @_spi(Benchmarks)
+    public static func postgresScratchSchema(url: String, name: String) throws(StoreError) -> String {
+        let admin = try PostgresConnection(url: url)
+        defer { admin.close() }
+        try admin.execute("CREATE SCHEMA \(name)")
+        let separator = url.contains("?") ? "&" : "?"
+        return url + separator + "options=-c%20search_path%3D\(name)"
+    }
+
+    /// Drops a schema made by `postgresScratchSchema` with everything in it.
+    @_spi(Benchmarks)
+    public static func dropPostgresSchema(url: String, name: String) throws(StoreError) {
+        let admin = try PostgresConnection(url: url)
+        defer { admin.close() }
+        try admin.execute("SET client_min_messages = warning")
+        try admin.execute("DROP SCHEMA IF EXISTS \(name) CASCADE")
+    }
 }

@@ -103,7 +103,8 @@ struct StoreConcurrencyTests {
         let migrations = try again.write { (work) throws(StoreError) -> Int64 in
             try work.query("SELECT COUNT(*) FROM schema_migrations").first?.int(0) ?? -1
         }
-        #expect(migrations == 2, "each migration applied once")
+        // Each migration recorded once, however often the store is opened.
+        #expect(migrations == Int64(SQLiteMigrations.all.count))
         again.close()
     }
 

@@ -3,8 +3,8 @@ import Testing
 
 @testable import SwarmStore
 
-/// A rough lease-and-complete throughput probe, until `make bench` has a store bench
-/// (which needs its own executable target). Runs only with OPENSWARM_STORE_THROUGHPUT=1
+/// A rough lease-and-complete throughput probe in the test build; `make bench` runs the
+/// release measurement (`swarm-store-bench`). Runs only with OPENSWARM_STORE_THROUGHPUT=1
 /// because it measures rather than checks; debug builds are several times slower than
 /// release.
 @Suite("Store throughput probe")

@@ -11,6 +11,9 @@ private import CLibpq
 final class PostgresConnection: SQLConnection, @unchecked Sendable {
     private var conn: OpaquePointer?
     private var statements: [String: String] = [:]
+    /// Unnamed statements' text with `$n` placeholders, by their `?` text (a bounded
+    /// set: each bulk shape has at most eight sizes).
+    private var unnamed: [String: String] = [:]
 
     init(url: String) throws(StoreError) {
         let conn = PQconnectdb(url)
@@ -43,8 +46,19 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try run(sql, parameters, eachTime: false)
+    }
+
+    /// An unnamed statement: PostgreSQL plans it at every bind with the values given
+    /// (one round trip, as for a prepared one).
+    @discardableResult
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try run(sql, parameters, eachTime: true)
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue], eachTime: Bool) throws(StoreError) -> [SQLRow] {
         guard let conn else { throw StoreError(.unavailable, "the PostgreSQL connection is closed") }
-        let name = try prepared(sql, parameterCount: parameters.count, conn: conn)
+        let name = eachTime ? nil : try prepared(sql, parameterCount: parameters.count, conn: conn)
         // Keep every parameter's bytes alive until PQexecPrepared returns.
         var buffers: [[CChar]?] = []
         var formats: [Int32] = []
@@ -68,7 +82,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             }
         }
         let result = withPointers(buffers) { pointers in
-            PQexecPrepared(conn, name, Int32(parameters.count), pointers, lengths, formats, 0)
+            if let name {
+                PQexecPrepared(conn, name, Int32(parameters.count), pointers, lengths, formats, 0)
+            } else {
+                PQexecParams(conn, numberedOnce(sql), Int32(parameters.count), nil, pointers, lengths, formats, 0)
+            }
         }
         defer { PQclear(result) }
         try check(result, sql: sql)
@@ -91,13 +109,18 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
                     values.append(.null)
                     continue
                 }
+                if types[Int(c)] == 17 {
+                    let length = Int(PQgetlength(result, r, c))
+                    let bytes = UnsafeRawBufferPointer(start: raw, count: length).bindMemory(to: UInt8.self)
+                    values.append(.blob(try Self.decodeHex(bytes)))
+                    continue
+                }
                 let text = String(cString: raw)
                 switch types[Int(c)] {
                 case 20, 21, 23: values.append(Int64(text).map { .integer($0) } ?? .text(text))
                 case 700, 701: values.append(Double(text).map { .real($0) } ?? .text(text))
                 case 1700:
                     values.append(Int64(text).map { .integer($0) } ?? Double(text).map { .real($0) } ?? .text(text))
-                case 17: values.append(.blob(try Self.decodeHex(text)))
                 default: values.append(.text(text))
                 }
             }
@@ -133,7 +156,24 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     private func prepared(_ sql: String, parameterCount: Int, conn: OpaquePointer) throws(StoreError) -> String {
         if let name = statements[sql] { return name }
         let name = "s\(statements.count + 1)"
+        let result = PQprepare(conn, name, Self.numbered(sql), Int32(parameterCount), nil)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        statements[sql] = name
+        return name
+    }
+
+    private func numberedOnce(_ sql: String) -> String {
+        if let cached = unnamed[sql] { return cached }
+        let text = Self.numbered(sql)
+        unnamed[sql] = text
+        return text
+    }
+
+    /// `?` placeholders rewritten as PostgreSQL's `$1`, `$2`, ...
+    static func numbered(_ sql: String) -> String {
         var rewritten = ""
+        rewritten.reserveCapacity(sql.utf8.count + 64)
         var n = 0
         for ch in sql {
             if ch == "?" {
@@ -143,11 +183,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
                 rewritten.append(ch)
             }
         }
-        let result = PQprepare(conn, name, rewritten, Int32(n), nil)
-        defer { PQclear(result) }
-        try check(result, sql: sql)
-        statements[sql] = name
-        return name
+        return rewritten
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) {
@@ -176,31 +212,40 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         return StoreError(.database, "PostgreSQL error \(sqlState): \(message) in: \(sql.prefix(120))")
     }
 
-    /// `bytea` in text output format: `\x` then two hex digits per byte.
-    static func decodeHex(_ text: String) throws(StoreError) -> [UInt8] {
-        let bytes = Array(text.utf8)
+    /// `bytea` in text output format (`\x` then two hex digits per byte), straight from
+    /// libpq's result buffer (no String in between).
+    static func decodeHex(_ bytes: UnsafeBufferPointer<UInt8>) throws(StoreError) -> [UInt8] {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0
         else {
             throw StoreError.corrupt("bytea value is not in hex format")
         }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
+        let count = (bytes.count - 2) / 2
+        guard count > 0, let base = bytes.baseAddress else { return [] }
+        // Plain arithmetic on raw pointers: this loop touches every byte of every record
+        // read, and must stay cheap in debug builds too (the multi-process test).
+        var bad: UInt8 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let target = buffer.baseAddress else { return }
+            var source = base + 2
+            var index = 0
+            while index < count {
+                // A digit is '0'...'9' (value 0...9) or, lowercased with | 0x20, 'a'...'f'
+                // (10...15); anything else sets `bad`.
+                let hDigit = source[0] &- 48
+                let hLetter = (source[0] | 0x20) &- 97
+                let lDigit = source[1] &- 48
+                let lLetter = (source[1] | 0x20) &- 97
+                bad |= (hDigit < 10 ? 0 : 1) & (hLetter < 6 ? 0 : 1)
+                bad |= (lDigit < 10 ? 0 : 1) & (lLetter < 6 ? 0 : 1)
+                let high = hDigit < 10 ? hDigit : hLetter &+ 10
+                let low = lDigit < 10 ? lDigit : lLetter &+ 10
+                target[index] = high &<< 4 | low & 15
+                source += 2
+                index += 1
             }
+            initialized = count
         }
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count - 2) / 2)
-        var i = 2
-        while i < bytes.count {
-            guard let hi = nibble(bytes[i]), let lo = nibble(bytes[i + 1]) else {
-                throw StoreError.corrupt("bytea value has a bad hex digit")
-            }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
+        guard bad == 0 else { throw StoreError.corrupt("bytea value has a bad hex digit") }
         return out
     }
 }

@@ -2,28 +2,53 @@ import SwarmCore
 
 /// A small binary writer/reader for the nested state kept in `record` blobs.
 ///
-/// Fixed-width little-endian integers and length-prefixed bytes: no Foundation, no
-/// reflection, and a decoder that refuses short or malformed input with `corrupt`
-/// instead of trapping. A record starts with a format version byte.
+/// Little-endian integers and length-prefixed bytes: no Foundation, no reflection, and a
+/// decoder that refuses short or malformed input with `corrupt` instead of trapping. A
+/// record starts with a format version byte, which says how its integers are written:
+/// fixed 8 bytes, or (`compact`) as zigzag LEB128 varints of 1 to 10 bytes — most of a
+/// task record's integers are small (counts, enum positions, flags' companions), and
+/// the record is rewritten twice per lease-and-complete cycle. Doubles stay 8 bytes.
 struct ByteWriter {
-    var bytes: [UInt8] = []
+    var bytes: [UInt8]
+    /// Varint integers (see the type's comment).
+    var compact = false
+
+    /// `capacity`: the expected size; a task record is a few hundred bytes.
+    init(capacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
 
     mutating func int(_ v: Int64) {
-        var x = UInt64(bitPattern: v)
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: x))
-            x >>= 8
+        guard compact else {
+            fixed(UInt64(bitPattern: v))
+            return
         }
+        var x = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        while x >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: x))
+    }
+    private mutating func fixed(_ x: UInt64) {
+        withUnsafeBytes(of: x.littleEndian) { bytes.append(contentsOf: $0) }
     }
     mutating func int(_ v: Int) { int(Int64(v)) }
     mutating func byte(_ v: UInt8) { bytes.append(v) }
     mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
-    mutating func double(_ v: Double) { int(Int64(bitPattern: v.bitPattern)) }
+    mutating func double(_ v: Double) { fixed(v.bitPattern) }
     mutating func data(_ v: [UInt8]) {
         int(v.count)
         bytes += v
     }
-    mutating func string(_ v: String) { data(Array(v.utf8)) }
+    mutating func string(_ v: String) {
+        var v = v
+        v.withUTF8 { utf8 in
+            int(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
     mutating func strings(_ v: some Collection<String>) {
         int(v.count)
         for s in v.sorted() { string(s) }
@@ -39,17 +64,33 @@ struct ByteWriter {
 struct ByteReader {
     private let bytes: [UInt8]
     private var offset = 0
+    /// Varint integers (see `ByteWriter`), as the record's version says.
+    var compact = false
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     var isAtEnd: Bool { offset == bytes.count }
 
     mutating func int() throws(StoreError) -> Int64 {
-        guard bytes.count - offset >= 8 else { throw StoreError.corrupt("record ends early") }
+        guard compact else { return Int64(bitPattern: try fixed()) }
         var x: UInt64 = 0
-        for i in (0..<8).reversed() { x = x << 8 | UInt64(bytes[offset + i]) }
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count else { throw StoreError.corrupt("record ends early") }
+            let byte = bytes[offset]
+            offset += 1
+            guard shift < 64, shift < 63 || byte <= 1 else { throw StoreError.corrupt("varint too long") }
+            x |= UInt64(byte & 0x7f) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return Int64(bitPattern: x >> 1) ^ -Int64(bitPattern: x & 1)
+    }
+    private mutating func fixed() throws(StoreError) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw StoreError.corrupt("record ends early") }
+        let x = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return Int64(bitPattern: x)
+        return UInt64(littleEndian: x)
     }
     mutating func count() throws(StoreError) -> Int {
         let v = try int()
@@ -72,14 +113,19 @@ struct ByteReader {
         return bytes[offset]
     }
     mutating func bool() throws(StoreError) -> Bool { try byte() != 0 }
-    mutating func double() throws(StoreError) -> Double { Double(bitPattern: UInt64(bitPattern: try int())) }
+    mutating func double() throws(StoreError) -> Double { Double(bitPattern: try fixed()) }
     mutating func data() throws(StoreError) -> [UInt8] {
         let n = try count()
         guard bytes.count - offset >= n else { throw StoreError.corrupt("record ends early") }
         defer { offset += n }
         return Array(bytes[offset..<offset + n])
     }
-    mutating func string() throws(StoreError) -> String { String(decoding: try data(), as: UTF8.self) }
+    mutating func string() throws(StoreError) -> String {
+        let n = try count()
+        guard bytes.count - offset >= n else { throw StoreError.corrupt("record ends early") }
+        defer { offset += n }
+        return bytes.withUnsafeBufferPointer { String(decoding: $0[offset..<offset + n], as: UTF8.self) }
+    }
     mutating func strings() throws(StoreError) -> Set<String> {
         let n = try count()
         var set = Set<String>()

@@ -2,15 +2,20 @@ import SwarmCore
 
 /// Encodes a `StoredTask`'s nested state into the `tasks.record` blob and back.
 enum TaskRecordCodec {
-    static let version: UInt8 = 2
+    /// 2: integers as varints (`ByteWriter.compact`), about half the size of 1.
+    /// 3: as 2, plus the spec's opaque payload (the wire spec the coordinator keeps).
+    /// Records of 1 and 2 are still read (with an empty payload).
+    static let version: UInt8 = 3
 
-    static func encode(_ t: StoredTask) -> [UInt8] {
+    /// `format`: the record version to write; only tests write an older one.
+    static func encode(_ t: StoredTask, format: UInt8 = version) -> [UInt8] {
         var w = ByteWriter()
-        w.byte(version)
+        w.compact = format >= 2
+        w.byte(format)
         w.string(t.id.rawValue)
         w.string(t.name)
         w.string(t.dagID.rawValue)
-        encode(t.spec, into: &w)
+        encode(t.spec, into: &w, withPayload: format >= 3)
         w.optional(t.inputFrom) { $0.string($1) }
         w.bool(t.attachParentOutputs)
         w.int(t.parentsByName.count)
@@ -56,11 +61,15 @@ enum TaskRecordCodec {
 
     static func decode(_ bytes: [UInt8]) throws(StoreError) -> StoredTask {
         var r = ByteReader(bytes)
-        guard try r.byte() == version else { throw StoreError.corrupt("unknown task record version") }
+        let recordVersion = try r.byte()
+        guard (1...version).contains(recordVersion) else {
+            throw StoreError.corrupt("unknown task record version \(recordVersion)")
+        }
+        r.compact = recordVersion >= 2
         let id = TaskID(try r.string())
         let name = try r.string()
         let dag = DagID(try r.string())
-        let spec = try decodeSpec(&r)
+        let spec = try decodeSpec(&r, withPayload: recordVersion >= 3)
         let inputFrom = try r.optional { (r) throws(StoreError) in try r.string() }
         let attach = try r.bool()
         var parents: [String: TaskID] = [:]
@@ -102,7 +111,7 @@ enum TaskRecordCodec {
             paidMicros: paid, refundedMicros: refunded, canonicalAttempt: canonical)
     }
 
-    static func encode(_ s: TaskSpec, into w: inout ByteWriter) {
+    static func encode(_ s: TaskSpec, into w: inout ByteWriter, withPayload: Bool) {
         w.string(s.swarmID.rawValue)
         w.string(s.prompt)
         let q = s.requirements
@@ -150,10 +159,10 @@ enum TaskRecordCodec {
         w.bool(d.adaptive)
         w.optional(s.maxCostMicros) { $0.int($1) }
         w.optional(s.expectedDuration) { $0.milliseconds($1) }
-        w.data(s.payload)
+        if withPayload { w.data(s.payload) }
     }
 
-    static func decodeSpec(_ r: inout ByteReader) throws(StoreError) -> TaskSpec {
+    static func decodeSpec(_ r: inout ByteReader, withPayload: Bool) throws(StoreError) -> TaskSpec {
         let swarm = SwarmID(try r.string())
         let prompt = try r.string()
         var q = ResourceRequirements()
@@ -202,7 +211,7 @@ enum TaskRecordCodec {
         let expected = try r.optional { (r) throws(StoreError) in try r.milliseconds() }
         return TaskSpec(
             swarmID: swarm, prompt: prompt, requirements: q, priority: priority, retryPolicy: p, timeouts: t,
-            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected, payload: try r.data())
+            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected, payload: withPayload ? try r.data() : [])
     }
 
     static func encode(_ a: Attempt, into w: inout ByteWriter) {

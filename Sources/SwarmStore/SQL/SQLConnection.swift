@@ -10,6 +10,21 @@ protocol SQLConnection: AnyObject {
     /// Runs a statement and returns its rows (none for writes without `RETURNING`).
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+
+    /// As `query`, for a statement whose best plan depends on its parameters and on the
+    /// table's size, such as a lookup of a batch of keys (`id IN (?, ?, ...)`): the
+    /// engine plans it for these values each time instead of reusing one plan.
+    /// PostgreSQL would otherwise settle on a generic plan after five executions, and
+    /// one made while the table was small scans it sequentially from then on.
+    @discardableResult
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+}
+
+extension SQLConnection {
+    /// SQLite's planner does not cache plans by cost: the ordinary path is right.
+    func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
+        try query(sql, parameters)
+    }
 }
 
 /// What differs between the engines' SQL, beyond the migrations.
@@ -21,11 +36,16 @@ struct SQLDialect: Sendable {
     /// Appended to reads of rows the transaction will update (`FOR UPDATE`), so two
     /// transactions never both read the old value.
     var forUpdate: String
+    /// Whether `queryPlannedEachTime` keeps nothing prepared (PostgreSQL's unnamed
+    /// statements), so a key list may have any length; otherwise its lengths are powers
+    /// of two, to bound the statement cache.
+    var unpreparedKeyLists: Bool = false
 
     static let sqlite = SQLDialect(skipLocked: "", forUpdate: "")
     /// For read-only transactions on any engine: no row locks.
     static let unlocked = SQLDialect(skipLocked: "", forUpdate: "")
-    static let postgres = SQLDialect(skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE")
+    static let postgres = SQLDialect(
+        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", unpreparedKeyLists: true)
 }
 
 /// An engine: runs a closure as one transaction and commits before returning, so a write

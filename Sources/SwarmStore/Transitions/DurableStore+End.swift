@@ -89,11 +89,7 @@ extension DurableStore {
                 now: now)
             refunded = settlement.refundMicros
         }
-        if var swarm = try work.swarm(task.spec.swarmID) {
-            swarm.escrowedMicros -= task.escrowMicros
-            swarm.spentMicros += paid
-            work.put(swarm)
-        }
+        work.adjustSwarm(task.spec.swarmID, escrowedBy: -task.escrowMicros, spentBy: paid)
         task.paidMicros += paid
         task.refundedMicros += refunded
         task.escrowMicros -= paid + refunded

@@ -8,7 +8,9 @@ extension DurableStore {
     /// with a replica's node, and, for a retry, be the only eligible node left.
     ///
     /// Scans at most a few pages of the queue per call, so a node no task fits costs a
-    /// bounded amount of work.
+    /// bounded amount of work. The first page is exactly what the node asked for (every
+    /// row of a page is locked and decoded, and usually every one fits); later pages,
+    /// needed only when some did not, are larger.
     public func lease(_ params: LeaseParams) throws(StoreError) -> [GrantedLease] {
         guard params.maxTasks > 0 else { return [] }
         return try write { (work) throws(StoreError) -> [GrantedLease] in
@@ -17,9 +19,10 @@ extension DurableStore {
             }
             var leases: [GrantedLease] = []
             var others: [Node]?
-            let pageSize = max(32, params.maxTasks * 2)
+            var pageSize = params.maxTasks
             var offset = 0
-            pages: for _ in 0..<8 {
+            pages: for page in 0..<8 {
+                if page > 0 { pageSize = max(32, params.maxTasks * 2) }
                 guard let node = try work.node(params.node), node.isOnline, node.freeSlots > 0 else { break }
                 let rows = try work.query(
                     "SELECT record FROM tasks WHERE offer_at IS NOT NULL AND offer_at <= ? ORDER BY priority DESC, submitted_at, id LIMIT ? OFFSET ?"

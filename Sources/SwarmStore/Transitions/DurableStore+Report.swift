@@ -10,13 +10,13 @@ extension DurableStore {
         guard try work.node(nodeID) != nil else {
             throw StoreError(.unknownNode, "node \(nodeID) is not registered; register it first")
         }
-        let rows = try work.query(
-            "SELECT task_id, attempt, node_id FROM leases WHERE id = ?", [.text(leaseID.rawValue)])
-        guard let row = rows.first else { throw StoreError(.unknownLease, "lease \(leaseID) is unknown") }
-        guard try row.text(2) == nodeID.rawValue else {
+        guard let row = try work.leaseRow(leaseID) else {
+            throw StoreError(.unknownLease, "lease \(leaseID) is unknown")
+        }
+        guard row.node == nodeID else {
             throw StoreError(.notLeaseHolder, "lease \(leaseID) is held by another node")
         }
-        guard let task = try work.task(TaskID(try row.text(0))), let attempt = task.attempt(Int(try row.int(1))) else {
+        guard let task = try work.task(row.task), let attempt = task.attempt(row.attempt) else {
             throw StoreError(.unknownLease, "lease \(leaseID) refers to a missing task")
         }
         guard attempt.isActive || (allowCancelled && attempt.state == .cancelled) else {
@@ -126,6 +126,7 @@ extension DurableStore {
     /// the holder, expired ...) yields its error in its place and the others still apply.
     public func report(_ reports: [AttemptReport]) throws(StoreError) -> [Result<ReportOutcome, StoreError>] {
         try write { (work) throws(StoreError) -> [Result<ReportOutcome, StoreError>] in
+            try prefetch(reports, work: work)
             var results: [Result<ReportOutcome, StoreError>] = []
             results.reserveCapacity(reports.count)
             for report in reports {
@@ -157,6 +158,29 @@ extension DurableStore {
             }
             return results
         }
+    }
+
+    /// Reads what a batch of reports will touch with a few statements instead of a few
+    /// per report: the lease rows, the tasks held by the reporting nodes (locked), and
+    /// those tasks' children. The checks and changes then run from memory, as before.
+    func prefetch(_ reports: [AttemptReport], work: UnitOfWork) throws(StoreError) {
+        guard reports.count > 1 else { return }
+        let held = reports.map { (report) -> (lease: LeaseID, node: NodeID) in
+            switch report {
+            case .completed(let params): (params.lease, params.node)
+            case .failed(let params): (params.lease, params.node)
+            }
+        }
+        // The reporting nodes' rows first, as each report alone would lock them (before
+        // its task), so that a batch takes its locks in the order the other transitions do.
+        for node in Set(held.map(\.node)).sorted() { _ = try work.node(node) }
+        try work.prefetchLeases(held.map(\.lease))
+        var taskIDs: [TaskID] = []
+        for (lease, node) in held {
+            if let row = try work.leaseRow(lease), row.node == node { taskIDs.append(row.task) }
+        }
+        try work.prefetchTasks(taskIDs)
+        try work.prefetchChildren(taskIDs)
     }
 
     static func votes(_ task: StoredTask, excludingLate: Bool) -> [Consensus.Vote] {

@@ -7,6 +7,14 @@ import SwarmCore
 /// Rows the transaction will change are read with the dialect's `FOR UPDATE`; a parent
 /// task read only for its output is read without a lock (`lock: false`), which under
 /// READ COMMITTED sees the latest committed state and avoids fan-in deadlocks.
+///
+/// Round trips are what a batch costs on PostgreSQL, so a batch's rows travel together:
+/// `prefetch…` reads the leases, tasks and edges of a whole batch with one statement
+/// each, and the append-only writes (new leases, deactivated leases, ledger transactions
+/// and their postings) wait in memory and go out as multi-row statements (`bulk`) —
+/// before the next ad-hoc statement of the transition (`query`), or at `flush`. Nothing
+/// the transitions read back depends on those rows before then: a lease's activity is
+/// read from its task's record, and balances are already applied once at flush.
 final class UnitOfWork {
     let connection: any SQLConnection
     let dialect: SQLDialect
@@ -21,14 +29,31 @@ final class UnitOfWork {
     private var swarms: [SwarmID: SwarmPolicy] = [:]
     private var dirtySwarms: Set<SwarmID> = []
     private var lockedSwarms: Set<SwarmID> = []
+    /// Settlement's changes to swarms' money not yet folded into a locked copy.
+    private var swarmDeltas: [SwarmID: (escrowed: Int64, spent: Int64)] = [:]
     private var balanceDeltas: [AccountID: Int64] = [:]
-    private var knownAccounts: Set<AccountID> = []
+    /// Accounts known to exist: those this transaction ensured, and those the store saw
+    /// committed before (accounts are never deleted), so `post` does not ask again.
+    private(set) var knownAccounts: Set<AccountID>
+    /// Lease rows by id: (task, attempt number, node); immutable once inserted.
+    private var leaseRows: [LeaseID: LeaseRow] = [:]
+    /// Children by parent; edges never change after submission.
+    private var childrenByParent: [TaskID: [TaskID]] = [:]
+    private var pendingLeaseInserts: [[SQLValue]] = []
+    private var pendingLeaseDeactivations: [LeaseID] = []
+    private var pendingLedger:
+        [(
+            id: TransactionID, type: TransactionType, reference: String, at: Instant,
+            postings: [Posting]
+        )] = []
     private var idCounter: UInt64 = 0
     private let idPrefix: String
 
     init(
-        connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64
+        connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64,
+        knownAccounts: Set<AccountID> = []
     ) {
+        self.knownAccounts = knownAccounts
         self.connection = connection
         self.dialect = dialect
         self.configuration = configuration
@@ -44,15 +69,53 @@ final class UnitOfWork {
         return "\(kind)-\(idPrefix)-\(idCounter)"
     }
 
+    /// An ad-hoc statement of a transition; the deferred writes go out first, so it sees
+    /// everything the transaction did so far (except task, node, swarm and balance
+    /// changes, which are kept in memory until `flush` as before).
     func query(_ sql: String, _ parameters: [SQLValue] = []) throws(StoreError) -> [SQLRow] {
-        try connection.query(sql, parameters)
+        try writePending()
+        return try connection.query(sql, parameters)
+    }
+
+    /// `head`, then `row` once per element of `rows`, comma-separated, then `tail`, run as
+    /// few statements as possible: chunks of 128, 64, ..., 1 rows, so each shape has at
+    /// most eight prepared variants and no statement nears a parameter limit.
+    ///
+    /// `keyed` marks a lookup or update of a list of keys (`id IN (...)`), which the
+    /// engine plans for its values each time (`SQLConnection.queryPlannedEachTime`).
+    /// Where the engine keeps nothing of such a statement prepared
+    /// (`SQLDialect.unpreparedKeyLists`), it goes in chunks of up to 1,024 keys of any
+    /// count: one round trip for a batch.
+    @discardableResult
+    func bulk(_ head: String, row: String, tail: String = "", keyed: Bool = false, _ rows: [[SQLValue]])
+        throws(StoreError) -> [SQLRow]
+    {
+        var out: [SQLRow] = []
+        var start = 0
+        while start < rows.count {
+            var size = keyed && dialect.unpreparedKeyLists ? min(1_024, rows.count - start) : 128
+            while size > rows.count - start { size /= 2 }
+            var sql = head
+            sql.reserveCapacity(head.count + size * (row.count + 2) + tail.count)
+            for index in 0..<size {
+                if index > 0 { sql += ", " }
+                sql += row
+            }
+            sql += tail
+            var parameters: [SQLValue] = []
+            parameters.reserveCapacity(size * (rows[start].count))
+            for values in rows[start..<start + size] { parameters.append(contentsOf: values) }
+            out += try keyed ? connection.queryPlannedEachTime(sql, parameters) : connection.query(sql, parameters)
+            start += size
+        }
+        return out
     }
 
     // MARK: Tasks
 
     func task(_ id: TaskID, lock: Bool = true) throws(StoreError) -> StoredTask? {
         if let cached = tasks[id], !lock || lockedTasks.contains(id) { return cached }
-        let rows = try query(
+        let rows = try connection.query(
             "SELECT record FROM tasks WHERE id = ?" + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)])
         guard let row = rows.first else { return nil }
         if let cached = tasks[id], dirtyTasks.contains(id) { return cached }
@@ -76,16 +139,49 @@ final class UnitOfWork {
         dirtyTasks.insert(task.id)
     }
 
+    /// Reads and locks the tasks of a batch with one statement (in id order, the order
+    /// every transaction locks in), keeping any this transaction already holds.
+    func prefetchTasks(_ ids: [TaskID]) throws(StoreError) {
+        let wanted = Set(ids.filter { !lockedTasks.contains($0) }).sorted()
+        guard !wanted.isEmpty else { return }
+        let rows = try bulk(
+            "SELECT id, record FROM tasks WHERE id IN (", row: "?", tail: ") ORDER BY id" + dialect.forUpdate,
+            keyed: true,
+            wanted.map { [.text($0.rawValue)] })
+        for row in rows {
+            let id = TaskID(try row.text(0))
+            lockedTasks.insert(id)
+            // A copy read earlier without the lock is replaced, as `task(_:lock:)` does.
+            if !dirtyTasks.contains(id) { tasks[id] = try TaskRecordCodec.decode(try row.blob(1)) }
+        }
+    }
+
     func children(of id: TaskID) throws(StoreError) -> [TaskID] {
-        try query("SELECT child_id FROM task_edges WHERE parent_id = ? ORDER BY child_id", [.text(id.rawValue)])
-            .map { (row) throws(StoreError) in TaskID(try row.text(0)) }
+        if let cached = childrenByParent[id] { return cached }
+        let children = try connection.query(
+            "SELECT child_id FROM task_edges WHERE parent_id = ? ORDER BY child_id", [.text(id.rawValue)]
+        )
+        .map { (row) throws(StoreError) in TaskID(try row.text(0)) }
+        childrenByParent[id] = children
+        return children
+    }
+
+    /// The children of a batch of tasks with one statement.
+    func prefetchChildren(_ ids: [TaskID]) throws(StoreError) {
+        let wanted = Set(ids.filter { childrenByParent[$0] == nil }).sorted()
+        guard !wanted.isEmpty else { return }
+        let rows = try bulk(
+            "SELECT parent_id, child_id FROM task_edges WHERE parent_id IN (", row: "?",
+            tail: ") ORDER BY parent_id, child_id", keyed: true, wanted.map { [.text($0.rawValue)] })
+        for id in wanted { childrenByParent[id] = [] }
+        for row in rows { childrenByParent[TaskID(try row.text(0)), default: []].append(TaskID(try row.text(1))) }
     }
 
     // MARK: Nodes
 
     func node(_ id: NodeID) throws(StoreError) -> Node? {
         if let cached = nodes[id] { return cached }
-        let rows = try query(
+        let rows = try connection.query(
             "SELECT is_online, active_leases, record FROM nodes WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)])
         guard let row = rows.first else { return nil }
         let node = try NodeRecordCodec.decode(
@@ -115,18 +211,39 @@ final class UnitOfWork {
     /// regions, so that leasing does not queue behind the swarm's money row.
     func swarm(_ id: SwarmID, lock: Bool = true) throws(StoreError) -> SwarmPolicy? {
         if let cached = swarms[id], !lock || lockedSwarms.contains(id) { return cached }
-        let rows = try query(
+        let rows = try connection.query(
             "SELECT min_reputation, allowed_regions, token_budget_micros, spent_micros, escrowed_micros FROM swarms WHERE id = ?"
                 + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)])
         guard let row = rows.first else { return nil }
         if let cached = swarms[id], dirtySwarms.contains(id) { return cached }
         let regions = try row.text(1).split(separator: "\n").map(String.init)
-        let swarm = SwarmPolicy(
+        var swarm = SwarmPolicy(
             id: id, minReputation: try row.double(0), allowedRegions: Set(regions),
             tokenBudgetMicros: try row.int(2), spentMicros: try row.int(3), escrowedMicros: try row.int(4))
+        if lock, let delta = swarmDeltas.removeValue(forKey: id) {
+            swarm.escrowedMicros += delta.escrowed
+            swarm.spentMicros += delta.spent
+            dirtySwarms.insert(id)
+        }
         swarms[id] = swarm
         if lock { lockedSwarms.insert(id) }
         return swarm
+    }
+
+    /// Settlement's change to a swarm's money. Unless this transaction already holds the
+    /// swarm's row, the change waits for `flush` and goes out as one relative UPDATE per
+    /// swarm: the shared row is locked for the end of the transaction only, not from the
+    /// first settled task on (a batch of reports from another coordinator no longer
+    /// queues behind this one's whole batch), and a batch updates it once.
+    func adjustSwarm(_ id: SwarmID, escrowedBy escrowed: Int64, spentBy spent: Int64) {
+        if lockedSwarms.contains(id), var swarm = swarms[id] {
+            swarm.escrowedMicros += escrowed
+            swarm.spentMicros += spent
+            put(swarm)
+            return
+        }
+        let delta = swarmDeltas[id] ?? (escrowed: 0, spent: 0)
+        swarmDeltas[id] = (escrowed: delta.escrowed + escrowed, spent: delta.spent + spent)
     }
 
     func put(_ swarm: SwarmPolicy) {
@@ -139,7 +256,7 @@ final class UnitOfWork {
 
     /// Creates the account if it does not exist (node wallets on first payment).
     func ensureAccount(_ id: AccountID, kind: String) throws(StoreError) {
-        _ = try query(
+        _ = try connection.query(
             "INSERT INTO accounts (id, kind, owner, balance_micros) VALUES (?, ?, NULL, 0) ON CONFLICT (id) DO NOTHING",
             [.text(id.rawValue), .text(kind)])
     }
@@ -151,8 +268,10 @@ final class UnitOfWork {
     }
 
     func balance(of id: AccountID) throws(StoreError) -> Int64? {
-        try query("SELECT balance_micros FROM accounts WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)])
-            .first.map { (row) throws(StoreError) in try row.int(0) }
+        try connection.query(
+            "SELECT balance_micros FROM accounts WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)]
+        )
+        .first.map { (row) throws(StoreError) in try row.int(0) }
     }
 
     /// One balanced two-leg transaction, as `Ledger.post`: a positive amount between two
@@ -185,30 +304,45 @@ final class UnitOfWork {
         // a batch of settlements updates the escrow row once, not twice per task.
         balanceDeltas[from, default: 0] -= amount
         balanceDeltas[to, default: 0] += amount
+        // The transaction and its two legs are written with the batch's others (`writePending`).
         let id = TransactionID(newID("tx"))
-        let rows = try query(
-            "INSERT INTO ledger_transactions (id, type, reference, at_ms) VALUES (?, ?, ?, ?) RETURNING seq",
-            [.text(id.rawValue), .text(StoredEnums.name(type)), .text(reference), .integer(now.millisecondsSinceEpoch)])
-        guard let seq = try rows.first?.int(0) else { throw StoreError(.database, "no sequence for a new transaction") }
         let postings = [Posting(account: from, amountMicros: -amount), Posting(account: to, amountMicros: amount)]
-        _ = try query(
-            "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (?, 0, ?, ?), (?, 1, ?, ?)",
-            [
-                .integer(seq), .text(from.rawValue), .integer(-amount), .integer(seq), .text(to.rawValue),
-                .integer(amount),
-            ])
+        pendingLedger.append((id: id, type: type, reference: reference, at: now, postings: postings))
         return LedgerEntry(id: id, type: type, reference: reference, postings: postings)
     }
 
     // MARK: Leases
 
+    /// The lease row's (task, attempt, node), or nil for an unknown lease.
+    func leaseRow(_ id: LeaseID) throws(StoreError) -> LeaseRow? {
+        if let cached = leaseRows[id] { return cached }
+        let rows = try connection.query(
+            "SELECT task_id, attempt, node_id FROM leases WHERE id = ?", [.text(id.rawValue)])
+        guard let row = rows.first else { return nil }
+        let lease = LeaseRow(task: TaskID(try row.text(0)), attempt: Int(try row.int(1)), node: NodeID(try row.text(2)))
+        leaseRows[id] = lease
+        return lease
+    }
+
+    /// The rows of a batch of leases with one statement.
+    func prefetchLeases(_ ids: [LeaseID]) throws(StoreError) {
+        let wanted = Set(ids.filter { leaseRows[$0] == nil }).sorted()
+        guard !wanted.isEmpty else { return }
+        let rows = try bulk(
+            "SELECT id, task_id, attempt, node_id FROM leases WHERE id IN (", row: "?", tail: ")", keyed: true,
+            wanted.map { [.text($0.rawValue)] })
+        for row in rows {
+            leaseRows[LeaseID(try row.text(0))] = LeaseRow(
+                task: TaskID(try row.text(1)), attempt: Int(try row.int(2)), node: NodeID(try row.text(3)))
+        }
+    }
+
     func insertLease(_ id: LeaseID, task: TaskID, attempt: Int, node: NodeID, deadline: Instant) throws(StoreError) {
-        _ = try query(
-            "INSERT INTO leases (id, task_id, attempt, node_id, deadline_at, active) VALUES (?, ?, ?, ?, ?, 1)",
-            [
-                .text(id.rawValue), .text(task.rawValue), .integer(Int64(attempt)), .text(node.rawValue),
-                .integer(deadline.millisecondsSinceEpoch),
-            ])
+        leaseRows[id] = LeaseRow(task: task, attempt: attempt, node: node)
+        pendingLeaseInserts.append([
+            .text(id.rawValue), .text(task.rawValue), .integer(Int64(attempt)), .text(node.rawValue),
+            .integer(deadline.millisecondsSinceEpoch),
+        ])
     }
 
     func updateLease(_ id: LeaseID, deadline: Instant) throws(StoreError) {
@@ -218,31 +352,85 @@ final class UnitOfWork {
     }
 
     func deactivateLease(_ id: LeaseID) throws(StoreError) {
-        _ = try query("UPDATE leases SET active = 0 WHERE id = ?", [.text(id.rawValue)])
+        pendingLeaseDeactivations.append(id)
+    }
+
+    /// Writes the deferred appends: new leases, then deactivations (a lease may be
+    /// granted and ended in one transaction), then ledger transactions and their legs.
+    private func writePending() throws(StoreError) {
+        if !pendingLeaseInserts.isEmpty {
+            let rows = pendingLeaseInserts
+            pendingLeaseInserts = []
+            try bulk(
+                "INSERT INTO leases (id, task_id, attempt, node_id, deadline_at, active) VALUES ",
+                row: "(?, ?, ?, ?, ?, 1)",
+                rows)
+        }
+        if !pendingLeaseDeactivations.isEmpty {
+            let ids = pendingLeaseDeactivations
+            pendingLeaseDeactivations = []
+            try bulk(
+                "UPDATE leases SET active = 0 WHERE id IN (", row: "?", tail: ")", keyed: true,
+                ids.map { [.text($0.rawValue)] })
+        }
+        if !pendingLedger.isEmpty {
+            let entries = pendingLedger
+            pendingLedger = []
+            let inserted = try bulk(
+                "INSERT INTO ledger_transactions (id, type, reference, at_ms) VALUES ", row: "(?, ?, ?, ?)",
+                tail: " RETURNING id, seq",
+                entries.map {
+                    [
+                        .text($0.id.rawValue), .text(StoredEnums.name($0.type)), .text($0.reference),
+                        .integer($0.at.millisecondsSinceEpoch),
+                    ]
+                })
+            var seqs: [String: Int64] = [:]
+            for row in inserted { seqs[try row.text(0)] = try row.int(1) }
+            var legs: [[SQLValue]] = []
+            legs.reserveCapacity(entries.count * 2)
+            for entry in entries {
+                guard let seq = seqs[entry.id.rawValue] else {
+                    throw StoreError(.database, "no sequence for ledger transaction \(entry.id)")
+                }
+                for (leg, posting) in entry.postings.enumerated() {
+                    legs.append([
+                        .integer(seq), .integer(Int64(leg)), .text(posting.account.rawValue),
+                        .integer(posting.amountMicros),
+                    ])
+                }
+            }
+            try bulk(
+                "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES ", row: "(?, ?, ?, ?)",
+                legs)
+        }
     }
 
     // MARK: Writing back
 
     func flush() throws(StoreError) {
+        try writePending()
+        var taskRows: [[SQLValue]] = []
+        taskRows.reserveCapacity(dirtyTasks.count)
         for id in dirtyTasks.sorted() {
             guard let task = tasks[id] else { continue }
-            _ = try query(
-                """
-                INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET state = excluded.state, offer_at = excluded.offer_at,
-                  deadline_at = excluded.deadline_at, record = excluded.record
-                """,
-                [
-                    .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
-                    .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
-                    .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
-                    .blob(TaskRecordCodec.encode(task)),
-                ])
+            taskRows.append([
+                .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
+                .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
+                .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
+                .blob(TaskRecordCodec.encode(task)),
+            ])
         }
+        try bulk(
+            "INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record) VALUES ",
+            row: "(?, ?, ?, ?, ?, ?, ?, ?)",
+            tail: """
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, offer_at = excluded.offer_at,
+                  deadline_at = excluded.deadline_at, record = excluded.record
+                """, taskRows)
         for id in dirtyNodes.sorted() {
             guard let node = nodes[id] else { continue }
-            _ = try query(
+            _ = try connection.query(
                 "UPDATE nodes SET is_online = ?, active_leases = ?, record = ? WHERE id = ?",
                 [
                     .flag(node.isOnline), .integer(Int64(node.activeLeases)), .blob(NodeRecordCodec.encode(node)),
@@ -251,18 +439,31 @@ final class UnitOfWork {
         }
         for id in dirtySwarms.sorted() {
             guard let swarm = swarms[id] else { continue }
-            _ = try query(
+            _ = try connection.query(
                 "UPDATE swarms SET spent_micros = ?, escrowed_micros = ? WHERE id = ?",
                 [.integer(swarm.spentMicros), .integer(swarm.escrowedMicros), .text(id.rawValue)])
         }
+        for (id, delta) in swarmDeltas.sorted(by: { $0.key < $1.key }) where delta != (0, 0) {
+            _ = try connection.query(
+                "UPDATE swarms SET escrowed_micros = escrowed_micros + ?, spent_micros = spent_micros + ? WHERE id = ?",
+                [.integer(delta.escrowed), .integer(delta.spent), .text(id.rawValue)])
+        }
         for (account, delta) in balanceDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
-            _ = try query(
+            _ = try connection.query(
                 "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
                 [.integer(delta), .text(account.rawValue)])
         }
         dirtyTasks = []
         dirtyNodes = []
         dirtySwarms = []
+        swarmDeltas = [:]
         balanceDeltas = [:]
     }
+}
+
+/// A lease row's immutable part.
+struct LeaseRow: Sendable {
+    var task: TaskID
+    var attempt: Int
+    var node: NodeID
 }

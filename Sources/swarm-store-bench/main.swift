@@ -1,0 +1,172 @@
+import SwarmCore
+// `make bench`: store throughput, in lease-and-complete cycles of no-op tasks per second.
+//
+//   swarm-store-bench [sqlite] [postgres]
+//
+// For each engine and each batch size (1 and 100) it runs several rounds; a round is a
+// fresh store (a new SQLite file in $TMPDIR, or a new PostgreSQL schema), one DAG of
+// independent tasks submitted (not timed), then the timed loop: lease up to `batch`
+// tasks for one node, report them all done (`complete` for one, `report` for a batch),
+// until every task has succeeded. The settings are the durable ones the store always
+// uses: SQLite in WAL mode with synchronous=FULL, PostgreSQL with synchronous_commit=on.
+//
+// PostgreSQL comes from OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL
+// (`make bench` starts a throwaway server with Tests/support/with-postgres.sh); without
+// either, its lines say so and are skipped. OPENSWARM_BENCH_ROUNDS sets the rounds (5),
+// OPENSWARM_BENCH_BATCHES the batch sizes (1,100).
+@_spi(Benchmarks) import SwarmStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+enum Engine: String, CaseIterable {
+    case sqlite
+    case postgres
+}
+
+/// Tasks per second the issue asks for with batches of 100 (none is set for batch 1).
+func target(_ engine: Engine, batch: Int) -> Int? {
+    guard batch == 100 else { return nil }
+    switch engine {
+    case .sqlite: return 30_000
+    case .postgres: return 10_000
+    }
+}
+
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+}
+
+let postgresURL = environment("OPENSWARM_BENCH_POSTGRES_URL") ?? environment("OPENSWARM_TEST_POSTGRES_URL")
+let rounds = max(1, environment("OPENSWARM_BENCH_ROUNDS").flatMap { Int($0) } ?? 5)
+let now = Instant(millisecondsSinceEpoch: 1_000_000)
+let configuration = DurableStore.Configuration(adaptive: .disabled)
+
+/// A fresh store and a function that deletes it.
+func freshStore(_ engine: Engine) throws(StoreError) -> (DurableStore, () -> Void) {
+    let unique = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    switch engine {
+    case .sqlite:
+        let directory = environment("TMPDIR") ?? "/tmp"
+        let path = "\(directory)/swarm-store-bench-\(unique).db"
+        let store = try DurableStore.sqlite(path: path, configuration: configuration)
+        return (
+            store,
+            {
+                store.close()
+                for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            }
+        )
+    case .postgres:
+        guard let url = postgresURL else { throw StoreError(.unavailable, "no PostgreSQL URL") }
+        let schema = "bench_\(unique)"
+        let store = try DurableStore.postgres(
+            url: try DurableStore.postgresScratchSchema(url: url, name: schema), poolSize: 1,
+            configuration: configuration)
+        return (
+            store,
+            {
+                store.close()
+                try? DurableStore.dropPostgresSchema(url: url, name: schema)
+            }
+        )
+    }
+}
+
+/// One round: tasks per second over `count` lease-and-complete cycles.
+func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> Double {
+    let (store, remove) = try freshStore(engine)
+    defer { remove() }
+    try store.createSwarm(SwarmPolicy(id: "default"))
+    try store.mint(1_000_000_000_000, to: "alice", now: now)
+    try store.register(
+        Node(
+            id: "n1", operatorID: "op1", accountID: "wallet-op1",
+            capabilities: NodeCapabilities(models: ["m"], slots: max(batch, 16))))
+    let spec = TaskSpec(
+        prompt: "noop", timeouts: Timeouts(startToClose: .seconds(60), heartbeat: .seconds(10)),
+        maxCostMicros: 10_000)
+    let dag = DagSubmission(tasks: (0..<count).map { DagTaskSpec(name: "t\($0)", spec: spec) })
+    _ = try store.submit(SubmitParams(submission: dag, submitter: "alice", account: "alice", now: now))
+
+    let clock = ContinuousClock()
+    let start = clock.now
+    var done = 0
+    while done < count {
+        let leases = try store.lease(LeaseParams(node: "n1", maxTasks: batch, now: now))
+        guard !leases.isEmpty else { break }
+        if leases.count == 1 {
+            try store.complete(
+                CompleteParams(lease: leases[0].id, node: "n1", result: TaskResult(text: "ok"), now: now))
+        } else {
+            let results = try store.report(
+                leases.map {
+                    .completed(CompleteParams(lease: $0.id, node: "n1", result: TaskResult(text: "ok"), now: now))
+                })
+            for result in results { _ = try result.get() }
+        }
+        done += leases.count
+    }
+    let elapsed = clock.now - start
+    let succeeded = try store.taskCounts()[.succeeded] ?? 0
+    guard done == count, succeeded == count, try store.ledgerTotal() == 0 else {
+        throw StoreError(.database, "the round ended with \(succeeded) of \(count) tasks done")
+    }
+    let (seconds, attoseconds) = elapsed.components
+    return Double(count) / (Double(seconds) + Double(attoseconds) / 1e18)
+}
+
+func grouped(_ value: Int) -> String {
+    let digits = Array(String(value))
+    var out = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+        out.append(digit)
+    }
+    return out
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - text.count)) + text
+}
+
+let batches = environment("OPENSWARM_BENCH_BATCHES")?.split(separator: ",").compactMap { Int($0) } ?? [1, 100]
+let requested = CommandLine.arguments.dropFirst().compactMap(Engine.init(rawValue:))
+let engines = requested.isEmpty ? Engine.allCases : requested
+print("")
+print(
+    "swarm-store-bench: lease-and-complete cycles of no-op tasks, one node, median of \(rounds) rounds"
+        + " (SQLite WAL synchronous=FULL; PostgreSQL synchronous_commit=on)")
+var failed = false
+for engine in engines {
+    if engine == .postgres && postgresURL == nil {
+        print(
+            "  postgres: skipped (set OPENSWARM_BENCH_POSTGRES_URL, or run under Tests/support/with-postgres.sh as make bench does)"
+        )
+        continue
+    }
+    for batch in batches {
+        let count = batch == 1 ? 2_000 : 10_000
+        var rates: [Double] = []
+        do throws(StoreError) {
+            for _ in 0..<rounds { rates.append(try round(engine, batch: batch, count: count)) }
+        } catch {
+            print("  \(engine.rawValue) batch \(batch): failed: \(error)")
+            failed = true
+            continue
+        }
+        rates.sort()
+        let median = Int(rates[rates.count / 2].rounded())
+        let name = engine.rawValue + String(repeating: " ", count: max(0, 8 - engine.rawValue.count))
+        var line = "  \(name) batch \(pad(String(batch), 3)):"
+        line += " \(pad(grouped(median), 7)) tasks/s"
+        line += "  (min \(grouped(Int(rates[0]))), max \(grouped(Int(rates[rates.count - 1]))); \(count) tasks a round)"
+        if let goal = target(engine, batch: batch) {
+            let ratio = (Double(median) / Double(goal) * 100).rounded() / 100
+            line += "  target >= \(grouped(goal)): \(ratio)x"
+        }
+        print(line)
+    }
+}
+exit(failed ? 1 : 0)
