@@ -51,6 +51,9 @@ public protocol Store: Sendable {
     func lease(_ params: LeaseParams) throws(StoreError) -> [GrantedLease]
     /// Extends a lease; says whether the attempt was cancelled meanwhile.
     func heartbeat(_ params: HeartbeatParams) throws(StoreError) -> HeartbeatOutcome
+    /// Several heartbeats in one transaction (one commit); each refused lease gets its
+    /// error in its place, the others are extended.
+    func heartbeats(_ params: [HeartbeatParams]) throws(StoreError) -> [Result<HeartbeatOutcome, StoreError>]
     /// Reports a result: consensus, DAG propagation and settlement in one transaction.
     /// A second report on the same lease is refused with `leaseNotActive`.
     @discardableResult

@@ -107,10 +107,19 @@ struct TestNode: Sendable {
         return options
     }
 
+    /// Long-polls for work; like a real agent it keeps heartbeating meanwhile (a long
+    /// poll alone is no sign of life: a hung node may have one open).
     func lease(max: UInt32 = 1, wait: Duration = .zero) async throws -> [Openswarm_V1_Lease] {
         var request = Openswarm_V1_LeaseTasksRequest()
         request.maxTasks = max
         request.maxWait = Google_Protobuf_Duration(wait)
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                _ = try? await heartbeat([])
+            }
+        }
+        defer { heartbeats.cancel() }
         return try await client.unary(Openswarm_V1_WorkerService.Method.leaseTasks, request, options: options).leases
     }
 

@@ -28,22 +28,38 @@ struct WorkerControlPlane: Sendable {
     }
 
     /// Authenticates the caller and records the sign of life (bringing a node the
-    /// failure detector had marked offline back online).
-    private func node(_ call: ServerContext) async throws(RPCError) -> NodeAuthenticator.Verified {
+    /// failure detector had marked offline back online). Calls other than long polls
+    /// pair it with `done(_:)`: while the coordinator is slow to answer a node's call,
+    /// the node is not silent. A long poll counts only when it starts: the coordinator
+    /// waiting on a node's behalf says nothing about whether the node still runs.
+    private func node(_ call: ServerContext, longPoll: Bool = false) async throws(RPCError)
+        -> NodeAuthenticator.Verified
+    {
         let verified = try await context.nodes.authenticate(call)
         let now = context.clock.now()
+        if !longPoll { context.liveness.beginCall(verified.nodeID) }
         if context.liveness.heard(from: verified.nodeID, at: now) {
             let id = verified.nodeID
-            try await context.executor.run { (store) throws(StoreError) in try store.setNodeOnline(id, true, now: now) }
+            do {
+                try await context.executor.run { (store) throws(StoreError) in try store.setNodeOnline(id, true, now: now) }
+            } catch {
+                if !longPoll { done(verified) }
+                throw error
+            }
             context.logger.info("node back online", metadata: ["node": "\(id)"])
         }
         return verified
+    }
+
+    private func done(_ node: NodeAuthenticator.Verified) {
+        context.liveness.endCall(node.nodeID, at: context.clock.now())
     }
 
     func heartbeat(_ request: Openswarm_V1_HeartbeatRequest, _ call: ServerContext) async throws(RPCError)
         -> Openswarm_V1_HeartbeatResponse
     {
         let node = try await node(call)
+        defer { done(node) }
         record(request.leases)
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
         var response = Openswarm_V1_HeartbeatResponse()
@@ -60,6 +76,7 @@ struct WorkerControlPlane: Sendable {
         -> Openswarm_V1_ReportProgressResponse
     {
         let node = try await node(call)
+        defer { done(node) }
         record(request.updates)
         let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
         var response = Openswarm_V1_ReportProgressResponse()
@@ -86,42 +103,40 @@ struct WorkerControlPlane: Sendable {
         var unknown: [String] = []
     }
 
-    /// Extends each listed lease of the node, in one store thread hop.
+    /// Extends each listed lease of the node, in one transaction.
     private func extend(_ leaseIDs: [String], node: NodeID) async throws(RPCError) -> Extended {
         guard !leaseIDs.isEmpty else { return Extended() }
         guard leaseIDs.count <= 4_096 else { throw RPCError(.invalidArgument, "at most 4096 leases per call") }
         let now = context.clock.now()
-        return try await context.executor.run { (store) throws(StoreError) -> Extended in
-            var extended = Extended()
-            for id in leaseIDs {
-                do throws(StoreError) {
-                    let outcome = try store.heartbeat(HeartbeatParams(lease: LeaseID(id), node: node, now: now))
-                    if outcome.cancelled {
-                        var cancellation = Openswarm_V1_LeaseCancellation()
-                        cancellation.leaseID = id
-                        cancellation.reason = "the task ended or was cancelled"
-                        extended.cancellations.append(cancellation)
-                    } else {
-                        var renewal = Openswarm_V1_LeaseRenewal()
-                        renewal.leaseID = id
-                        renewal.deadline = WireTime.timestamp(outcome.deadline)
-                        extended.renewals.append(renewal)
-                    }
-                } catch {
-                    switch error.code {
-                    case .unknownLease, .notLeaseHolder, .leaseNotActive, .leaseExpired: extended.unknown.append(id)
-                    default: throw error
-                    }
+        let params = leaseIDs.map { HeartbeatParams(lease: LeaseID($0), node: node, now: now) }
+        let outcomes = try await context.executor.run { (store) throws(StoreError) in try store.heartbeats(params) }
+        var extended = Extended()
+        for (id, outcome) in zip(leaseIDs, outcomes) {
+            switch outcome {
+            case .success(let outcome) where outcome.cancelled:
+                var cancellation = Openswarm_V1_LeaseCancellation()
+                cancellation.leaseID = id
+                cancellation.reason = "the task ended or was cancelled"
+                extended.cancellations.append(cancellation)
+            case .success(let outcome):
+                var renewal = Openswarm_V1_LeaseRenewal()
+                renewal.leaseID = id
+                renewal.deadline = WireTime.timestamp(outcome.deadline)
+                extended.renewals.append(renewal)
+            case .failure(let error):
+                switch error.code {
+                case .unknownLease, .notLeaseHolder, .leaseNotActive, .leaseExpired: extended.unknown.append(id)
+                default: throw StoreStatus.rpcError(error)
                 }
             }
-            return extended
         }
+        return extended
     }
 
     func leaseTasks(_ request: Openswarm_V1_LeaseTasksRequest, _ call: ServerContext) async throws(RPCError)
         -> Openswarm_V1_LeaseTasksResponse
     {
-        let node = try await node(call)
+        let node = try await node(call, longPoll: true)
         let configuration = context.configuration
         let maxTasks = Int(min(request.maxTasks, UInt32(configuration.maxLeasesPerCall)))
         guard maxTasks >= 1 else { throw RPCError(.invalidArgument, "max_tasks must be at least 1") }
@@ -133,8 +148,8 @@ struct WorkerControlPlane: Sendable {
             wait = min(wait, max(.zero, remaining))
         }
         let until = ContinuousClock.now + wait
-        context.liveness.beginPoll(node.nodeID)
-        defer { context.liveness.endPoll(node.nodeID, at: context.clock.now()) }
+        context.liveness.pollStarted()
+        defer { context.liveness.pollEnded() }
         while true {
             let seen = context.work.generation
             let now = context.clock.now()
@@ -156,6 +171,7 @@ struct WorkerControlPlane: Sendable {
         -> Openswarm_V1_ReportResultsResponse
     {
         let node = try await node(call)
+        defer { done(node) }
         guard request.results.count <= 4_096 else { throw RPCError(.invalidArgument, "at most 4096 results per call") }
         let now = context.clock.now()
         var acks = request.results.map { result in
@@ -227,6 +243,7 @@ struct WorkerControlPlane: Sendable {
         -> Openswarm_V1_ReportFailureResponse
     {
         let node = try await node(call)
+        defer { done(node) }
         let now = context.clock.now()
         let kind = WireEnums.errorKind(request.error?.kind ?? .transient)
         let params = FailParams(lease: LeaseID(request.leaseID), node: node.nodeID, kind: kind, now: now)

@@ -7,8 +7,9 @@ final class NodeLiveness: Sendable {
     private struct State {
         var lastSeen: [NodeID: Instant] = [:]
         var offline: Set<NodeID> = []
-        /// Long polls in progress per node: a node waiting for work is alive.
-        var polling: [NodeID: Int] = [:]
+        /// Calls in progress per node (not long polls): the node is waiting on us.
+        var calling: [NodeID: Int] = [:]
+        var pollers = 0
     }
 
     private let state = Mutex(State())
@@ -30,28 +31,32 @@ final class NodeLiveness: Sendable {
         state.withLock { state in
             let cutoff = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch &- window.wholeMilliseconds)
             let silent = state.lastSeen.filter {
-                $0.value < cutoff && !state.offline.contains($0.key) && state.polling[$0.key, default: 0] == 0
+                $0.value < cutoff && !state.offline.contains($0.key) && state.calling[$0.key, default: 0] == 0
             }.map(\.key)
             state.offline.formUnion(silent)
             return silent.sorted()
         }
     }
 
-    /// Marks the start and end of a long poll: the node counts as heard from all along.
-    func beginPoll(_ node: NodeID) {
-        state.withLock { $0.polling[node, default: 0] += 1 }
+    /// Marks the start and end of a call the coordinator is answering: the node counts
+    /// as heard from all along.
+    func beginCall(_ node: NodeID) {
+        state.withLock { $0.calling[node, default: 0] += 1 }
     }
 
-    func endPoll(_ node: NodeID, at now: Instant) {
+    func endCall(_ node: NodeID, at now: Instant) {
         state.withLock { state in
-            let remaining = state.polling[node, default: 1] - 1
-            state.polling[node] = remaining > 0 ? remaining : nil
+            let remaining = state.calling[node, default: 1] - 1
+            state.calling[node] = remaining > 0 ? remaining : nil
             state.lastSeen[node] = now
         }
     }
 
     /// Whether any node is waiting in a long poll.
-    var hasPollers: Bool { state.withLock { !$0.polling.isEmpty } }
+    var hasPollers: Bool { state.withLock { $0.pollers > 0 } }
+
+    func pollStarted() { state.withLock { $0.pollers += 1 } }
+    func pollEnded() { state.withLock { $0.pollers -= 1 } }
 
     /// Forgets a node's offline mark when the store refused to mark it (so it is retried).
     func undoOffline(_ node: NodeID) {

@@ -29,25 +29,37 @@ extension DurableStore {
     /// As `Scheduler.heartbeat`; a lease whose attempt was cancelled answers
     /// `cancelled: true` so the node stops, instead of an error.
     public func heartbeat(_ params: HeartbeatParams) throws(StoreError) -> HeartbeatOutcome {
-        try write { (work) throws(StoreError) -> HeartbeatOutcome in
-            var (task, attempt) = try heldAttempt(params.lease, node: params.node, work: work, allowCancelled: true)
-            if attempt.state == .cancelled { return HeartbeatOutcome(cancelled: true, deadline: attempt.deadline) }
-            guard params.now < attempt.deadline else {
-                throw StoreError(
-                    .leaseExpired, "lease \(params.lease) expired at \(attempt.deadline); drop the attempt")
+        try write { (work) throws(StoreError) -> HeartbeatOutcome in try heartbeat(params, work: work) }
+    }
+
+    public func heartbeats(_ params: [HeartbeatParams]) throws(StoreError) -> [Result<HeartbeatOutcome, StoreError>] {
+        guard !params.isEmpty else { return [] }
+        return try write { (work) throws(StoreError) -> [Result<HeartbeatOutcome, StoreError>] in
+            params.map { (one) -> Result<HeartbeatOutcome, StoreError> in
+                do throws(StoreError) { return .success(try heartbeat(one, work: work)) } catch { return .failure(error) }
             }
-            if attempt.state == .leased {
-                attempt.state = .running
-                attempt.startTime = params.now
-            }
-            attempt.deadline = TimeoutRules.deadline(
-                afterHeartbeatAt: params.now, leaseTime: attempt.leaseTime, timeouts: task.spec.timeouts)
-            task.attempts[attempt.number - 1] = attempt
-            Self.refreshState(&task)
-            work.put(task)
-            try work.updateLease(params.lease, deadline: attempt.deadline)
-            return HeartbeatOutcome(cancelled: false, deadline: attempt.deadline)
         }
+    }
+
+    /// One lease's heartbeat inside a transaction; refusals throw before any change.
+    private func heartbeat(_ params: HeartbeatParams, work: UnitOfWork) throws(StoreError) -> HeartbeatOutcome {
+        var (task, attempt) = try heldAttempt(params.lease, node: params.node, work: work, allowCancelled: true)
+        if attempt.state == .cancelled { return HeartbeatOutcome(cancelled: true, deadline: attempt.deadline) }
+        guard params.now < attempt.deadline else {
+            throw StoreError(
+                .leaseExpired, "lease \(params.lease) expired at \(attempt.deadline); drop the attempt")
+        }
+        if attempt.state == .leased {
+            attempt.state = .running
+            attempt.startTime = params.now
+        }
+        attempt.deadline = TimeoutRules.deadline(
+            afterHeartbeatAt: params.now, leaseTime: attempt.leaseTime, timeouts: task.spec.timeouts)
+        task.attempts[attempt.number - 1] = attempt
+        Self.refreshState(&task)
+        work.put(task)
+        try work.updateLease(params.lease, deadline: attempt.deadline)
+        return HeartbeatOutcome(cancelled: false, deadline: attempt.deadline)
     }
 
     /// As `Scheduler.complete`, in one transaction with consensus, settlement and DAG
