@@ -29,9 +29,24 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                 return
             }
             var metadata = Metadata()
-            for header in headers where !Metadata.isReserved(header.name) {
-                _ = metadata.addWire(name: header.name, value: header.value)
+            for header in headers {
+                if header.name == "grpc-encoding" {
+                    switch header.value {
+                    case "identity": call.deframer.encoding = .identity
+                    case "gzip": call.deframer.encoding = .gzip
+                    default:
+                        end(
+                            streamID: streamID,
+                            RPCStatus(code: .internal, message: "the response's grpc-encoding \(header.value) is not supported"),
+                            trailers: Metadata())
+                        session?.resetStream(streamID: streamID, errorCode: .cancel)
+                        return
+                    }
+                } else if !Metadata.isReserved(header.name) {
+                    _ = metadata.addWire(name: header.name, value: header.value)
+                }
             }
+            calls[streamID] = call
             call.parts.yield(.initialMetadata(metadata))
         } else {
             let (status, trailers) = Self.status(from: headers)
@@ -55,6 +70,11 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                     )
                 case .compressedWithoutEncoding:
                     failure = RPCStatus(code: .internal, message: "a compressed response without grpc-encoding")
+                case .decompressedTooLarge(let limit):
+                    failure = RPCStatus(
+                        code: .resourceExhausted, message: "a response decompresses to more than the limit of \(limit) bytes")
+                case .corrupt(let reason):
+                    failure = RPCStatus(code: .internal, message: "a response does not decompress: \(reason)")
                 }
             }
         }

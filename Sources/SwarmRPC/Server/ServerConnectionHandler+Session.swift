@@ -16,6 +16,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         var contentType: String?
         var timeout: String?
         var encoding: String?
+        var acceptEncoding: String?
         var metadata = Metadata()
         var badBinary = false
         for header in headers {
@@ -25,6 +26,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             case "content-type": contentType = header.value
             case "grpc-timeout": timeout = header.value
             case "grpc-encoding": encoding = header.value
+            case "grpc-accept-encoding": acceptEncoding = header.value
             default:
                 if !Metadata.isReserved(header.name), !metadata.addWire(name: header.name, value: header.value) {
                     badBinary = true
@@ -48,11 +50,16 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                 status: RPCStatus(code: .unimplemented, message: "Method not found: \(path ?? "(no path)")"))
             return
         }
-        if let encoding, encoding != "identity" {
+        let requestCompression: RPCCompression
+        switch encoding {
+        case nil, "identity": requestCompression = .identity
+        case "gzip": requestCompression = .gzip
+        case let encoding?:
+            // compression.md: UNIMPLEMENTED, and the encodings this server accepts.
             reject(
                 streamID: streamID,
                 status: RPCStatus(code: .unimplemented, message: "grpc-encoding \(encoding) is not supported"),
-                extra: [HTTP2Header("grpc-accept-encoding", "identity")])
+                extra: [HTTP2Header("grpc-accept-encoding", RPCCompression.acceptEncoding)])
             return
         }
         var timeoutNanos: Int64?
@@ -69,8 +76,12 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         }
 
         let deadline = timeoutNanos.map { ContinuousClock.now.advanced(by: .nanoseconds($0)) }
-        let callContext = ServerContext(method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline)
-        let deframer = MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize)
+        let callContext = ServerContext(
+            method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline,
+            responseCompression: configuration.responseCompression,
+            clientAcceptsGzip: acceptEncoding.map(RPCCompression.acceptsGzip) ?? false)
+        let deframer = MessageDeframer(
+            maxMessageSize: configuration.maxReceiveMessageSize, encoding: requestCompression)
         let call: ServerCall
         switch handler.body {
         case .unary(let unary):
@@ -81,7 +92,8 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             if endStream { continuation.finish() }
             call = ServerCall(context: callContext, requests: continuation, deframer: deframer)
             call.task = ServerCallRunner.start(
-                run, requests: requests, sink: sink(streamID, on: context.eventLoop), context: callContext, executor: executor)
+                run, requests: requests, sink: sink(streamID, callContext, on: context.eventLoop), context: callContext,
+                executor: executor)
         }
         if let timeoutNanos {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -94,8 +106,10 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         if endStream, call.unary != nil { startUnary(streamID) }
     }
 
-    func sink(_ streamID: Int32, on eventLoop: any EventLoop) -> ServerCallSink {
-        ServerCallSink(streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop))
+    func sink(_ streamID: Int32, _ context: ServerContext, on eventLoop: any EventLoop) -> ServerCallSink {
+        ServerCallSink(
+            streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop),
+            context: context)
     }
 
     /// The client half-closed a unary call: its handler runs with the one request
@@ -111,7 +125,8 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         }
         call.request = nil
         call.task = ServerCallRunner.startUnary(
-            unary, request: request, sink: sink(streamID, on: context.eventLoop), context: call.context, executor: executor)
+            unary, request: request, sink: sink(streamID, call.context, on: context.eventLoop), context: call.context,
+            executor: executor)
     }
 
     func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
@@ -124,6 +139,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         while failure == nil {
             do throws(MessageDeframer.Failure) {
                 guard let message = try call.deframer.next() else { break }
+                if call.deframer.lastMessageCompressed { call.context.markRequestCompressed() }
                 if let requests = call.requests {
                     call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
                     requests.yield(message)
@@ -140,6 +156,12 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                         message: "a request message of \(length) bytes is over the limit of \(limit)")
                 case .compressedWithoutEncoding:
                     failure = RPCStatus(code: .internal, message: "a compressed message without grpc-encoding")
+                case .decompressedTooLarge(let limit):
+                    failure = RPCStatus(
+                        code: .resourceExhausted,
+                        message: "a request message decompresses to more than the limit of \(limit) bytes")
+                case .corrupt(let reason):
+                    failure = RPCStatus(code: .internal, message: "a request message does not decompress: \(reason)")
                 }
             }
         }
