@@ -10,19 +10,22 @@ public enum RPCCompression: String, Sendable, Hashable, CaseIterable {
 
     /// What `grpc-accept-encoding` advertises on every request and response.
     static let acceptEncoding = "gzip, identity"
+    private static let gzipToken: [UInt8] = Array("gzip".utf8)
 
     /// True when a `grpc-accept-encoding` value (a comma-separated list) names gzip.
+    /// Scans the bytes in place: it runs for every request that carries the header.
     static func acceptsGzip(_ value: String) -> Bool {
-        value.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == "gzip" }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
+        var token = value.utf8[...]
+        while !token.isEmpty {
+            let end = token.firstIndex(of: UInt8(ascii: ",")) ?? token.endIndex
+            var item = token[..<end]
+            token = end == token.endIndex ? token[end...] : token[token.index(after: end)...]
+            while let first = item.first, first == 0x20 || first == 0x09 { item.removeFirst() }
+            while let last = item.last, last == 0x20 || last == 0x09 { item.removeLast() }
+            // ASCII case-insensitive: set the 0x20 bit of letters.
+            if item.count == 4, zip(item, gzipToken).allSatisfy({ $0 | 0x20 == $1 }) { return true }
+        }
+        return false
     }
 }
 

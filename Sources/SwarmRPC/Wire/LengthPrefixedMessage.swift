@@ -3,9 +3,12 @@
 enum LengthPrefixedMessage {
     static let headerSize = 5
 
+    /// Frames one uncompressed message.
+    static func frame(_ message: [UInt8]) -> [UInt8] { frame(message, compressed: false) }
+
     /// Frames one message as it is; `compressed` sets the flag (the bytes are
     /// already compressed with the call's `grpc-encoding`).
-    static func frame(_ message: [UInt8], compressed: Bool = false) -> [UInt8] {
+    static func frame(_ message: [UInt8], compressed: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + message.count)
         let length = UInt32(truncatingIfNeeded: message.count)
