@@ -28,4 +28,7 @@ public struct RPCClientResponse<Message: Sendable>: Sendable {
     public var message: Message
     public var initialMetadata: Metadata
     public var trailingMetadata: Metadata
+    /// The message arrived compressed (the server's `grpc-encoding` and the
+    /// message's compressed flag); it was decompressed.
+    public var compressed = false
 }

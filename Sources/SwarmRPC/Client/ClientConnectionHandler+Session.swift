@@ -61,7 +61,7 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
         while failure == nil {
             do throws(MessageDeframer.Failure) {
                 guard let message = try call.deframer.next() else { break }
-                call.parts.yield(.message(message))
+                call.parts.yield(.message(message, compressed: call.deframer.lastMessageCompressed))
             } catch {
                 switch error {
                 case .tooLarge(let length, let limit):
