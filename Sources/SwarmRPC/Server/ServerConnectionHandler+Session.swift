@@ -135,10 +135,31 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             return
         }
         call.deframer.append(bytes)
+        deliverRequests(call, streamID: streamID)
+        if call.queuedBytes <= configuration.maxQueuedRequestBytes {
+            session?.consumeStream(streamID, bytes.count)
+        } else {
+            call.owedBytes += bytes.count
+        }
+    }
+
+    /// Hands the whole messages buffered in the call's deframer to its handler (or
+    /// keeps a unary call's one message). A streaming call takes messages only while
+    /// its handler holds no more than `maxQueuedRequestBytes`: the rest wait in the
+    /// deframer, as they came (a gzip message is inflated only when it is its turn),
+    /// so what a call holds stays bounded even when messages decompress to far more
+    /// than their size on the wire. The handler taking messages calls this again.
+    func deliverRequests(_ call: ServerCall, streamID: Int32) {
+        guard !call.finished else { return }
         var failure: RPCStatus?
+        var drained = false
         while failure == nil {
+            if call.requests != nil, call.queuedBytes > configuration.maxQueuedRequestBytes { break }
             do throws(MessageDeframer.Failure) {
-                guard let message = try call.deframer.next() else { break }
+                guard let message = try call.deframer.next() else {
+                    drained = true
+                    break
+                }
                 if call.deframer.lastMessageCompressed { call.context.markRequestCompressed() }
                 if let requests = call.requests {
                     call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
@@ -165,22 +186,21 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                 }
             }
         }
-        if call.queuedBytes <= configuration.maxQueuedRequestBytes {
-            session?.consumeStream(streamID, bytes.count)
-        } else {
-            call.owedBytes += bytes.count
-        }
         if let failure {
             call.task?.cancel()
             call.requests?.finish(throwing: RPCError(failure.code, failure.message))
             finishCall(streamID: streamID, status: failure, trailers: Metadata())
+        } else if drained, call.requestsEnded {
+            call.requests?.finish()
         }
     }
 
     func session(didReceiveEndStream streamID: Int32) {
         guard let call = calls[streamID] else { return }
-        if let requests = call.requests {
-            requests.finish()
+        if call.requests != nil {
+            // The stream ends once the messages still buffered are taken.
+            call.requestsEnded = true
+            deliverRequests(call, streamID: streamID)
         } else {
             startUnary(streamID)
         }

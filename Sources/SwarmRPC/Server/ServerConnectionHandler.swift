@@ -282,6 +282,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func messageTaken(streamID: Int32, bytes: Int) {
         guard let session, let call = calls[streamID] else { return }
         call.queuedBytes -= bytes
+        guard call.queuedBytes <= configuration.maxQueuedRequestBytes else { return }
+        // Messages held back while the handler was behind go first.
+        if call.deframer.bufferedByteCount > 0 || call.requestsEnded { deliverRequests(call, streamID: streamID) }
         if call.queuedBytes <= configuration.maxQueuedRequestBytes, call.owedBytes > 0 {
             session.consumeStream(streamID, call.owedBytes)
             call.owedBytes = 0
