@@ -37,7 +37,9 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                     default:
                         end(
                             streamID: streamID,
-                            RPCStatus(code: .internal, message: "the response's grpc-encoding \(header.value) is not supported"),
+                            RPCStatus(
+                                code: .internal,
+                                message: "the response's grpc-encoding \(header.value) is not supported"),
                             trailers: Metadata())
                         session?.resetStream(streamID: streamID, errorCode: .cancel)
                         return
@@ -72,7 +74,8 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                     failure = RPCStatus(code: .internal, message: "a compressed response without grpc-encoding")
                 case .decompressedTooLarge(let limit):
                     failure = RPCStatus(
-                        code: .resourceExhausted, message: "a response decompresses to more than the limit of \(limit) bytes")
+                        code: .resourceExhausted,
+                        message: "a response decompresses to more than the limit of \(limit) bytes")
                 case .corrupt(let reason):
                     failure = RPCStatus(code: .internal, message: "a response does not decompress: \(reason)")
                 }

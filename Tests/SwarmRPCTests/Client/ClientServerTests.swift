@@ -51,7 +51,8 @@ struct ClientServerTests {
             Service.fullDuplexCall, options: CallOptions(compression: .gzip)
         ) { writer in
             for (responseSize, payloadSize) in [(31_415, 27_182), (9, 8), (2_653, 1_828)] {
-                try await writer.write(ClientCases.streamingRequest(responseSize: Int32(responseSize), payloadSize: payloadSize))
+                try await writer.write(
+                    ClientCases.streamingRequest(responseSize: Int32(responseSize), payloadSize: payloadSize))
             }
         } responses: { responses in
             try await responses.reduce(into: [Int]()) { $0.append($1.payload?.body.count ?? -1) }
