@@ -41,6 +41,12 @@ let cSystemLibraries: [Target] = [
         pkgConfig: "libprotobuf-c",
         providers: [.apt(["libprotobuf-c-dev"])]
     ),
+    // gzip message compression (`grpc-encoding: gzip`) for SwarmRPC.
+    .systemLibrary(
+        name: "CZlib",
+        pkgConfig: "zlib",
+        providers: [.apt(["zlib1g-dev"])]
+    ),
 ]
 
 // MARK: - Protocol
@@ -148,6 +154,7 @@ let rpcTargets: [Target] = [
             "SwarmProto",
             "CNghttp2",
             "COpenSSL",
+            "CZlib",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]

@@ -247,6 +247,31 @@ def cancel_after_first_response(stub, channel):
         expect_code(lambda: next(responses), grpc.StatusCode.CANCELLED)
 
 
+def client_compressed_unary(stub, channel):
+    # The feature probe: an uncompressed request that expects compression fails.
+    probe = messages_pb2.SimpleRequest(
+        expect_compressed=messages_pb2.BoolValue(value=True), response_size=314159, payload=payload(271828)
+    )
+    expect_code(lambda: stub.UnaryCall(probe, timeout=TIMEOUT), grpc.StatusCode.INVALID_ARGUMENT)
+    for compressed in (True, False):
+        request = messages_pb2.SimpleRequest(
+            expect_compressed=messages_pb2.BoolValue(value=compressed), response_size=314159, payload=payload(271828)
+        )
+        compression = grpc.Compression.Gzip if compressed else grpc.Compression.NoCompression
+        response = stub.UnaryCall(request, timeout=TIMEOUT, compression=compression)
+        check(response.payload.body == b"\x00" * 314159, "payload of %d bytes" % len(response.payload.body))
+
+
+def server_compressed_unary(stub, channel):
+    # grpcio does not tell whether a response arrived compressed; it must decode either way.
+    for compressed in (True, False):
+        request = messages_pb2.SimpleRequest(
+            response_compressed=messages_pb2.BoolValue(value=compressed), response_size=314159, payload=payload(271828)
+        )
+        response = stub.UnaryCall(request, timeout=TIMEOUT)
+        check(response.payload.body == b"\x00" * 314159, "payload of %d bytes" % len(response.payload.body))
+
+
 # Not interop cases: limits this server must enforce, seen from grpcio.
 def request_over_limit(stub, channel):
     request = messages_pb2.SimpleRequest(response_size=1, payload=payload(5 * 1024 * 1024))
@@ -276,6 +301,8 @@ CASES = [
     timeout_on_sleeping_server,
     cancel_after_begin,
     cancel_after_first_response,
+    client_compressed_unary,
+    server_compressed_unary,
     request_over_limit,
     many_concurrent_calls,
 ]

@@ -52,6 +52,11 @@ class TestService(test_pb2_grpc.TestServiceServicer):
 
     def UnaryCall(self, request, context):
         echo_metadata(context)
+        # server_compressed_unary. (expect_compressed cannot be checked: grpcio does
+        # not tell a servicer whether its request arrived compressed.)
+        if request.HasField("response_compressed"):
+            compressed = request.response_compressed.value
+            context.set_compression(grpc.Compression.Gzip if compressed else grpc.Compression.NoCompression)
         apply_status(request.response_status, context)
         return messages_pb2.SimpleResponse(payload=payload(request.response_size))
 

@@ -4,7 +4,8 @@ import NIOCore
 /// response is Trailers-Only), messages, then exactly one `end`.
 enum ClientResponsePart: Sendable {
     case initialMetadata(Metadata)
-    case message([UInt8])
+    /// A message, and whether it arrived compressed.
+    case message([UInt8], compressed: Bool)
     case end(RPCStatus, trailers: Metadata)
 }
 

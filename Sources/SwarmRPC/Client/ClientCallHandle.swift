@@ -7,14 +7,21 @@ struct ClientCallHandle: Sendable {
     let parts: AsyncStream<ClientResponsePart>
     let eventLoop: any EventLoop
     let connection: NIOLoopBound<ClientConnectionHandler>
+    /// How request messages are compressed (the call's `grpc-encoding`).
+    let compression: RPCCompression
 
     /// Sends one serialized request message; returns once flow control let it out.
     /// Throws when the call is already over, which is no failure by itself: a server
     /// may answer (Trailers-Only) before the request is sent, and `parts` carries
     /// that status.
     func send(_ message: [UInt8]) async throws {
+        let framed: [UInt8]
+        do throws(Gzip.Failure) {
+            framed = try LengthPrefixedMessage.encode(message, compression: compression)
+        } catch {
+            throw RPCError(.internal, "could not compress a request message: \(error)")
+        }
         let promise = eventLoop.makePromise(of: Void.self)
-        let framed = LengthPrefixedMessage.frame(message)
         let (connection, streamID) = (self.connection, self.streamID)
         eventLoop.execute { connection.value.send(streamID: streamID, framed: framed, promise: promise) }
         do {

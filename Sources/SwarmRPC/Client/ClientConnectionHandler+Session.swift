@@ -29,9 +29,26 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                 return
             }
             var metadata = Metadata()
-            for header in headers where !Metadata.isReserved(header.name) {
-                _ = metadata.addWire(name: header.name, value: header.value)
+            for header in headers {
+                if header.name == "grpc-encoding" {
+                    switch header.value {
+                    case "identity": call.deframer.encoding = .identity
+                    case "gzip": call.deframer.encoding = .gzip
+                    default:
+                        end(
+                            streamID: streamID,
+                            RPCStatus(
+                                code: .internal,
+                                message: "the response's grpc-encoding \(header.value) is not supported"),
+                            trailers: Metadata())
+                        session?.resetStream(streamID: streamID, errorCode: .cancel)
+                        return
+                    }
+                } else if !Metadata.isReserved(header.name) {
+                    _ = metadata.addWire(name: header.name, value: header.value)
+                }
             }
+            calls[streamID] = call
             call.parts.yield(.initialMetadata(metadata))
         } else {
             let (status, trailers) = Self.status(from: headers)
@@ -46,7 +63,7 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
         while failure == nil {
             do throws(MessageDeframer.Failure) {
                 guard let message = try call.deframer.next() else { break }
-                call.parts.yield(.message(message))
+                call.parts.yield(.message(message, compressed: call.deframer.lastMessageCompressed))
             } catch {
                 switch error {
                 case .tooLarge(let length, let limit):
@@ -55,6 +72,12 @@ extension ClientConnectionHandler: HTTP2SessionDelegate {
                     )
                 case .compressedWithoutEncoding:
                     failure = RPCStatus(code: .internal, message: "a compressed response without grpc-encoding")
+                case .decompressedTooLarge(let limit):
+                    failure = RPCStatus(
+                        code: .resourceExhausted,
+                        message: "a response decompresses to more than the limit of \(limit) bytes")
+                case .corrupt(let reason):
+                    failure = RPCStatus(code: .internal, message: "a response does not decompress: \(reason)")
                 }
             }
         }

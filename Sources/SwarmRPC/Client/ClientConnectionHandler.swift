@@ -88,14 +88,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Opens a stream for a call; nil when this connection cannot take it.
     func startCall(
-        path: String, metadata: Metadata, timeoutNanos: Int64?, parts: AsyncStream<ClientResponsePart>.Continuation
+        path: String, metadata: Metadata, timeoutNanos: Int64?, compression: RPCCompression,
+        parts: AsyncStream<ClientResponsePart>.Continuation
     ) -> Int32? {
         guard let session, let context, isUsable else { return nil }
         var headers = [
             HTTP2Header(":method", "POST"), HTTP2Header(":scheme", configuration.scheme), HTTP2Header(":path", path),
             HTTP2Header(":authority", configuration.authority), HTTP2Header("content-type", "application/grpc"),
             HTTP2Header("te", "trailers"), HTTP2Header("user-agent", "swarm-rpc/0.1"),
+            HTTP2Header("grpc-accept-encoding", RPCCompression.acceptEncoding),
         ]
+        if compression == .gzip { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
         if let timeoutNanos {
             headers.append(HTTP2Header("grpc-timeout", GRPCTimeout.encode(nanoseconds: timeoutNanos)))
         }

@@ -21,10 +21,13 @@ extension RPCClient {
             call.end()
             var initial = Metadata()
             var messages: [[UInt8]] = []
+            var compressed = false
             for await part in call.parts {
                 switch part {
                 case .initialMetadata(let metadata): initial = metadata
-                case .message(let bytes): messages.append(bytes)
+                case .message(let bytes, let wasCompressed):
+                    messages.append(bytes)
+                    compressed = wasCompressed
                 case .end(let status, let trailers):
                     guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
                     guard messages.count == 1, let bytes = messages.first else {
@@ -32,7 +35,7 @@ extension RPCClient {
                     }
                     return RPCClientResponse(
                         message: try Self.decode(Response.self, bytes), initialMetadata: initial,
-                        trailingMetadata: trailers)
+                        trailingMetadata: trailers, compressed: compressed)
                 }
             }
             throw Self.endedEarly()

@@ -99,13 +99,16 @@ public final class RPCClient: Sendable {
             let connection = try await connection()
             let (parts, continuation) = AsyncStream<ClientResponsePart>.makeStream()
             let handler = connection.handler
-            let metadata = options.metadata
+            let (metadata, compression) = (options.metadata, options.compression)
             let streamID = try await connection.channel.eventLoop.submit {
-                handler.value.startCall(path: path, metadata: metadata, timeoutNanos: timeoutNanos, parts: continuation)
+                handler.value.startCall(
+                    path: path, metadata: metadata, timeoutNanos: timeoutNanos, compression: compression,
+                    parts: continuation)
             }.get()
             if let streamID {
                 return ClientCallHandle(
-                    streamID: streamID, parts: parts, eventLoop: connection.channel.eventLoop, connection: handler)
+                    streamID: streamID, parts: parts, eventLoop: connection.channel.eventLoop, connection: handler,
+                    compression: compression)
             }
             forget(connection)
             failure = try? await connection.channel.eventLoop.submit { handler.value.failure }.get() ?? failure

@@ -20,7 +20,7 @@ public struct RPCClientResponseStream<Message: ProtoMessage>: AsyncSequence, Sen
                 }
                 switch part {
                 case .initialMetadata: continue
-                case .message(let bytes): return try RPCClient.decode(Message.self, bytes)
+                case .message(let bytes, _): return try RPCClient.decode(Message.self, bytes)
                 case .end(let status, let trailers):
                     done = true
                     if status.code != .ok { throw RPCError(status.code, status.message, metadata: trailers) }

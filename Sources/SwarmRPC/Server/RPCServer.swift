@@ -52,6 +52,11 @@ public final class RPCServer: Sendable {
         /// block their thread (synchronous I/O, long computations), so they run on
         /// the global concurrent pool and other connections' I/O goes on meanwhile.
         public var handlersOnEventLoops = true
+        /// Response compression for clients whose `grpc-accept-encoding` allows it:
+        /// gzip compresses every response message (and says `grpc-encoding: gzip`).
+        /// Identity by default; a handler can choose per call with
+        /// `ServerContext.responseCompression`.
+        public var responseCompression: RPCCompression = .identity
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxReceiveMessageSize: Int = 4 * 1024 * 1024,
@@ -120,7 +125,8 @@ public final class RPCServer: Sendable {
             streamResetWindow: TimeAmount(configuration.streamResetWindow),
             keepaliveInterval: configuration.keepaliveInterval.map(TimeAmount.init),
             keepaliveTimeout: TimeAmount(configuration.keepaliveTimeout),
-            handlersOnEventLoop: configuration.handlersOnEventLoops)
+            handlersOnEventLoop: configuration.handlersOnEventLoops,
+            responseCompression: configuration.responseCompression)
         let maxConnections = configuration.maxConnections
         let router = self.router
         let tlsContext = try configuration.tls.map { configuration throws(TLSError) in

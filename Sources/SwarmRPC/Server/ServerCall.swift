@@ -18,6 +18,9 @@ final class ServerCall {
     /// Bytes received while `queuedBytes` was over the limit: the stream's window
     /// stays closed by this much until the handler catches up.
     var owedBytes = 0
+    /// The client half-closed; the handler's stream finishes once the deframer has
+    /// handed over every message.
+    var requestsEnded = false
     var task: Task<Void, Never>?
     var deadlineTimer: Scheduled<Void>?
     /// Response headers are out; what follows is messages and trailers.

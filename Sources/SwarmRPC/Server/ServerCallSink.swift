@@ -7,14 +7,23 @@ struct ServerCallSink: Sendable {
     let streamID: Int32
     let eventLoop: any EventLoop
     let connection: NIOLoopBound<ServerConnectionHandler>
+    /// The call's context: it says how response messages are compressed.
+    let context: ServerContext
 
     /// Sends one serialized message (sending the response headers first if they have
-    /// not gone yet); returns once flow control has let it out.
+    /// not gone yet); returns once flow control has let it out. Compression happens
+    /// here, in the handler's task, not on the event loop.
     func write(_ message: [UInt8]) async throws {
+        let compression = context.sendingCompression()
+        let framed: [UInt8]
+        do throws(Gzip.Failure) {
+            framed = try LengthPrefixedMessage.encode(message, compression: compression)
+        } catch {
+            throw RPCError(.internal, "could not compress a response message: \(error)")
+        }
         let promise = eventLoop.makePromise(of: Void.self)
-        let framed = LengthPrefixedMessage.frame(message)
         onLoop { connection, streamID in
-            connection.sendMessage(streamID: streamID, framed: framed, promise: promise)
+            connection.sendMessage(streamID: streamID, framed: framed, compression: compression, promise: promise)
         }
         do {
             try await promise.futureResult.get()
@@ -40,9 +49,18 @@ struct ServerCallSink: Sendable {
     /// Ends a unary call: its one response message, then OK with `trailers`. Nothing
     /// waits for flow control: the message is queued with the status behind it.
     func respond(_ message: [UInt8], trailers: Metadata) {
-        let framed = LengthPrefixedMessage.frame(message)
+        let compression = context.sendingCompression()
+        let framed: [UInt8]
+        do throws(Gzip.Failure) {
+            framed = try LengthPrefixedMessage.encode(message, compression: compression)
+        } catch {
+            finish(
+                RPCStatus(code: .internal, message: "could not compress the response message: \(error)"),
+                trailers: Metadata())
+            return
+        }
         onLoop { connection, streamID in
-            connection.respond(streamID: streamID, framed: framed, trailers: trailers)
+            connection.respond(streamID: streamID, framed: framed, compression: compression, trailers: trailers)
         }
     }
 

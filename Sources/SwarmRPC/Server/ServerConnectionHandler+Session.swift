@@ -16,6 +16,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         var contentType: String?
         var timeout: String?
         var encoding: String?
+        var acceptEncoding: String?
         var metadata = Metadata()
         var badBinary = false
         for header in headers {
@@ -25,6 +26,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             case "content-type": contentType = header.value
             case "grpc-timeout": timeout = header.value
             case "grpc-encoding": encoding = header.value
+            case "grpc-accept-encoding": acceptEncoding = header.value
             default:
                 if !Metadata.isReserved(header.name), !metadata.addWire(name: header.name, value: header.value) {
                     badBinary = true
@@ -48,11 +50,16 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                 status: RPCStatus(code: .unimplemented, message: "Method not found: \(path ?? "(no path)")"))
             return
         }
-        if let encoding, encoding != "identity" {
+        let requestCompression: RPCCompression
+        switch encoding {
+        case nil, "identity": requestCompression = .identity
+        case "gzip": requestCompression = .gzip
+        case let encoding?:
+            // compression.md: UNIMPLEMENTED, and the encodings this server accepts.
             reject(
                 streamID: streamID,
                 status: RPCStatus(code: .unimplemented, message: "grpc-encoding \(encoding) is not supported"),
-                extra: [HTTP2Header("grpc-accept-encoding", "identity")])
+                extra: [HTTP2Header("grpc-accept-encoding", RPCCompression.acceptEncoding)])
             return
         }
         var timeoutNanos: Int64?
@@ -69,8 +76,12 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         }
 
         let deadline = timeoutNanos.map { ContinuousClock.now.advanced(by: .nanoseconds($0)) }
-        let callContext = ServerContext(method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline)
-        let deframer = MessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize)
+        let callContext = ServerContext(
+            method: handler.descriptor, metadata: metadata, peer: peer, deadline: deadline,
+            responseCompression: configuration.responseCompression,
+            clientAcceptsGzip: acceptEncoding.map(RPCCompression.acceptsGzip) ?? false)
+        let deframer = MessageDeframer(
+            maxMessageSize: configuration.maxReceiveMessageSize, encoding: requestCompression)
         let call: ServerCall
         switch handler.body {
         case .unary(let unary):
@@ -81,7 +92,8 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             if endStream { continuation.finish() }
             call = ServerCall(context: callContext, requests: continuation, deframer: deframer)
             call.task = ServerCallRunner.start(
-                run, requests: requests, sink: sink(streamID, on: context.eventLoop), context: callContext, executor: executor)
+                run, requests: requests, sink: sink(streamID, callContext, on: context.eventLoop), context: callContext,
+                executor: executor)
         }
         if let timeoutNanos {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -94,8 +106,10 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         if endStream, call.unary != nil { startUnary(streamID) }
     }
 
-    func sink(_ streamID: Int32, on eventLoop: any EventLoop) -> ServerCallSink {
-        ServerCallSink(streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop))
+    func sink(_ streamID: Int32, _ context: ServerContext, on eventLoop: any EventLoop) -> ServerCallSink {
+        ServerCallSink(
+            streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop),
+            context: context)
     }
 
     /// The client half-closed a unary call: its handler runs with the one request
@@ -111,7 +125,8 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         }
         call.request = nil
         call.task = ServerCallRunner.startUnary(
-            unary, request: request, sink: sink(streamID, on: context.eventLoop), context: call.context, executor: executor)
+            unary, request: request, sink: sink(streamID, call.context, on: context.eventLoop), context: call.context,
+            executor: executor)
     }
 
     func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
@@ -120,10 +135,32 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             return
         }
         call.deframer.append(bytes)
+        deliverRequests(call, streamID: streamID)
+        if call.queuedBytes <= configuration.maxQueuedRequestBytes {
+            session?.consumeStream(streamID, bytes.count)
+        } else {
+            call.owedBytes += bytes.count
+        }
+    }
+
+    /// Hands the whole messages buffered in the call's deframer to its handler (or
+    /// keeps a unary call's one message). A streaming call takes messages only while
+    /// its handler holds no more than `maxQueuedRequestBytes`: the rest wait in the
+    /// deframer, as they came (a gzip message is inflated only when it is its turn),
+    /// so what a call holds stays bounded even when messages decompress to far more
+    /// than their size on the wire. The handler taking messages calls this again.
+    func deliverRequests(_ call: ServerCall, streamID: Int32) {
+        guard !call.finished else { return }
         var failure: RPCStatus?
+        var drained = false
         while failure == nil {
+            if call.requests != nil, call.queuedBytes > configuration.maxQueuedRequestBytes { break }
             do throws(MessageDeframer.Failure) {
-                guard let message = try call.deframer.next() else { break }
+                guard let message = try call.deframer.next() else {
+                    drained = true
+                    break
+                }
+                if call.deframer.lastMessageCompressed { call.context.markRequestCompressed() }
                 if let requests = call.requests {
                     call.queuedBytes += LengthPrefixedMessage.headerSize + message.count
                     requests.yield(message)
@@ -140,25 +177,30 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                         message: "a request message of \(length) bytes is over the limit of \(limit)")
                 case .compressedWithoutEncoding:
                     failure = RPCStatus(code: .internal, message: "a compressed message without grpc-encoding")
+                case .decompressedTooLarge(let limit):
+                    failure = RPCStatus(
+                        code: .resourceExhausted,
+                        message: "a request message decompresses to more than the limit of \(limit) bytes")
+                case .corrupt(let reason):
+                    failure = RPCStatus(code: .internal, message: "a request message does not decompress: \(reason)")
                 }
             }
-        }
-        if call.queuedBytes <= configuration.maxQueuedRequestBytes {
-            session?.consumeStream(streamID, bytes.count)
-        } else {
-            call.owedBytes += bytes.count
         }
         if let failure {
             call.task?.cancel()
             call.requests?.finish(throwing: RPCError(failure.code, failure.message))
             finishCall(streamID: streamID, status: failure, trailers: Metadata())
+        } else if drained, call.requestsEnded {
+            call.requests?.finish()
         }
     }
 
     func session(didReceiveEndStream streamID: Int32) {
         guard let call = calls[streamID] else { return }
-        if let requests = call.requests {
-            requests.finish()
+        if call.requests != nil {
+            // The stream ends once the messages still buffered are taken.
+            call.requestsEnded = true
+            deliverRequests(call, streamID: streamID)
         } else {
             startUnary(streamID)
         }

@@ -30,6 +30,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         /// Handler tasks prefer the connection's event loop (see
         /// `EventLoopTaskExecutor`); false runs them on the global concurrent pool.
         var handlersOnEventLoop = true
+        /// Response compression for clients that accept it, unless a handler changes
+        /// it (`ServerContext.responseCompression`).
+        var responseCompression: RPCCompression = .identity
     }
 
     let router: RPCRouter
@@ -228,7 +231,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - From handler tasks (via ServerCallSink)
 
-    func sendMessage(streamID: Int32, framed: [UInt8], promise: EventLoopPromise<Void>) {
+    func sendMessage(
+        streamID: Int32, framed: [UInt8], compression: RPCCompression, promise: EventLoopPromise<Void>
+    ) {
         guard let session, let call = calls[streamID], !call.finished else {
             promise.fail(RPCError(.cancelled, "the call was closed"))
             return
@@ -236,21 +241,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if !call.headersSent {
             call.headersSent = true
             session.submitResponse(
-                streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), endStream: false)
+                streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata, compression),
+                endStream: false)
         }
         session.sendData(streamID: streamID, bytes: framed, promise: promise)
         scheduleFlush()
     }
 
     /// A unary call's response and status together: headers, the message, trailers.
-    func respond(streamID: Int32, framed: [UInt8], trailers: Metadata) {
+    func respond(streamID: Int32, framed: [UInt8], compression: RPCCompression, trailers: Metadata) {
         guard let session, let call = calls[streamID], !call.finished else { return }
         call.finished = true
         call.deadlineTimer?.cancel()
         call.deadlineTimer = nil
         call.headersSent = true
         session.submitResponse(
-            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata), body: framed,
+            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata, compression), body: framed,
             trailers: Self.statusFields(.ok, trailers: trailers))
         scheduleFlush()
     }
@@ -267,7 +273,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             // Trailers-Only: one HEADERS frame with the status, ending the stream.
             session.submitResponse(
                 streamID: streamID,
-                headers: Self.responseHeaders(call.context.initialMetadata) + statusFields, endStream: true)
+                headers: Self.responseHeaders(call.context.initialMetadata, .identity) + statusFields,
+                endStream: true)
         }
         scheduleFlush()
     }
@@ -275,6 +282,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func messageTaken(streamID: Int32, bytes: Int) {
         guard let session, let call = calls[streamID] else { return }
         call.queuedBytes -= bytes
+        guard call.queuedBytes <= configuration.maxQueuedRequestBytes else { return }
+        // Messages held back while the handler was behind go first.
+        if call.deframer.bufferedByteCount > 0 || call.requestsEnded { deliverRequests(call, streamID: streamID) }
         if call.queuedBytes <= configuration.maxQueuedRequestBytes, call.owedBytes > 0 {
             session.consumeStream(streamID, call.owedBytes)
             call.owedBytes = 0
@@ -307,12 +317,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private static let plainResponseHeaders = [
         HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc"),
+        HTTP2Header("grpc-accept-encoding", RPCCompression.acceptEncoding),
     ]
+    private static let gzipResponseHeaders = plainResponseHeaders + [HTTP2Header("grpc-encoding", "gzip")]
     private static let okStatusFields = [HTTP2Header("grpc-status", "0")]
 
-    private static func responseHeaders(_ metadata: Metadata) -> [HTTP2Header] {
-        if metadata.isEmpty { return plainResponseHeaders }
-        return plainResponseHeaders + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
+    private static func responseHeaders(_ metadata: Metadata, _ compression: RPCCompression) -> [HTTP2Header] {
+        let headers = compression == .gzip ? gzipResponseHeaders : plainResponseHeaders
+        if metadata.isEmpty { return headers }
+        return headers + metadata.wireHeaders.map { HTTP2Header($0.name, $0.value) }
     }
 
     private static func statusFields(_ status: RPCStatus, trailers: Metadata) -> [HTTP2Header] {

@@ -21,13 +21,60 @@ public final class ServerContext: Sendable {
     /// The handler's task is cancelled when it passes.
     public let deadline: ContinuousClock.Instant?
 
+    /// The client's `grpc-accept-encoding` names gzip.
+    let clientAcceptsGzip: Bool
+
     private let response = Mutex<(initial: Metadata, trailing: Metadata)>((Metadata(), Metadata()))
 
-    init(method: RPCMethodDescriptor, metadata: Metadata, peer: String, deadline: ContinuousClock.Instant?) {
+    private struct Compression {
+        var response: RPCCompression
+        /// What the response messages use, fixed by the first one (its headers carry it).
+        var sending: RPCCompression?
+        var requestCompressed = false
+    }
+
+    private let compression: Mutex<Compression>
+
+    init(
+        method: RPCMethodDescriptor, metadata: Metadata, peer: String, deadline: ContinuousClock.Instant?,
+        responseCompression: RPCCompression = .identity, clientAcceptsGzip: Bool = false
+    ) {
         self.method = method
         self.metadata = metadata
         self.peer = peer
         self.deadline = deadline
+        self.clientAcceptsGzip = clientAcceptsGzip
+        self.compression = Mutex(Compression(response: responseCompression))
+    }
+
+    /// How response messages are compressed: gzip (with `grpc-encoding: gzip` on the
+    /// response headers) when the client's `grpc-accept-encoding` allows it, identity
+    /// otherwise. Starts as the server's `Configuration.responseCompression`; set it
+    /// before the first response message, later changes are not used.
+    ///
+    /// ```swift
+    /// if request.responseCompressed?.value == true { context.responseCompression = .gzip }
+    /// ```
+    public var responseCompression: RPCCompression {
+        get { compression.withLock { $0.response } }
+        set { compression.withLock { $0.response = newValue } }
+    }
+
+    /// True once a request message arrived compressed (for a unary call: its request).
+    public var requestCompressed: Bool { compression.withLock { $0.requestCompressed } }
+
+    func markRequestCompressed() {
+        compression.withLock { $0.requestCompressed = true }
+    }
+
+    /// The compression of the response messages, fixed by the first call.
+    func sendingCompression() -> RPCCompression {
+        guard clientAcceptsGzip else { return .identity }
+        return compression.withLock { state in
+            if let sending = state.sending { return sending }
+            state.sending = state.response
+            return state.response
+        }
     }
 
     /// Metadata sent with the response headers. Set it before the first response

@@ -4,17 +4,30 @@ enum LengthPrefixedMessage {
     static let headerSize = 5
 
     /// Frames one uncompressed message.
-    static func frame(_ message: [UInt8]) -> [UInt8] {
+    static func frame(_ message: [UInt8]) -> [UInt8] { frame(message, compressed: false) }
+
+    /// Frames one message as it is; `compressed` sets the flag (the bytes are
+    /// already compressed with the call's `grpc-encoding`).
+    static func frame(_ message: [UInt8], compressed: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + message.count)
         let length = UInt32(truncatingIfNeeded: message.count)
-        out.append(0)
+        out.append(compressed ? 1 : 0)
         out.append(UInt8(truncatingIfNeeded: length >> 24))
         out.append(UInt8(truncatingIfNeeded: length >> 16))
         out.append(UInt8(truncatingIfNeeded: length >> 8))
         out.append(UInt8(truncatingIfNeeded: length))
         out.append(contentsOf: message)
         return out
+    }
+
+    /// Frames one serialized message for a call sending with `compression`: identity
+    /// frames it as it is; gzip compresses it and sets the flag.
+    static func encode(_ message: [UInt8], compression: RPCCompression) throws(Gzip.Failure) -> [UInt8] {
+        switch compression {
+        case .identity: frame(message)
+        case .gzip: frame(try Gzip.compress(message), compressed: true)
+        }
     }
 }
 
@@ -27,14 +40,25 @@ struct MessageDeframer {
         case tooLarge(length: Int, limit: Int)
         /// A compressed message on a call whose `grpc-encoding` is identity.
         case compressedWithoutEncoding
+        /// A compressed message that decompresses to more than the limit; decompression
+        /// stopped there.
+        case decompressedTooLarge(limit: Int)
+        /// A compressed message that does not decompress.
+        case corrupt(String)
     }
 
     let maxMessageSize: Int
+    /// The call's `grpc-encoding`: how messages with the compressed flag are decoded
+    /// (identity refuses them). Messages without the flag are taken as they are.
+    var encoding: RPCCompression
+    /// The last message `next()` returned had the compressed flag.
+    private(set) var lastMessageCompressed = false
     private var buffer: [UInt8] = []
     private var readIndex = 0
 
-    init(maxMessageSize: Int) {
+    init(maxMessageSize: Int, encoding: RPCCompression = .identity) {
         self.maxMessageSize = maxMessageSize
+        self.encoding = encoding
     }
 
     /// Bytes held that do not yet make a whole message.
@@ -51,9 +75,26 @@ struct MessageDeframer {
         var length = 0
         for i in 1...4 { length = length << 8 | Int(buffer[readIndex + i]) }
         if length > maxMessageSize { throw .tooLarge(length: length, limit: maxMessageSize) }
-        if flag & 1 != 0 { throw .compressedWithoutEncoding }
+        let compressed = flag & 1 != 0
+        if compressed, encoding == .identity { throw .compressedWithoutEncoding }
         guard bufferedByteCount >= LengthPrefixedMessage.headerSize + length else { return nil }
         let start = readIndex + LengthPrefixedMessage.headerSize
+        lastMessageCompressed = compressed
+        if compressed {
+            let limit = maxMessageSize
+            let result = buffer.withUnsafeBytes { bytes in
+                Result { () throws(Gzip.Failure) in
+                    try Gzip.decompress(UnsafeRawBufferPointer(rebasing: bytes[start..<start + length]), limit: limit)
+                }
+            }
+            readIndex = start + length
+            compact()
+            switch result {
+            case .success(let message): return message
+            case .failure(.tooLarge(let limit)): throw .decompressedTooLarge(limit: limit)
+            case .failure(.corrupt(let reason)), .failure(.unavailable(let reason)): throw .corrupt(reason)
+            }
+        }
         let message = Array(buffer[start..<start + length])
         readIndex = start + length
         compact()

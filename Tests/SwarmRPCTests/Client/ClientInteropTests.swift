@@ -89,6 +89,13 @@ struct ClientInteropTests {
         }
     }
 
+    @Test("client_compressed_unary and server_compressed_unary", .timeLimit(.minutes(1)))
+    func compressedUnary() async throws {
+        try await Self.withClient { client in
+            try await ClientCases.compressedUnary(client, serverChecksCompression: false)
+        }
+    }
+
     @Test("deadlines, cancellation and concurrency", .timeLimit(.minutes(1)))
     func deadlinesAndCancellation() async throws {
         try await Self.withClient { client in

@@ -20,6 +20,65 @@ struct ClientServerTests {
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
+    @Test("compressed unary both ways, with the feature probe", .timeLimit(.minutes(1)))
+    func compressedUnary() async throws {
+        let server = RPCServer(router: InteropTestService.router())
+        let port = try await server.start().port ?? 0
+        let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port))
+        try await ClientCases.compressedUnary(client, serverChecksCompression: true)
+        await client.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test("gzip on every message of the streaming kinds", .timeLimit(.minutes(1)))
+    func compressedStreaming() async throws {
+        var configuration = RPCServer.Configuration()
+        configuration.responseCompression = .gzip
+        let server = RPCServer(router: InteropTestService.router(), configuration: configuration)
+        let port = try await server.start().port ?? 0
+        let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port))
+        let total = try await client.clientStreaming(
+            Service.streamingInputCall, options: CallOptions(compression: .gzip)
+        ) { writer in
+            for size in [27_182, 8, 1_828, 45_904] {
+                var request = Grpc_Testing_StreamingInputCallRequest()
+                request.payload = ClientCases.payload(size)
+                try await writer.write(request)
+            }
+        }
+        #expect(total.aggregatedPayloadSize == 74_922)
+        let sizes = try await client.bidirectionalStreaming(
+            Service.fullDuplexCall, options: CallOptions(compression: .gzip)
+        ) { writer in
+            for (responseSize, payloadSize) in [(31_415, 27_182), (9, 8), (2_653, 1_828)] {
+                try await writer.write(
+                    ClientCases.streamingRequest(responseSize: Int32(responseSize), payloadSize: payloadSize))
+            }
+        } responses: { responses in
+            try await responses.reduce(into: [Int]()) { $0.append($1.payload?.body.count ?? -1) }
+        }
+        #expect(sizes == [31_415, 9, 2_653])
+        await client.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test("a response that decompresses past the client's limit: RESOURCE_EXHAUSTED", .timeLimit(.minutes(1)))
+    func compressedResponseOverLimit() async throws {
+        var configuration = RPCServer.Configuration()
+        configuration.responseCompression = .gzip
+        let server = RPCServer(router: InteropTestService.router(), configuration: configuration)
+        let port = try await server.start().port ?? 0
+        let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port, maxReceiveMessageSize: 100_000))
+        var request = Grpc_Testing_SimpleRequest()
+        request.responseSize = 1_000_000  // about 1 KB compressed
+        let error = await #expect(throws: RPCError.self) { try await client.unary(Service.unaryCall, request) }
+        #expect(error?.code == .resourceExhausted, "\(String(describing: error))")
+        request.responseSize = 50_000
+        #expect(try await client.unary(Service.unaryCall, request).payload?.body.count == 50_000)
+        await client.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test("the client keeps within the server's MAX_CONCURRENT_STREAMS", .timeLimit(.minutes(1)))
     func concurrencyLimit() async throws {
         var router = RPCRouter()

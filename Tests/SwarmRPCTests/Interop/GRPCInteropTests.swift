@@ -10,7 +10,8 @@ struct GRPCInteropTests {
         "empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
         "custom_metadata", "status_code_and_message", "special_status_message", "unimplemented_method",
         "unimplemented_service", "timeout_on_sleeping_server", "cancel_after_begin",
-        "cancel_after_first_response", "request_over_limit", "many_concurrent_calls",
+        "cancel_after_first_response", "client_compressed_unary", "server_compressed_unary", "request_over_limit",
+        "many_concurrent_calls",
     ]
 
     /// The one run all tests share: a server on a free port, the client, the results.

@@ -59,6 +59,15 @@ enum InteropTestService {
         _ request: Grpc_Testing_SimpleRequest, _ context: ServerContext
     ) async throws -> Grpc_Testing_SimpleResponse {
         echoMetadata(context)
+        // client_compressed_unary: the feature probe sends an uncompressed request
+        // that expects compression, and must fail so.
+        if request.expectCompressed?.value == true, !context.requestCompressed {
+            throw RPCError(.invalidArgument, "the request was expected to be compressed")
+        }
+        // server_compressed_unary.
+        if let compressed = request.responseCompressed?.value {
+            context.responseCompression = compressed ? .gzip : .identity
+        }
         try throwRequestedStatus(request.responseStatus)
         var response = Grpc_Testing_SimpleResponse()
         response.payload = payload(size: Int(request.responseSize))

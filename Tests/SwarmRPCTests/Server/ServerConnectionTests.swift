@@ -139,7 +139,7 @@ struct ServerConnectionTests {
                 endStream: true))
         let fields = connection.headers(on: 1, in: try await connection.frames()).first ?? []
         #expect(Self.value("grpc-status", in: fields) == "12")
-        #expect(Self.value("grpc-accept-encoding", in: fields) == "identity")
+        #expect(Self.value("grpc-accept-encoding", in: fields) == "gzip, identity")
     }
 
     @Test("a message announced over the limit: RESOURCE_EXHAUSTED before its body arrives")
@@ -196,6 +196,55 @@ struct ServerConnectionTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(updates >= 1)
+        try await connection.channel.close()
+    }
+
+    @Test("gzip messages wait compressed while the handler is behind: what a call holds stays bounded")
+    func compressedBackpressure() async throws {
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let (totalsReceived, total) = AsyncStream<Int>.makeStream()
+        var router = RPCRouter()
+        router.clientStreaming(Grpc_Testing_TestService.Method.streamingInputCall) { requests, _ in
+            for await _ in gate { break }
+            var received = 0
+            for try await request in requests { received += request.payload?.body.count ?? 0 }
+            total.yield(received)
+            return Grpc_Testing_StreamingInputCallResponse()
+        }
+        let connection = try await Connection(router: router, maxQueuedRequestBytes: 16_384, initialWindowSize: 65_535)
+        try await connection.openConnection()
+        // 100 messages of 64 KiB each, about 100 bytes each on the wire: 6.4 MiB if
+        // inflated at once, for a call allowed to hold 16 KiB.
+        var request = Grpc_Testing_StreamingInputCallRequest()
+        request.payload = Grpc_Testing_Payload()
+        request.payload?.body = [UInt8](repeating: 0, count: 64 << 10)
+        let message = try LengthPrefixedMessage.encode(request.serializedBytes(), compression: .gzip)
+        try #require(message.count < 200)
+        try await connection.send(
+            RawHTTP2.grpcRequest(
+                streamID: 1, path: "/grpc.testing.TestService/StreamingInputCall", extra: [("grpc-encoding", "gzip")])
+                + (0..<100).flatMap { i in RawHTTP2.frame(.data, flags: i == 99 ? 0x1 : 0, streamID: 1, message) })
+        _ = try await connection.frames()
+        let channel = connection.channel
+        let (queued, buffered) = try await channel.testingEventLoop.executeInContext {
+            let handler = try channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self)
+            let call = try #require(handler.calls[1])
+            return (call.queuedBytes, call.deframer.bufferedByteCount)
+        }
+        // The 16 KiB allowed plus the one message that crossed it; the rest compressed.
+        #expect(queued <= 16_384 + (64 << 10) + 100, "\(queued) bytes queued")
+        #expect(buffered >= 90 * message.count)
+        // The handler catches up: every message arrives, and the stream ends.
+        open.yield()
+        var status: String?
+        for _ in 0..<500 where status == nil {
+            let blocks = connection.headers(on: 1, in: try await connection.frames())
+            status = blocks.last.flatMap { Self.value("grpc-status", in: $0) }
+            if status == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(status == "0")
+        var totals = totalsReceived.makeAsyncIterator()
+        #expect(await totals.next() == 100 * (64 << 10))
         try await connection.channel.close()
     }
 }

@@ -26,6 +26,8 @@ enum ClientCases {
         // empty_unary
         _ = try await client.unary(Service.emptyCall, Grpc_Testing_Empty())
 
+        try await compressedUnary(client, serverChecksCompression: false)
+
         // large_unary
         var large = Grpc_Testing_SimpleRequest()
         large.responseSize = 314_159
@@ -153,5 +155,47 @@ enum ClientCases {
         }
         let cancelledAfterFirst = await #expect(throws: RPCError.self) { try await first.value }
         #expect(cancelledAfterFirst?.code == .cancelled)
+    }
+
+    /// client_compressed_unary and server_compressed_unary. The feature probe (an
+    /// uncompressed request that expects compression must fail with INVALID_ARGUMENT)
+    /// needs a server that can tell; grpcio's Python servicers cannot.
+    static func compressedUnary(_ client: RPCClient, serverChecksCompression: Bool) async throws {
+        func request(expectCompressed: Bool? = nil, responseCompressed: Bool? = nil) -> Grpc_Testing_SimpleRequest {
+            var request = Grpc_Testing_SimpleRequest()
+            request.responseSize = 314_159
+            request.payload = payload(271_828)
+            if let expectCompressed {
+                request.expectCompressed = Grpc_Testing_BoolValue()
+                request.expectCompressed?.value = expectCompressed
+            }
+            if let responseCompressed {
+                request.responseCompressed = Grpc_Testing_BoolValue()
+                request.responseCompressed?.value = responseCompressed
+            }
+            return request
+        }
+        let zeros = [UInt8](repeating: 0, count: 314_159)
+
+        // client_compressed_unary
+        if serverChecksCompression {
+            let probe = await #expect(throws: RPCError.self) {
+                try await client.unary(Service.unaryCall, request(expectCompressed: true))
+            }
+            #expect(probe?.code == .invalidArgument, "\(String(describing: probe))")
+        }
+        let compressed = try await client.unary(
+            Service.unaryCall, request(expectCompressed: true), options: CallOptions(compression: .gzip))
+        #expect(compressed.payload?.body == zeros)
+        let uncompressed = try await client.unary(Service.unaryCall, request(expectCompressed: false))
+        #expect(uncompressed.payload?.body == zeros)
+
+        // server_compressed_unary
+        for responseCompressed in [true, false] {
+            let response = try await client.unaryResponse(
+                Service.unaryCall, request(responseCompressed: responseCompressed))
+            #expect(response.message.payload?.body == zeros, "response_compressed \(responseCompressed)")
+            #expect(response.compressed == responseCompressed)
+        }
     }
 }
