@@ -14,11 +14,17 @@ extension DurableStore {
         }
         return try write { (work) throws(StoreError) -> SubmitOutcome in
             let swarmID = params.submission.swarmID
-            guard var swarm = try work.swarm(swarmID) else {
+            // The swarm row is the hottest row (every settlement changes it). Only a
+            // swarm with a budget is read under its lock, for the budget check; an
+            // unlimited one gets its escrow as a relative update at flush, so that a
+            // submission holds the row for the moment of its commit, not its whole run.
+            guard let unlocked = try work.swarm(swarmID, lock: false) else {
                 throw StoreError(
                     .unknownSwarm, "swarm \"\(swarmID)\" does not exist; create it first or submit to an existing swarm"
                 )
             }
+            let limited = unlocked.tokenBudgetMicros > 0
+            let swarm = limited ? (try work.swarm(swarmID) ?? unlocked) : unlocked
             let cost = plan.estimatedCostMicros
             guard let balance = try work.balance(of: params.account) else {
                 throw StoreError(
@@ -42,8 +48,7 @@ extension DurableStore {
                     .escrow, from: params.account, to: Ledger.escrow, amount: cost, reference: dagID.rawValue,
                     now: params.now)
             }
-            swarm.escrowedMicros += cost
-            work.put(swarm)
+            work.adjustSwarm(swarmID, escrowedBy: cost, spentBy: 0)
 
             let ids = plan.tasks.indices.map { TaskID("\(dagID.rawValue).\($0)") }
             for index in plan.topologicalOrder {
