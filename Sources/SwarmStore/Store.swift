@@ -176,6 +176,8 @@ public struct HeartbeatOutcome: Hashable, Sendable {
     public var cancelled: Bool
     /// The new lease deadline (unchanged when cancelled).
     public var deadline: Instant
+    /// The lease's task.
+    public var taskID: TaskID
 }
 
 public struct CompleteParams: Sendable {

@@ -118,7 +118,8 @@ struct WorkerControlPlaneTests {
         // The per-result signatures are ignored when a batch signature is given.
         for index in results.indices { results[index].signature = [] }
         let entries = results.map {
-            ResultSignature.BatchEntry(taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
+            ResultSignature.BatchEntry(
+                taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
         }
         let forged = try ResultSignature.signBatch(entries, key: try Ed25519PrivateKey())
         let refused = try await node.report(Array(results[0..<3]), batchSignature: forged)

@@ -41,7 +41,9 @@ struct WorkerControlPlane: Sendable {
         if context.liveness.heard(from: verified.nodeID, at: now) {
             let id = verified.nodeID
             do {
-                try await context.executor.run { (store) throws(StoreError) in try store.setNodeOnline(id, true, now: now) }
+                try await context.executor.run { (store) throws(StoreError) in
+                    try store.setNodeOnline(id, true, now: now)
+                }
             } catch {
                 if !longPoll { done(verified) }
                 throw error
@@ -60,8 +62,8 @@ struct WorkerControlPlane: Sendable {
     {
         let node = try await node(call)
         defer { done(node) }
-        record(request.leases)
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
+        record(request.leases, held: extended)
         var response = Openswarm_V1_HeartbeatResponse()
         response.renewals = extended.renewals
         response.cancellations = extended.cancellations
@@ -77,8 +79,8 @@ struct WorkerControlPlane: Sendable {
     {
         let node = try await node(call)
         defer { done(node) }
-        record(request.updates)
         let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
+        record(request.updates, held: extended)
         var response = Openswarm_V1_ReportProgressResponse()
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
@@ -86,11 +88,13 @@ struct WorkerControlPlane: Sendable {
         return response
     }
 
-    /// Keeps reported progress for readers (advisory: not checked against leases).
-    private func record(_ updates: [Openswarm_V1_LeaseProgress]) {
-        for update in updates where !update.taskID.isEmpty && update.progressPercent.isFinite {
+    /// Keeps reported progress for readers, only for leases the node was just found to
+    /// hold (a node cannot paint progress on other nodes' tasks).
+    private func record(_ updates: [Openswarm_V1_LeaseProgress], held: Extended) {
+        for update in updates where update.progressPercent.isFinite {
+            guard let task = held.tasks[update.leaseID] else { continue }
             context.progress.record(
-                TaskID(update.taskID),
+                task,
                 ProgressBoard.Entry(
                     percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
                     outputTokens: update.outputTokens))
@@ -101,6 +105,8 @@ struct WorkerControlPlane: Sendable {
         var renewals: [Openswarm_V1_LeaseRenewal] = []
         var cancellations: [Openswarm_V1_LeaseCancellation] = []
         var unknown: [String] = []
+        /// The task of each extended lease, as the store knows it.
+        var tasks: [String: TaskID] = [:]
     }
 
     /// Extends each listed lease of the node, in one transaction.
@@ -119,6 +125,7 @@ struct WorkerControlPlane: Sendable {
                 cancellation.reason = "the task ended or was cancelled"
                 extended.cancellations.append(cancellation)
             case .success(let outcome):
+                extended.tasks[id] = outcome.taskID
                 var renewal = Openswarm_V1_LeaseRenewal()
                 renewal.leaseID = id
                 renewal.deadline = WireTime.timestamp(outcome.deadline)

@@ -58,7 +58,9 @@ extension HTTP2Session {
         incomingHeaders?.fields.reserveCapacity(12)
     }
 
-    func header(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+    func header(
+        _ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
+    ) {
         guard let headers = incomingHeaders, headers.streamID == frame.pointee.hd.stream_id, !headers.oversized
         else { return }
         let size = headers.size + name.count + value.count + 32

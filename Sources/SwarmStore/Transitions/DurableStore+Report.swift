@@ -36,7 +36,9 @@ extension DurableStore {
         guard !params.isEmpty else { return [] }
         return try write { (work) throws(StoreError) -> [Result<HeartbeatOutcome, StoreError>] in
             params.map { (one) -> Result<HeartbeatOutcome, StoreError> in
-                do throws(StoreError) { return .success(try heartbeat(one, work: work)) } catch { return .failure(error) }
+                do throws(StoreError) { return .success(try heartbeat(one, work: work)) } catch {
+                    return .failure(error)
+                }
             }
         }
     }
@@ -44,7 +46,9 @@ extension DurableStore {
     /// One lease's heartbeat inside a transaction; refusals throw before any change.
     private func heartbeat(_ params: HeartbeatParams, work: UnitOfWork) throws(StoreError) -> HeartbeatOutcome {
         var (task, attempt) = try heldAttempt(params.lease, node: params.node, work: work, allowCancelled: true)
-        if attempt.state == .cancelled { return HeartbeatOutcome(cancelled: true, deadline: attempt.deadline) }
+        if attempt.state == .cancelled {
+            return HeartbeatOutcome(cancelled: true, deadline: attempt.deadline, taskID: task.id)
+        }
         guard params.now < attempt.deadline else {
             throw StoreError(
                 .leaseExpired, "lease \(params.lease) expired at \(attempt.deadline); drop the attempt")
@@ -59,7 +63,7 @@ extension DurableStore {
         Self.refreshState(&task)
         work.put(task)
         try work.updateLease(params.lease, deadline: attempt.deadline)
-        return HeartbeatOutcome(cancelled: false, deadline: attempt.deadline)
+        return HeartbeatOutcome(cancelled: false, deadline: attempt.deadline, taskID: task.id)
     }
 
     /// As `Scheduler.complete`, in one transaction with consensus, settlement and DAG
