@@ -80,3 +80,30 @@ struct StoreLedgerPageTests {
         #expect(throws: StoreError.self) { try f.store.ledgerEntries(account: "alice", limit: 0) }
     }
 }
+
+@Suite("Store fair share")
+struct StoreFairShareTests {
+    @Test("A submitter with a few tasks is not starved by another's earlier flood", arguments: Engine.allCases)
+    func fairShare(engine: Engine) throws {
+        var f = try Fixture(engine, nodes: 1, slots: 4)
+        try f.store.createAccount(Account(id: "bob", kind: .user, owner: "bob"))
+        try f.store.mint(Fixture.minted, to: "bob", now: f.now)
+        let flood = DagSubmission(tasks: (0..<40).map { DagTaskSpec(name: "a\($0)", spec: Fixture.spec()) })
+        _ = try f.store.submit(SubmitParams(submission: flood, submitter: "alice", account: "alice", now: f.now))
+        f.advance(.milliseconds(5))
+        let few = DagSubmission(tasks: (0..<2).map { DagTaskSpec(name: "b\($0)", spec: Fixture.spec()) })
+        let bobs = try f.store.submit(SubmitParams(submission: few, submitter: "bob", account: "bob", now: f.now))
+        let leases = try f.lease("n1", 4)
+        #expect(leases.count == 4)
+        #expect(Set(bobs.taskIDs).isSubset(of: Set(leases.map(\.taskID))), "bob's tasks run beside alice's flood")
+
+        // Priority still comes first: a critical task of alice's goes before bob's next.
+        for lease in leases { try f.complete(lease, "ok") }
+        var urgent = Fixture.spec()
+        urgent.priority = .critical
+        let critical = try f.submit(urgent)
+        _ = try f.store.submit(SubmitParams(submission: few, submitter: "bob", account: "bob", now: f.now))
+        #expect(try f.lease("n1", 1).first?.taskID == critical)
+        try f.checkLedger(minted: 2 * Fixture.minted)
+    }
+}

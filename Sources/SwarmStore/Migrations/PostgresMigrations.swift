@@ -53,5 +53,14 @@ enum PostgresMigrations {
                 "CREATE UNIQUE INDEX node_identities_request ON node_identities (request_id) WHERE request_id IS NOT NULL",
                 "CREATE INDEX tasks_submitted ON tasks (submitted_at, id)",
             ]),
+        // Fair share between submitters (issue 4): the queue per submitter, so that a
+        // lease can take the head of every submitter's queue without scanning another's
+        // flood. Rows written before this migration share the empty submitter.
+        Migration(
+            version: 3, name: "fair_share",
+            statements: [
+                "ALTER TABLE tasks ADD COLUMN submitter TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX tasks_fair ON tasks (submitter, priority DESC, submitted_at, id) WHERE offer_at IS NOT NULL",
+            ]),
     ]
 }

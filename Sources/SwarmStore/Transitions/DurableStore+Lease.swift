@@ -19,6 +19,16 @@ extension DurableStore {
             }
             var leases: [GrantedLease] = []
             var others: [Node]?
+            // Fair share first: the heads of several submitters' queues, interleaved
+            // (priority, then one of each submitter in turn, then age); the pages below
+            // fill what is left in plain priority-and-age order.
+            for task in try fairShareCandidates(params, work: work) {
+                guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
+                    node.freeSlots > 0
+                else { break }
+                guard try offerDecision(task, to: node, now: params.now, work: work, others: &others) else { continue }
+                if let lease = try grant(task, to: node, now: params.now, work: work) { leases.append(lease) }
+            }
             var pageSize = params.maxTasks
             var offset = 0
             pages: for page in 0..<8 {
@@ -44,6 +54,44 @@ extension DurableStore {
             return leases
         }
     }
+
+    /// Up to `fairShareSubmitters` submitters with queued work (a loose index scan over
+    /// `tasks_fair`), and from each the first share of its queue. Empty when only one
+    /// submitter has queued work: then the plain order is already fair.
+    func fairShareCandidates(_ params: LeaseParams, work: UnitOfWork) throws(StoreError) -> [StoredTask] {
+        let heads = try work.query(
+            """
+            WITH RECURSIVE heads(submitter) AS (
+              SELECT MIN(submitter) FROM tasks WHERE offer_at IS NOT NULL
+              UNION ALL
+              SELECT (SELECT MIN(t.submitter) FROM tasks t WHERE t.offer_at IS NOT NULL AND t.submitter > heads.submitter)
+              FROM heads WHERE heads.submitter IS NOT NULL
+            )
+            SELECT submitter FROM heads WHERE submitter IS NOT NULL LIMIT ?
+            """, [.integer(Int64(Self.fairShareSubmitters))]
+        ).map { (row) throws(StoreError) in try row.text(0) }
+        guard heads.count > 1 else { return [] }
+        let share = max(1, (params.maxTasks + heads.count - 1) / heads.count)
+        var ranked: [(task: StoredTask, rank: Int)] = []
+        for submitter in heads {
+            let rows = try work.query(
+                "SELECT record FROM tasks WHERE submitter = ? AND offer_at IS NOT NULL AND offer_at <= ?"
+                    + " ORDER BY priority DESC, submitted_at, id LIMIT ?" + work.dialect.skipLocked,
+                [.text(submitter), .integer(params.now.millisecondsSinceEpoch), .integer(Int64(share))])
+            for (rank, row) in rows.enumerated() {
+                ranked.append((work.adopt(try TaskRecordCodec.decode(try row.blob(0))), rank))
+            }
+        }
+        return ranked.sorted { lhs, rhs in
+            let (left, right) = (lhs.task, rhs.task)
+            if left.spec.priority != right.spec.priority { return left.spec.priority > right.spec.priority }
+            if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
+            if left.submittedAt != right.submittedAt { return left.submittedAt < right.submittedAt }
+            return left.id < right.id
+        }.map(\.task)
+    }
+
+    static let fairShareSubmitters = 16
 
     func offerDecision(_ task: StoredTask, to node: Node, now: Instant, work: UnitOfWork, others: inout [Node]?)
         throws(StoreError) -> Bool

@@ -418,12 +418,12 @@ final class UnitOfWork {
                 .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
                 .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
                 .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
-                .blob(TaskRecordCodec.encode(task)),
+                .blob(TaskRecordCodec.encode(task)), .text(task.submitter.rawValue),
             ])
         }
         try bulk(
-            "INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record) VALUES ",
-            row: "(?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record, submitter) VALUES ",
+            row: "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
             tail: """
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, offer_at = excluded.offer_at,
                   deadline_at = excluded.deadline_at, record = excluded.record
