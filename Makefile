@@ -143,11 +143,14 @@ bench: deps ## Release-build and run the benchmarks: codec, DAG planning, store,
 	Tests/support/with-postgres.sh "$$bin/swarm-e2e-bench" "$$bin/openswarm"
 
 # lld, because gold crashes (an internal error in dwarf_reader.cc) on the ASan objects.
-fuzz: ## Fuzz the decoders with libFuzzer + ASan for FUZZ_SECONDS (default 60)
+fuzz: ## Fuzz the decoders and a gRPC server connection with libFuzzer + ASan, FUZZ_SECONDS each (default 60)
 	OPENSWARM_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_SCRATCH) \
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product swarm-proto-fuzz
-	mkdir -p $(FUZZ_CORPUS)
+	OPENSWARM_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_SCRATCH) \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product swarm-rpc-fuzz
+	mkdir -p $(FUZZ_CORPUS) $(FUZZ_CORPUS)-rpc
 	$(FUZZ_SCRATCH)/release/swarm-proto-fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS)
+	$(FUZZ_SCRATCH)/release/swarm-rpc-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_CORPUS)-rpc
 
 fmt: ## Format hand-written Swift in place (swift format; Generated/ is skipped)
 	$(SWIFT) format -i -p $(SWIFT_FORMAT_FILES)

@@ -113,11 +113,14 @@ let cliTargets: [Target] = [
 // built with `-sanitize=fuzzer,address`; a plain `swift build` must never see it.
 // `make fuzz` sets OPENSWARM_FUZZ=1 and builds into its own scratch path (.build-fuzz).
 
+let fuzzing = Context.environment["OPENSWARM_FUZZ"] == "1"
 let fuzzTargets: [Target] =
-    Context.environment["OPENSWARM_FUZZ"] == "1"
+    fuzzing
     ? [
         // The decoders on arbitrary bytes (`make fuzz`).
-        .executableTarget(name: "swarm-proto-fuzz", dependencies: ["SwarmProto"])
+        .executableTarget(name: "swarm-proto-fuzz", dependencies: ["SwarmProto"]),
+        // A server connection (HTTP/2, gRPC) on arbitrary bytes (`make fuzz`).
+        .executableTarget(name: "swarm-rpc-fuzz", dependencies: ["SwarmRPC"]),
     ]
     : []
 
@@ -157,7 +160,9 @@ let rpcTargets: [Target] = [
             "CZlib",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]
+        ] + (fuzzing ? [.product(name: "NIOEmbedded", package: "swift-nio")] : []),
+        // `make fuzz` only: the server-connection fuzzing entry point.
+        swiftSettings: fuzzing ? [.define("OPENSWARM_FUZZ")] : []
     ),
     // Interop with grpcio both ways (Tests/oracles/grpc_*.py), robustness on raw sockets.
     .testTarget(
