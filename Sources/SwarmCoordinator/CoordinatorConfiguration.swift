@@ -63,6 +63,16 @@ public struct Principal: Hashable, Sendable {
     /// The caller of open mode.
     public static let local = Principal(id: "local", roles: Set(Role.allCases))
 
+    /// Moderators and admins read every submitter's tasks and every account; others
+    /// only their own.
+    public var seesEverything: Bool { roles.contains(.admin) || roles.contains(.moderator) }
+
+    /// Whether this caller may read or act on a task submitted by `submitter`.
+    public func mayAccess(submitter: PrincipalID) -> Bool { seesEverything || submitter == id }
+
+    /// Whether this caller may read `account`.
+    public func mayRead(account other: AccountID) -> Bool { seesEverything || other == account }
+
     /// Parses `KEY=PRINCIPAL[:ROLE,ROLE...]` (roles default to `user`), as given to
     /// `--api-key` or in OPENSWARM_API_KEYS (separated by whitespace or `;`).
     public static func parseAPIKey(_ text: String) throws(CoordinatorError) -> (key: String, principal: Principal) {

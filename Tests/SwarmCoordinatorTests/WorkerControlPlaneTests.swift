@@ -176,6 +176,64 @@ struct WorkerControlPlaneTests {
         await harness.stop()
     }
 
+    @Test func usersSeeOnlyTheirOwnTasksAndAccountsModeratorsAndAdminsSeeAll() async throws {
+        let harness = try await CoordinatorHarness { configuration in
+            for text in ["admin-key-0123456789=root:admin", "alice-key-0123456789=alice", "bob-key-012345678901=bob"] {
+                guard let (key, principal) = try? Principal.parseAPIKey(text) else { continue }
+                configuration.apiKeys[key] = principal
+            }
+        }
+        let admin = harness.options(key: "admin-key-0123456789")
+        let alice = harness.options(key: "alice-key-0123456789")
+        let bob = harness.options(key: "bob-key-012345678901")
+        var mint = Openswarm_V1_MintRequest()
+        mint.accountID = "alice"
+        mint.amountMicros = 10_000_000
+        _ = try await harness.client.unary(Openswarm_V1_LedgerService.Method.mint, mint, options: admin)
+        var definition = Openswarm_V1_TaskDefinition()
+        definition.prompt = "private"
+        var spec = Openswarm_V1_TaskSpec()
+        spec.definition = definition
+        var submit = Openswarm_V1_SubmitTaskRequest()
+        submit.task = spec
+        let id =
+            try await harness.client.unary(Openswarm_V1_TaskService.Method.submitTask, submit, options: alice)
+            .task?.id ?? ""
+
+        var get = Openswarm_V1_GetTaskRequest()
+        get.taskID = id
+        #expect(
+            try await harness.client.unary(Openswarm_V1_TaskService.Method.getTask, get, options: alice).task?.id == id)
+        #expect(
+            try await harness.client.unary(Openswarm_V1_TaskService.Method.getTask, get, options: admin).task?.id == id)
+        await #expect(throws: RPCError.self) {
+            _ = try await harness.client.unary(Openswarm_V1_TaskService.Method.getTask, get, options: bob)
+        }
+        var cancel = Openswarm_V1_CancelTaskRequest()
+        cancel.taskID = id
+        await #expect(throws: RPCError.self) {
+            _ = try await harness.client.unary(Openswarm_V1_TaskService.Method.cancelTask, cancel, options: bob)
+        }
+        let after = try await harness.client.unary(Openswarm_V1_TaskService.Method.getTask, get, options: admin)
+        #expect(after.task?.state == .ready, "bob's refused cancel changed nothing")
+        let list = Openswarm_V1_ListTasksRequest()
+        #expect(
+            try await harness.client.unary(Openswarm_V1_TaskService.Method.listTasks, list, options: bob).tasks.isEmpty)
+        #expect(
+            try await harness.client.unary(Openswarm_V1_TaskService.Method.listTasks, list, options: alice).tasks.map(
+                \.id)
+                == [id])
+        var balance = Openswarm_V1_GetBalanceRequest()
+        balance.accountID = "alice"
+        await #expect(throws: RPCError.self) {
+            _ = try await harness.client.unary(Openswarm_V1_LedgerService.Method.getBalance, balance, options: bob)
+        }
+        #expect(
+            try await harness.client.unary(Openswarm_V1_LedgerService.Method.getBalance, balance, options: alice)
+                .account?.balanceMicros ?? 0 > 0)
+        await harness.stop()
+    }
+
     @Test func withAPIKeysConfiguredAnonymousUsersAreRefused() async throws {
         let harness = try await CoordinatorHarness { configuration in
             let (key, principal) = try! Principal.parseAPIKey("admin-key-0123456789=root:admin")

@@ -11,6 +11,9 @@ struct LedgerDesk: Sendable {
         router.unary(Openswarm_V1_LedgerService.Method.getBalance) { request, call in
             let principal = try context.callers.principal(call)
             let account = request.accountID.isEmpty ? principal.account : AccountID(request.accountID)
+            guard principal.mayRead(account: account) else {
+                throw RPCError(.permissionDenied, "only moderators and admins read other accounts")
+            }
             let balance = try await context.executor.run { (store) throws(StoreError) in try store.balance(of: account)
             }
             var response = Openswarm_V1_GetBalanceResponse()
@@ -23,6 +26,9 @@ struct LedgerDesk: Sendable {
         router.unary(Openswarm_V1_LedgerService.Method.listTransactions) { request, call in
             let principal = try context.callers.principal(call)
             let account = request.accountID.isEmpty ? principal.account : AccountID(request.accountID)
+            guard principal.mayRead(account: account) else {
+                throw RPCError(.permissionDenied, "only moderators and admins read other accounts")
+            }
             let reference = request.referenceID
             let pageSize = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1_000)
             let entries = try await context.executor.run { (store) throws(StoreError) in

@@ -15,8 +15,8 @@ struct TaskDesk: Sendable {
             try await submitDag(request, call)
         }
         router.unary(Openswarm_V1_TaskService.Method.getTask) { request, call in
-            _ = try context.callers.principal(call)
-            let stored = try await task(request.taskID)
+            let principal = try context.callers.principal(call)
+            let stored = try await task(request.taskID, for: principal)
             var response = Openswarm_V1_GetTaskResponse()
             response.task = context.wireTask(stored)
             return response
@@ -25,8 +25,8 @@ struct TaskDesk: Sendable {
             try await listTasks(request, call)
         }
         router.unary(Openswarm_V1_TaskService.Method.getTaskResults) { request, call in
-            _ = try context.callers.principal(call)
-            let stored = try await task(request.taskID)
+            let principal = try context.callers.principal(call)
+            let stored = try await task(request.taskID, for: principal)
             var response = Openswarm_V1_GetTaskResultsResponse()
             response.taskID = stored.id.rawValue
             response.state = WireEnums.state(stored.state)
@@ -41,7 +41,8 @@ struct TaskDesk: Sendable {
             return response
         }
         router.unary(Openswarm_V1_TaskService.Method.cancelTask) { request, call in
-            _ = try context.callers.principal(call)
+            let principal = try context.callers.principal(call)
+            _ = try await task(request.taskID, for: principal)
             let id = TaskID(request.taskID)
             let now = context.clock.now()
             let (before, after, dag) = try await context.executor.run {
@@ -61,7 +62,8 @@ struct TaskDesk: Sendable {
             return response
         }
         router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
-            _ = try context.callers.principal(call)
+            let principal = try context.callers.principal(call)
+            _ = try await task(request.taskID, for: principal)
             var last: Openswarm_V1_Task?
             // Under load changes come in bursts: a bucket of ten reads, refilled at fifty
             // a second, answers the first changes at once and caps a busy watcher.
@@ -87,6 +89,16 @@ struct TaskDesk: Sendable {
         guard !id.isEmpty else { throw RPCError(.invalidArgument, "task_id is required") }
         let taskID = TaskID(id)
         return try await context.executor.run { (store) throws(StoreError) in try store.task(taskID) }
+    }
+
+    /// The task, if `principal` may see it; another submitter's task is NOT_FOUND (as
+    /// if it did not exist: ids must not leak).
+    private func task(_ id: String, for principal: Principal) async throws(RPCError) -> StoredTask {
+        let stored = try await task(id)
+        guard principal.mayAccess(submitter: stored.submitter) else {
+            throw RPCError(.notFound, "task \(id) does not exist")
+        }
+        return stored
     }
 
     func submitTask(_ request: Openswarm_V1_SubmitTaskRequest, _ call: ServerContext) async throws(RPCError)
@@ -164,7 +176,7 @@ struct TaskDesk: Sendable {
     func listTasks(_ request: Openswarm_V1_ListTasksRequest, _ call: ServerContext) async throws(RPCError)
         -> Openswarm_V1_ListTasksResponse
     {
-        _ = try context.callers.principal(call)
+        let principal = try context.callers.principal(call)
         let pageSize = request.pageSize == 0 ? 100 : Int(request.pageSize)
         guard (1...1_000).contains(pageSize) else {
             throw RPCError(.invalidArgument, "page_size must be 1 to 1000, not \(request.pageSize)")
@@ -176,8 +188,15 @@ struct TaskDesk: Sendable {
             }
             states.insert(core)
         }
+        var submitter = request.createdBy.map { PrincipalID($0) }
+        if !principal.seesEverything {
+            if let asked = submitter, asked != principal.id {
+                throw RPCError(.permissionDenied, "only moderators and admins list other submitters' tasks")
+            }
+            submitter = principal.id
+        }
         let query = TaskQuery(
-            states: states, dagID: request.dagID.map { DagID($0) }, limit: pageSize,
+            states: states, dagID: request.dagID.map { DagID($0) }, submitter: submitter, limit: pageSize,
             after: request.pageToken.isEmpty ? nil : TaskID(request.pageToken))
         let tasks = try await context.executor.run { (store) throws(StoreError) in try store.tasks(query) }
         var response = Openswarm_V1_ListTasksResponse()

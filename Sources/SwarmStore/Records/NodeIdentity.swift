@@ -34,14 +34,20 @@ public struct TaskQuery: Hashable, Sendable {
     public var states: Set<TaskState>
     /// Only tasks of this DAG.
     public var dagID: DagID?
+    /// Only tasks of this submitter.
+    public var submitter: PrincipalID?
     /// At most this many (1 to 1,000).
     public var limit: Int
     /// Continue after this task (the last one of the previous page).
     public var after: TaskID?
 
-    public init(states: Set<TaskState> = [], dagID: DagID? = nil, limit: Int = 100, after: TaskID? = nil) {
+    public init(
+        states: Set<TaskState> = [], dagID: DagID? = nil, submitter: PrincipalID? = nil, limit: Int = 100,
+        after: TaskID? = nil
+    ) {
         self.states = states
         self.dagID = dagID
+        self.submitter = submitter
         self.limit = limit
         self.after = after
     }

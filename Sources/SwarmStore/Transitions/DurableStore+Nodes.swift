@@ -76,6 +76,10 @@ extension DurableStore {
             conditions.append("dag_id = ?")
             parameters.append(.text(dag.rawValue))
         }
+        if let submitter = query.submitter {
+            conditions.append("submitter = ?")
+            parameters.append(.text(submitter.rawValue))
+        }
         if let after = query.after {
             conditions.append(
                 "(submitted_at > (SELECT submitted_at FROM tasks WHERE id = ?) OR (submitted_at = (SELECT submitted_at FROM tasks WHERE id = ?) AND id > ?))"
