@@ -12,12 +12,16 @@ public enum ResultSignature {
         bytes.append(0)
         bytes += taskID.utf8
         bytes.append(0)
-        bytes += [
-            UInt8(truncatingIfNeeded: attemptNumber >> 24), UInt8(truncatingIfNeeded: attemptNumber >> 16),
-            UInt8(truncatingIfNeeded: attemptNumber >> 8), UInt8(truncatingIfNeeded: attemptNumber),
-        ]
+        bytes += bigEndian(attemptNumber)
         bytes += outputSHA256
         return bytes
+    }
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [
+            UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     /// Signs a result's fields with the node's key.
@@ -60,11 +64,7 @@ public enum ResultSignature {
         for entry in entries {
             bytes += entry.taskID.utf8
             bytes.append(0)
-            let attempt = entry.attemptNumber
-            bytes += [
-                UInt8(truncatingIfNeeded: attempt >> 24), UInt8(truncatingIfNeeded: attempt >> 16),
-                UInt8(truncatingIfNeeded: attempt >> 8), UInt8(truncatingIfNeeded: attempt),
-            ]
+            bytes += bigEndian(entry.attemptNumber)
             bytes += entry.outputSHA256
         }
         return bytes

@@ -186,7 +186,7 @@ struct EndToEndTests {
         let stored = try durable.tasks(inDag: DagID(dag))
         for task in stored {
             #expect(task.attempts.filter { $0.paidMicros > 0 }.count == 1, "task \(task.id) paid once")
-            #expect(task.paidMicros + task.refundedMicros == task.paidMicros + task.refundedMicros + task.escrowMicros)
+            #expect(task.escrowMicros == 0, "task \(task.id) holds no escrow once ended")
         }
         let paid = stored.reduce(Int64(0)) { $0 + $1.paidMicros }
         #expect(try durable.balance(of: "wallet-1") + durable.balance(of: "wallet-2") == paid)

@@ -14,25 +14,7 @@ extension DurableStore {
                                 ORDER BY transaction_seq DESC LIMIT ?)
                 ORDER BY t.seq, p.leg
                 """, [.text(account.rawValue), .integer(Int64(limit))])
-            var entries: [LedgerEntry] = []
-            var lastSeq: Int64 = -1
-            for row in rows {
-                let seq = try row.int(0)
-                let posting = Posting(account: AccountID(try row.text(4)), amountMicros: try row.int(5))
-                if seq == lastSeq, !entries.isEmpty {
-                    entries[entries.count - 1].postings.append(posting)
-                } else {
-                    guard let type = StoredEnums.transactionType(try row.text(2)) else {
-                        throw StoreError.corrupt("unknown transaction type")
-                    }
-                    entries.append(
-                        LedgerEntry(
-                            id: TransactionID(try row.text(1)), type: type, reference: try row.text(3),
-                            postings: [posting]))
-                    lastSeq = seq
-                }
-            }
-            return entries
+            return try Self.ledgerEntries(rows)
         }
     }
 }

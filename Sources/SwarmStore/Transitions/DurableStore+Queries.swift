@@ -49,26 +49,32 @@ extension DurableStore {
                 "SELECT t.seq, t.id, t.type, t.reference, p.account_id, p.amount_micros FROM ledger_transactions t JOIN postings p ON p.transaction_seq = t.seq"
                     + filter + " ORDER BY t.seq, p.leg",
                 reference.map { [.text($0)] } ?? [])
-            var entries: [LedgerEntry] = []
-            var lastSeq: Int64 = -1
-            for row in rows {
-                let seq = try row.int(0)
-                let posting = Posting(account: AccountID(try row.text(4)), amountMicros: try row.int(5))
-                if seq == lastSeq, !entries.isEmpty {
-                    entries[entries.count - 1].postings.append(posting)
-                } else {
-                    guard let type = StoredEnums.transactionType(try row.text(2)) else {
-                        throw StoreError.corrupt("unknown transaction type")
-                    }
-                    entries.append(
-                        LedgerEntry(
-                            id: TransactionID(try row.text(1)), type: type, reference: try row.text(3),
-                            postings: [posting]))
-                    lastSeq = seq
-                }
-            }
-            return entries
+            return try Self.ledgerEntries(rows)
         }
+    }
+
+    /// Groups `seq, id, type, reference, account_id, amount_micros` rows, ordered by
+    /// transaction and leg, into whole transactions.
+    static func ledgerEntries(_ rows: [SQLRow]) throws(StoreError) -> [LedgerEntry] {
+        var entries: [LedgerEntry] = []
+        var lastSeq: Int64 = -1
+        for row in rows {
+            let seq = try row.int(0)
+            let posting = Posting(account: AccountID(try row.text(4)), amountMicros: try row.int(5))
+            if seq == lastSeq, !entries.isEmpty {
+                entries[entries.count - 1].postings.append(posting)
+            } else {
+                guard let type = StoredEnums.transactionType(try row.text(2)) else {
+                    throw StoreError.corrupt("unknown transaction type")
+                }
+                entries.append(
+                    LedgerEntry(
+                        id: TransactionID(try row.text(1)), type: type, reference: try row.text(3),
+                        postings: [posting]))
+                lastSeq = seq
+            }
+        }
+        return entries
     }
 
     public func ledgerTotal() throws(StoreError) -> Int64 {

@@ -1,25 +1,20 @@
 import Dispatch
 import Glibc
+import Synchronization
 
-/// Waits for one of some signals (SIGTERM, SIGINT) without the default action
-/// killing the process, so that shutdown can be graceful.
+/// Signals (SIGTERM, SIGINT) delivered to a handler instead of their default action,
+/// so that shutdown and draining can be graceful.
 enum SignalWaiter {
+    /// Waits for the first of `signals`.
     static func wait(for signals: [Int32]) async -> Int32 {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            let queue = DispatchQueue(label: "openswarm.signals")
-            let resumed = ResumeOnce(continuation)
-            var sources: [DispatchSourceSignal] = []
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    resumed.resume(number)
-                    for source in sources { source.cancel() }
-                }
-                source.resume()
-                sources.append(source)
+            let pending = Mutex<CheckedContinuation<Int32, Never>?>(continuation)
+            onSignal(signals) { number in
+                pending.withLock { taken in
+                    defer { taken = nil }
+                    return taken
+                }?.resume(returning: number)
             }
-            SignalSources.keep(sources)
         }
     }
 
@@ -27,53 +22,21 @@ enum SignalWaiter {
     /// the process ends.
     static func onSignal(_ signals: [Int32], _ handler: @escaping @Sendable (Int32) -> Void) {
         let queue = DispatchQueue(label: "openswarm.signals")
-        var sources: [DispatchSourceSignal] = []
-        for number in signals {
+        let sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(number) }
             source.resume()
-            sources.append(source)
+            return source
         }
-        SignalSources.keep(sources)
+        kept.withLock { $0 += sources.map(SignalSource.init) }
     }
-}
 
-/// Keeps dispatch sources alive for the life of the process.
-private enum SignalSources {
-    nonisolated(unsafe) static var all: [DispatchSourceSignal] = []
-    static let lock = NSLockLike()
+    /// Dispatch sources live only while referenced: these are kept for the process's life.
+    private static let kept = Mutex<[SignalSource]>([])
 
-    static func keep(_ sources: [DispatchSourceSignal]) {
-        lock.withLock { all += sources }
-    }
-}
-
-private final class ResumeOnce: @unchecked Sendable {
-    private var continuation: CheckedContinuation<Int32, Never>?
-    private let lock = NSLockLike()
-
-    init(_ continuation: CheckedContinuation<Int32, Never>) { self.continuation = continuation }
-
-    func resume(_ value: Int32) {
-        let taken = lock.withLock { () -> CheckedContinuation<Int32, Never>? in
-            defer { continuation = nil }
-            return continuation
-        }
-        taken?.resume(returning: value)
-    }
-}
-
-/// A pthread mutex, to avoid importing Foundation for one lock.
-final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
+    private struct SignalSource: @unchecked Sendable {
+        // Dispatch sources are thread-safe; the wrapper only lets them sit in a Mutex.
+        let source: any DispatchSourceSignal
     }
 }
