@@ -64,6 +64,10 @@ public protocol Store: Sendable {
     /// Several completions and failures in one transaction (one commit); each refused
     /// report gets its error in its place, the others apply.
     func report(_ reports: [AttemptReport]) throws(StoreError) -> [Result<ReportOutcome, StoreError>]
+    /// `report`, then `lease` for a node, in one transaction (one commit): the cycle of
+    /// a node that hands in finished work and asks for more.
+    func reportAndLease(_ reports: [AttemptReport], lease: LeaseParams) throws(StoreError)
+        -> (reports: [Result<ReportOutcome, StoreError>], leases: [GrantedLease])
     /// Applies every lease and task deadline due at `now`.
     @discardableResult
     func expire(now: Instant) throws(StoreError) -> ExpireOutcome

@@ -5,9 +5,10 @@ import SwarmCore
 //
 // For each engine and each batch size (1 and 100) it runs several rounds; a round is a
 // fresh store (a new SQLite file in $TMPDIR, or a new PostgreSQL schema), one DAG of
-// independent tasks submitted (not timed), then the timed loop: lease up to `batch`
-// tasks for one node, report them all done (`complete` for one, `report` for a batch),
-// until every task has succeeded. The settings are the durable ones the store always
+// independent tasks submitted (not timed), then the timed loop: a node's cycle, in one
+// transaction (`reportAndLease`), reports its last batch done and leases up to `batch`
+// tasks more, until every task has succeeded. Each line also gives this process's CPU
+// time per task. The settings are the durable ones the store always
 // uses: SQLite in WAL mode with synchronous=FULL, PostgreSQL with synchronous_commit=on.
 //
 // PostgreSQL comes from OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL
@@ -74,8 +75,17 @@ func freshStore(_ engine: Engine) throws(StoreError) -> (DurableStore, () -> Voi
     }
 }
 
-/// One round: tasks per second over `count` lease-and-complete cycles.
-func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> Double {
+/// This process's CPU time in seconds (all threads).
+func processCPUSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+/// One round: tasks per second over `count` lease-and-complete cycles, and this
+/// process's CPU microseconds per task (the store's own work, without the database
+/// server's; on a busy machine it is steadier than the rate).
+func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> (rate: Double, cpuMicros: Double) {
     let (store, remove) = try freshStore(engine)
     defer { remove() }
     try store.createSwarm(SwarmPolicy(id: "default"))
@@ -92,29 +102,28 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> Doubl
 
     let clock = ContinuousClock()
     let start = clock.now
+    let cpuStart = processCPUSeconds()
+    // A node's cycle: hand in the batch it ran and take the next one, in one
+    // transaction (`reportAndLease`); the first batch is a plain lease.
     var done = 0
-    while done < count {
-        let leases = try store.lease(LeaseParams(node: "n1", maxTasks: batch, now: now))
-        guard !leases.isEmpty else { break }
-        if leases.count == 1 {
-            try store.complete(
-                CompleteParams(lease: leases[0].id, node: "n1", result: TaskResult(text: "ok"), now: now))
-        } else {
-            let results = try store.report(
-                leases.map {
-                    .completed(CompleteParams(lease: $0.id, node: "n1", result: TaskResult(text: "ok"), now: now))
-                })
-            for result in results { _ = try result.get() }
+    var leases = try store.lease(LeaseParams(node: "n1", maxTasks: batch, now: now))
+    while !leases.isEmpty {
+        let reports = leases.map {
+            AttemptReport.completed(CompleteParams(lease: $0.id, node: "n1", result: TaskResult(text: "ok"), now: now))
         }
+        let cycle = try store.reportAndLease(reports, lease: LeaseParams(node: "n1", maxTasks: batch, now: now))
+        for result in cycle.reports { _ = try result.get() }
         done += leases.count
+        leases = cycle.leases
     }
     let elapsed = clock.now - start
+    let cpu = processCPUSeconds() - cpuStart
     let succeeded = try store.taskCounts()[.succeeded] ?? 0
     guard done == count, succeeded == count, try store.ledgerTotal() == 0 else {
         throw StoreError(.database, "the round ended with \(succeeded) of \(count) tasks done")
     }
     let (seconds, attoseconds) = elapsed.components
-    return Double(count) / (Double(seconds) + Double(attoseconds) / 1e18)
+    return (Double(count) / (Double(seconds) + Double(attoseconds) / 1e18), cpu / Double(count) * 1e6)
 }
 
 func grouped(_ value: Int) -> String {
@@ -149,19 +158,26 @@ for engine in engines {
     for batch in batches {
         let count = batch == 1 ? 2_000 : 10_000
         var rates: [Double] = []
+        var cpu: [Double] = []
         do throws(StoreError) {
-            for _ in 0..<rounds { rates.append(try round(engine, batch: batch, count: count)) }
+            for _ in 0..<rounds {
+                let measured = try round(engine, batch: batch, count: count)
+                rates.append(measured.rate)
+                cpu.append(measured.cpuMicros)
+            }
         } catch {
             print("  \(engine.rawValue) batch \(batch): failed: \(error)")
             failed = true
             continue
         }
         rates.sort()
+        cpu.sort()
         let median = Int(rates[rates.count / 2].rounded())
         let name = engine.rawValue + String(repeating: " ", count: max(0, 8 - engine.rawValue.count))
         var line = "  \(name) batch \(pad(String(batch), 3)):"
         line += " \(pad(grouped(median), 7)) tasks/s"
-        line += "  (min \(grouped(Int(rates[0]))), max \(grouped(Int(rates[rates.count - 1]))); \(count) tasks a round)"
+        line += "  (min \(grouped(Int(rates[0]))), max \(grouped(Int(rates[rates.count - 1]))); \(count) tasks a round;"
+        line += " \(Int(cpu[cpu.count / 2].rounded())) µs CPU a task here)"
         if let goal = target(engine, batch: batch) {
             let ratio = (Double(median) / Double(goal) * 100).rounded() / 100
             line += "  target >= \(grouped(goal)): \(ratio)x"

@@ -301,6 +301,50 @@ struct StoreConformanceTests {
     }
 
     @Test(
+        "Reporting and leasing in one transaction: the reports' freed slots and readied children are leased",
+        arguments: Engine.allCases)
+    func reportAndLease(engine: Engine) throws {
+        let f = try Fixture(engine, nodes: 1, slots: 2)
+        let dag = DagSubmission(tasks: [
+            DagTaskSpec(name: "a", spec: Fixture.spec()),
+            DagTaskSpec(name: "b", spec: Fixture.spec()),
+            DagTaskSpec(name: "c", dependsOn: ["a"], spec: Fixture.spec()),
+            DagTaskSpec(name: "d", spec: Fixture.spec()),
+        ])
+        let ids = try f.store.submit(SubmitParams(submission: dag, submitter: "alice", account: "alice", now: f.now))
+            .taskIDs
+        let a = try #require(try ids.first { (id) throws(StoreError) in try f.store.task(id).name == "a" })
+        let first = try f.lease("n1", 4)
+        #expect(first.count == 2, "two slots")
+        let leasedA = try #require(first.first { $0.taskID == a }, "a is the oldest ready task")
+        let other = try #require(first.first { $0.taskID != a })
+        let cycle = try f.store.reportAndLease(
+            [
+                .completed(CompleteParams(lease: leasedA.id, node: "n1", result: TaskResult(text: "A"), now: f.now)),
+                .completed(CompleteParams(lease: leasedA.id, node: "n1", result: TaskResult(text: "A"), now: f.now)),
+            ], lease: LeaseParams(node: "n1", maxTasks: 4, now: f.now))
+        #expect((try? cycle.reports[0].get())?.taskState == .succeeded)
+        #expect(throws: StoreError.self) { try cycle.reports[1].get() }
+        // One slot was freed by the report; `c`, readied by it, competes with the rest.
+        #expect(cycle.leases.count == 1)
+        #expect(try f.store.node("n1").activeLeases == 2)
+        let next = try #require(cycle.leases.first)
+        #expect(next.taskID != other.taskID && next.taskID != a)
+
+        let last = try f.store.reportAndLease(
+            [
+                .completed(CompleteParams(lease: other.id, node: "n1", result: TaskResult(text: "x"), now: f.now)),
+                .completed(CompleteParams(lease: next.id, node: "n1", result: TaskResult(text: "y"), now: f.now)),
+            ], lease: LeaseParams(node: "n1", maxTasks: 4, now: f.now))
+        #expect(last.reports.allSatisfy { (try? $0.get()) != nil })
+        #expect(last.leases.count == 1, "the one task left")
+        try f.complete(try #require(last.leases.first), "z")
+        #expect(try ids.map { (id) throws(StoreError) in try f.store.task(id).state }.allSatisfy { $0 == .succeeded })
+        #expect(try f.store.node("n1").activeLeases == 0)
+        try f.checkLedger()
+    }
+
+    @Test(
         "A trusted node runs a replicated task alone; a failure brings back full replication",
         arguments: Engine.allCases)
     func adaptiveReplication(engine: Engine) throws {

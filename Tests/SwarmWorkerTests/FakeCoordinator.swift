@@ -15,6 +15,8 @@ final class FakeCoordinator: Sendable {
         var credential = "secret-1"
         var queuedLeases: [Openswarm_V1_Lease] = []
         var results: [Openswarm_V1_TaskResult] = []
+        /// Each ReportResults call's results with its batch signature.
+        var batches: [(results: [Openswarm_V1_TaskResult], signature: [UInt8])] = []
         var failures: [Openswarm_V1_ReportFailureRequest] = []
         var heartbeats: [Openswarm_V1_HeartbeatRequest] = []
         var progress: [Openswarm_V1_LeaseProgress] = []
@@ -121,6 +123,7 @@ final class FakeCoordinator: Sendable {
             try self.authenticate(context)
             var response = Openswarm_V1_ReportResultsResponse()
             self.state.withLock { state in
+                state.batches.append((request.results, request.batchSignature))
                 for result in request.results {
                     let duplicate = state.results.contains {
                         $0.leaseID == result.leaseID && $0.attemptNumber == result.attemptNumber

@@ -27,7 +27,7 @@ final class WorkerAgentTests: XCTestCase {
         Task { try await agent.run() }
     }
 
-    func testRegistersOnceLeasesRunsEchoAndReportsASignedResult() async throws {
+    func testRegistersOnceLeasesRunsEchoAndReportsASignedBatch() async throws {
         let coordinator = FakeCoordinator()
         let port = try await coordinator.start()
         let state = temporaryDirectory()
@@ -52,11 +52,15 @@ final class WorkerAgentTests: XCTestCase {
         XCTAssertEqual(result.leaseID, "l-1")
         XCTAssertEqual(result.output, Array("hello swarm".utf8))
         XCTAssertEqual(result.outputSha256, SHA256Digest.hash(Array("hello swarm".utf8)))
+        // Signed as a batch (of one): the batch signature covers the task, attempt and hash.
         let key = try Ed25519PublicKey(rawRepresentation: registration.publicKey)
+        let batch = try XCTUnwrap(snapshot.batches.first)
+        XCTAssertEqual(batch.results, [result])
         XCTAssertTrue(
-            ResultSignature.verify(
-                result.signature, taskID: result.taskID, attemptNumber: result.attemptNumber,
-                outputSHA256: result.outputSha256, key: key))
+            ResultSignature.verifyBatch(
+                batch.signature,
+                [.init(taskID: result.taskID, attemptNumber: result.attemptNumber, outputSHA256: result.outputSha256)],
+                key: key))
         XCTAssertTrue(try ResultSpool(directory: state + "/spool").list().isEmpty)
 
         // A second start with the same state directory does not register again.

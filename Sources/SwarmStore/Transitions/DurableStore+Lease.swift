@@ -13,46 +13,64 @@ extension DurableStore {
     /// needed only when some did not, are larger.
     public func lease(_ params: LeaseParams) throws(StoreError) -> [GrantedLease] {
         guard params.maxTasks > 0 else { return [] }
-        return try write { (work) throws(StoreError) -> [GrantedLease] in
-            guard try work.node(params.node) != nil else {
-                throw StoreError(.unknownNode, "node \(params.node) is not registered; register it first")
-            }
-            var leases: [GrantedLease] = []
-            var others: [Node]?
-            // Fair share first: the heads of several submitters' queues, interleaved
-            // (priority, then one of each submitter in turn, then age); the pages below
-            // fill what is left in plain priority-and-age order.
-            for task in try fairShareCandidates(params, work: work) {
+        return try write { (work) throws(StoreError) -> [GrantedLease] in try lease(params, work: work) }
+    }
+
+    /// Reports, then a lease for the reporting node, in one transaction: a node that
+    /// hands in a batch and asks for the next pays one commit (one fsync) for both, and
+    /// the slots its reports free are already free for the lease.
+    public func reportAndLease(_ reports: [AttemptReport], lease params: LeaseParams) throws(StoreError)
+        -> (reports: [Result<ReportOutcome, StoreError>], leases: [GrantedLease])
+    {
+        try write {
+            (work) throws(StoreError) -> (reports: [Result<ReportOutcome, StoreError>], leases: [GrantedLease]) in
+            let outcomes = try report(reports, work: work)
+            // The lease reads the queue with SQL: it must see what the reports changed.
+            try work.flush()
+            let leases = params.maxTasks > 0 ? try lease(params, work: work) : []
+            return (outcomes, leases)
+        }
+    }
+
+    func lease(_ params: LeaseParams, work: UnitOfWork) throws(StoreError) -> [GrantedLease] {
+        guard try work.node(params.node) != nil else {
+            throw StoreError(.unknownNode, "node \(params.node) is not registered; register it first")
+        }
+        var leases: [GrantedLease] = []
+        var others: [Node]?
+        // Fair share first: the heads of several submitters' queues, interleaved
+        // (priority, then one of each submitter in turn, then age); the pages below
+        // fill what is left in plain priority-and-age order.
+        for task in try fairShareCandidates(params, work: work) {
+            guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
+                node.freeSlots > 0
+            else { break }
+            guard try offerDecision(task, to: node, now: params.now, work: work, others: &others) else { continue }
+            if let lease = try grant(task, to: node, now: params.now, work: work) { leases.append(lease) }
+        }
+        var pageSize = params.maxTasks
+        var offset = 0
+        pages: for page in 0..<8 {
+            if page > 0 { pageSize = max(32, params.maxTasks * 2) }
+            guard let node = try work.node(params.node), node.isOnline, node.freeSlots > 0 else { break }
+            let rows = try work.query(
+                "SELECT record FROM tasks WHERE offer_at IS NOT NULL AND offer_at <= ? ORDER BY priority DESC, submitted_at, id LIMIT ? OFFSET ?"
+                    + work.dialect.skipLocked,
+                [.integer(params.now.millisecondsSinceEpoch), .integer(Int64(pageSize)), .integer(Int64(offset))])
+            offset += rows.count
+            for row in rows {
                 guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
                     node.freeSlots > 0
-                else { break }
-                guard try offerDecision(task, to: node, now: params.now, work: work, others: &others) else { continue }
+                else { break pages }
+                let task = work.adopt(try TaskRecordCodec.decode(try row.blob(0)))
+                guard
+                    try offerDecision(task, to: node, now: params.now, work: work, others: &others)
+                else { continue }
                 if let lease = try grant(task, to: node, now: params.now, work: work) { leases.append(lease) }
             }
-            var pageSize = params.maxTasks
-            var offset = 0
-            pages: for page in 0..<8 {
-                if page > 0 { pageSize = max(32, params.maxTasks * 2) }
-                guard let node = try work.node(params.node), node.isOnline, node.freeSlots > 0 else { break }
-                let rows = try work.query(
-                    "SELECT record FROM tasks WHERE offer_at IS NOT NULL AND offer_at <= ? ORDER BY priority DESC, submitted_at, id LIMIT ? OFFSET ?"
-                        + work.dialect.skipLocked,
-                    [.integer(params.now.millisecondsSinceEpoch), .integer(Int64(pageSize)), .integer(Int64(offset))])
-                offset += rows.count
-                for row in rows {
-                    guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
-                        node.freeSlots > 0
-                    else { break pages }
-                    let task = work.adopt(try TaskRecordCodec.decode(try row.blob(0)))
-                    guard
-                        try offerDecision(task, to: node, now: params.now, work: work, others: &others)
-                    else { continue }
-                    if let lease = try grant(task, to: node, now: params.now, work: work) { leases.append(lease) }
-                }
-                if rows.count < pageSize { break }
-            }
-            return leases
+            if rows.count < pageSize { break }
         }
+        return leases
     }
 
     /// Up to `fairShareSubmitters` submitters with queued work (a loose index scan over

@@ -141,39 +141,43 @@ extension DurableStore {
     /// report is checked before it changes anything; a refused one (second report, not
     /// the holder, expired ...) yields its error in its place and the others still apply.
     public func report(_ reports: [AttemptReport]) throws(StoreError) -> [Result<ReportOutcome, StoreError>] {
-        try write { (work) throws(StoreError) -> [Result<ReportOutcome, StoreError>] in
-            try prefetch(reports, work: work)
-            var results: [Result<ReportOutcome, StoreError>] = []
-            results.reserveCapacity(reports.count)
-            for report in reports {
-                switch report {
-                case .completed(let params):
-                    let checked: (StoredTask, Attempt)
-                    do throws(StoreError) {
-                        checked = try validateCompletion(params, work: work)
-                    } catch {
-                        results.append(.failure(error))
-                        continue
-                    }
-                    results.append(
-                        .success(try applyCompletion(params, task: checked.0.id, held: checked.1, work: work)))
-                case .failed(let params):
-                    let checked: (StoredTask, Attempt)
-                    do throws(StoreError) {
-                        checked = try heldAttempt(params.lease, node: params.node, work: work)
-                    } catch {
-                        results.append(.failure(error))
-                        continue
-                    }
-                    results.append(
-                        .success(
-                            try attemptFailed(
-                                checked.1, taskID: checked.0.id, kind: params.kind, state: .failed, now: params.now,
-                                work: work)))
-                }
-            }
-            return results
+        try write { (work) throws(StoreError) -> [Result<ReportOutcome, StoreError>] in try report(reports, work: work)
         }
+    }
+
+    func report(_ reports: [AttemptReport], work: UnitOfWork) throws(StoreError) -> [Result<ReportOutcome, StoreError>]
+    {
+        try prefetch(reports, work: work)
+        var results: [Result<ReportOutcome, StoreError>] = []
+        results.reserveCapacity(reports.count)
+        for report in reports {
+            switch report {
+            case .completed(let params):
+                let checked: (StoredTask, Attempt)
+                do throws(StoreError) {
+                    checked = try validateCompletion(params, work: work)
+                } catch {
+                    results.append(.failure(error))
+                    continue
+                }
+                results.append(
+                    .success(try applyCompletion(params, task: checked.0.id, held: checked.1, work: work)))
+            case .failed(let params):
+                let checked: (StoredTask, Attempt)
+                do throws(StoreError) {
+                    checked = try heldAttempt(params.lease, node: params.node, work: work)
+                } catch {
+                    results.append(.failure(error))
+                    continue
+                }
+                results.append(
+                    .success(
+                        try attemptFailed(
+                            checked.1, taskID: checked.0.id, kind: params.kind, state: .failed, now: params.now,
+                            work: work)))
+            }
+        }
+        return results
     }
 
     /// Reads what a batch of reports will touch with a few statements instead of a few

@@ -62,16 +62,15 @@ extension AgentSession {
         if !results.isEmpty {
             var request = Openswarm_V1_ReportResultsRequest()
             request.results = results
-            // One signature for the batch spares the coordinator a verification per
-            // result; the per-result signatures stay for the spool and for auditors.
-            if results.count > 1 {
-                let key = state.withLock { $0.signingKey }
-                request.batchSignature = try ResultSignature.signBatch(
-                    results.map {
-                        ResultSignature.BatchEntry(
-                            taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
-                    }, key: key)
-            }
+            // One signature for the whole batch (a batch of one included): it binds
+            // every result's task, attempt and hash, at one signature here and one
+            // verification at the coordinator instead of one each per result.
+            let key = state.withLock { $0.signingKey }
+            request.batchSignature = try ResultSignature.signBatch(
+                results.map {
+                    ResultSignature.BatchEntry(
+                        taskID: $0.taskID, attemptNumber: $0.attemptNumber, outputSHA256: $0.outputSha256)
+                }, key: key)
             let response = try await client.call(
                 Openswarm_V1_WorkerService.Method.reportResults, request, timeout: .seconds(30))
             let final = response.acks.filter { Self.isFinal($0.status) }

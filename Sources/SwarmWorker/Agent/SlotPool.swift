@@ -30,6 +30,22 @@ final class SlotPool: Sendable {
         }
     }
 
+    /// Returns when `wanted` slots are free (at most the capacity), or `window` after
+    /// the first one is: a busy node then leases a batch per round trip instead of a
+    /// task each time one of its attempts ends (a lease costs the coordinator a
+    /// transaction whatever its size). An idle node, all slots free, does not wait.
+    func waitForFreeSlots(_ wanted: Int, within window: Duration, unless stop: () -> Bool) async {
+        await waitForFreeSlot(unless: stop)
+        let target = min(max(1, wanted), capacity)
+        guard free < target else { return }
+        let deadline = ContinuousClock.now + window
+        while free < target, !stop(), !Task.isCancelled {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            await freed.wait(upTo: left)
+        }
+    }
+
     /// Wakes `waitForFreeSlot` so it can look at its stop condition.
     func interrupt() {
         freed.signal()
