@@ -57,22 +57,50 @@ final class SQLiteConnection: SQLConnection {
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
         guard let db else { throw StoreError(.unavailable, "the SQLite store is closed") }
         let statement = try prepared(sql, db: db)
+        // Every placeholder is bound on every execution (so no binding of an earlier
+        // execution, whose bytes are gone, can be read; `sqlite3_clear_bindings`, which
+        // walks every parameter of a 1,000-parameter batch statement, is not needed).
+        guard Int(sqlite3_bind_parameter_count(statement)) == parameters.count else {
+            throw StoreError(
+                .database,
+                "\(parameters.count) parameters for \(sqlite3_bind_parameter_count(statement)) placeholders in: \(sql.prefix(120))"
+            )
+        }
+        // Text and blob parameters are copied once into one buffer that lives until the
+        // statement is reset, and bound without another copy (SQLITE_STATIC): instead of
+        // a C string per text from Swift and a private copy per value in SQLite.
+        let arena = Self.arena(for: parameters)
         defer {
             sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
+            arena?.deallocate()
         }
-        for (offset, parameter) in parameters.enumerated() {
-            let index = Int32(offset + 1)
+        var offset = 0
+        for (index, parameter) in parameters.enumerated() {
+            let position = Int32(index + 1)
             let rc: Int32
             switch parameter {
-            case .null: rc = sqlite3_bind_null(statement, index)
-            case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .real(let v): rc = sqlite3_bind_double(statement, index, v)
-            case .text(let s): rc = sqlite3_bind_text(statement, index, s, -1, CSQLite_SQLITE_TRANSIENT())
-            case .blob(let b):
-                rc = b.withUnsafeBytes { raw in
-                    sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), CSQLite_SQLITE_TRANSIENT())
+            case .null: rc = sqlite3_bind_null(statement, position)
+            case .integer(let v): rc = sqlite3_bind_int64(statement, position, v)
+            case .real(let v): rc = sqlite3_bind_double(statement, position, v)
+            case .text(var text):
+                let start = arena?.baseAddress.map { $0 + offset }
+                let count = text.withUTF8 { bytes in
+                    if let start, let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
+                    return bytes.count
                 }
+                rc = sqlite3_bind_text(
+                    statement, position, start?.assumingMemoryBound(to: CChar.self), Int32(count),
+                    CSQLite_SQLITE_STATIC())
+                offset += count
+            case .blob(let bytes):
+                let start = arena?.baseAddress.map { $0 + offset }
+                bytes.withUnsafeBytes { raw in
+                    if let start, let base = raw.baseAddress { start.copyMemory(from: base, byteCount: raw.count) }
+                }
+                rc = sqlite3_bind_blob(
+                    statement, position, start.map { UnsafeRawPointer($0) }, Int32(bytes.count),
+                    CSQLite_SQLITE_STATIC())
+                offset += bytes.count
             }
             guard rc == SQLITE_OK else { throw Self.error(rc, String(cString: sqlite3_errmsg(db)), sql: sql) }
         }
@@ -103,6 +131,27 @@ final class SQLiteConnection: SQLConnection {
             rows.append(SQLRow(values: values))
         }
         return rows
+    }
+
+    /// One buffer for every text and blob parameter's bytes (at least one byte: an
+    /// empty value still needs a pointer, a null one binds NULL), or nil when there are
+    /// no such parameters.
+    private static func arena(for parameters: [SQLValue]) -> UnsafeMutableRawBufferPointer? {
+        var total = 0
+        var any = false
+        for parameter in parameters {
+            switch parameter {
+            case .text(let text):
+                total += text.utf8.count
+                any = true
+            case .blob(let bytes):
+                total += bytes.count
+                any = true
+            case .null, .integer, .real: break
+            }
+        }
+        guard any else { return nil }
+        return UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, total), alignment: 8)
     }
 
     private func prepared(_ sql: String, db: OpaquePointer) throws(StoreError) -> OpaquePointer {

@@ -39,22 +39,34 @@ extension DurableStore {
         for attempt in current.activeAttempts {
             try releaseAttempt(attempt, of: attempt.leaseID, taskID: id, state: .cancelled, now: now, work: work)
         }
-        guard var task = try work.task(id) else { return }
-        for index in task.attempts.indices
-        where task.attempts[index].state == .completed && task.attempts[index].verdict == .pending {
-            task.attempts[index].verdict = reason == .completed ? .late : .pending
+        // The terminal state, then the settlement from what it leaves, then the amounts
+        // paid, each changed in place (`UnitOfWork.update`): no copy of the attempts.
+        let ending = try work.update(id) { (task) throws(StoreError) -> Ending in
+            for index in task.attempts.indices
+            where task.attempts[index].state == .completed && task.attempts[index].verdict == .pending {
+                task.attempts[index].verdict = reason == .completed ? .late : .pending
+            }
+            task.state = reason.terminalState
+            task.endReason = reason
+            task.endedAt = now
+            let canonical = task.canonicalAttempt
+            let validated =
+                reason == .completed
+                ? task.attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
+                    .sorted {
+                        ($0.number == canonical ? 0 : 1, $0.number) < ($1.number == canonical ? 0 : 1, $1.number)
+                    } : []
+            return Ending(
+                validated: validated, escrowMicros: task.escrowMicros, accountID: task.accountID,
+                swarmID: task.spec.swarmID)
         }
-        task.state = reason.terminalState
-        task.endReason = reason
-        task.endedAt = now
+        guard let ending else { return }
 
         let settlement: Settlement
+        var shares: [(attempt: Int, micros: Int64)] = []
         if reason == .completed {
-            let canonical = task.canonicalAttempt
-            let validated = task.attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
-                .sorted { ($0.number == canonical ? 0 : 1, $0.number) < ($1.number == canonical ? 0 : 1, $1.number) }
             var prices: [(account: AccountID, amountMicros: Int64)] = []
-            for attempt in validated {
+            for attempt in ending.validated {
                 let node = try work.node(attempt.nodeID)
                 prices.append(
                     (
@@ -63,15 +75,15 @@ extension DurableStore {
                             duration: Self.billedDuration(attempt), hourlyRateMicros: node?.hourlyRateMicros ?? 0)
                     ))
             }
-            settlement = Settlement.success(escrowMicros: task.escrowMicros, prices: prices)
-            var left = task.escrowMicros
-            for (attempt, price) in zip(validated, prices) {
+            settlement = Settlement.success(escrowMicros: ending.escrowMicros, prices: prices)
+            var left = ending.escrowMicros
+            for (attempt, price) in zip(ending.validated, prices) {
                 let share = min(left, max(0, price.amountMicros))
-                task.attempts[attempt.number - 1].paidMicros = share
+                shares.append((attempt.number, share))
                 left -= share
             }
         } else {
-            settlement = Settlement.refund(escrowMicros: task.escrowMicros)
+            settlement = Settlement.refund(escrowMicros: ending.escrowMicros)
         }
         var paid: Int64 = 0
         for payment in settlement.payments {
@@ -84,16 +96,18 @@ extension DurableStore {
         var refunded: Int64 = 0
         if settlement.refundMicros > 0 {
             try work.post(
-                .refund, from: Ledger.escrow, to: task.accountID, amount: settlement.refundMicros,
+                .refund, from: Ledger.escrow, to: ending.accountID, amount: settlement.refundMicros,
                 reference: id.rawValue,
                 now: now)
             refunded = settlement.refundMicros
         }
-        work.adjustSwarm(task.spec.swarmID, escrowedBy: -task.escrowMicros, spentBy: paid)
-        task.paidMicros += paid
-        task.refundedMicros += refunded
-        task.escrowMicros -= paid + refunded
-        work.put(task)
+        work.adjustSwarm(ending.swarmID, escrowedBy: -ending.escrowMicros, spentBy: paid)
+        _ = try work.update(id) { (task) throws(StoreError) in
+            for share in shares { task.attempts[share.attempt - 1].paidMicros = share.micros }
+            task.paidMicros += paid
+            task.refundedMicros += refunded
+            task.escrowMicros -= paid + refunded
+        }
         ended.append(id)
     }
 
@@ -104,4 +118,13 @@ extension DurableStore {
         let observed = (attempt.endTime ?? attempt.leaseTime) - attempt.leaseTime
         return max(.zero, min(reported, observed))
     }
+}
+
+/// What settling an ended task needs from it.
+private struct Ending {
+    /// Validated attempts, the canonical one first.
+    var validated: [Attempt]
+    var escrowMicros: Int64
+    var accountID: AccountID
+    var swarmID: SwarmID
 }

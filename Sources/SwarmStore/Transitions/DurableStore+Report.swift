@@ -91,17 +91,20 @@ extension DurableStore {
         try releaseAttempt(held, of: held.leaseID, taskID: id, state: .completed, now: params.now, work: work)
         var ended: [TaskID] = []
         var readied: [TaskID] = []
-        guard var task = try work.task(id) else { throw StoreError(.unknownTask, "task \(id) vanished") }
-        task.attempts[held.number - 1].result = params.result
-        task.slots[held.replica].state = .reported(attempt: held.number)
-        work.put(task)
-        let redundancy = task.spec.redundancy
-        if task.runningAlone || redundancy.quorum <= 1 {
+        let alone = try work.update(id) { (task) throws(StoreError) -> Bool in
+            task.attempts[held.number - 1].result = params.result
+            task.slots[held.replica].state = .reported(attempt: held.number)
+            guard task.runningAlone || task.spec.redundancy.quorum <= 1 else { return false }
             task.attempts[held.number - 1].verdict = .acceptedAlone
             task.canonicalAttempt = held.number
-            work.put(task)
+            return true
+        }
+        guard let alone else { throw StoreError(.unknownTask, "task \(id) vanished") }
+        if alone {
             try endTask(id, reason: .completed, work: work, now: params.now, ended: &ended, readied: &readied)
         } else {
+            guard var task = try work.task(id) else { throw StoreError(.unknownTask, "task \(id) vanished") }
+            let redundancy = task.spec.redundancy
             switch Consensus.evaluate(
                 Self.votes(task, excludingLate: true), quorum: redundancy.quorum, comparator: redundancy.comparator)
             {
@@ -294,10 +297,11 @@ extension DurableStore {
     func releaseAttempt(
         _ attempt: Attempt, of leaseID: LeaseID, taskID id: TaskID, state: AttemptState, now: Instant, work: UnitOfWork
     ) throws(StoreError) -> TaskID {
-        guard var task = try work.task(id) else { throw StoreError(.unknownTask, "lease \(leaseID) has no task") }
-        task.attempts[attempt.number - 1].state = state
-        task.attempts[attempt.number - 1].endTime = now
-        work.put(task)
+        let found: Void? = try work.update(id) { (task) throws(StoreError) in
+            task.attempts[attempt.number - 1].state = state
+            task.attempts[attempt.number - 1].endTime = now
+        }
+        guard found != nil else { throw StoreError(.unknownTask, "lease \(leaseID) has no task") }
         try work.deactivateLease(leaseID)
         if var node = try work.node(attempt.nodeID) {
             node.activeLeases = max(0, node.activeLeases - 1)

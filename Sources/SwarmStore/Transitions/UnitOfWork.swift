@@ -21,9 +21,11 @@ final class UnitOfWork {
     let configuration: DurableStore.Configuration
     var random: SeededGenerator
 
-    private var tasks: [TaskID: StoredTask] = [:]
-    private var dirtyTasks: Set<TaskID> = []
-    private var lockedTasks: Set<TaskID> = []
+    /// Tasks read or written, each with whether this transaction holds its row lock and
+    /// has changed it: one hash lookup per access (tasks are read and put back several
+    /// times per settled result).
+    private var tasks: [TaskID: TaskEntry] = [:]
+    private var dirtyTaskCount = 0
     private var nodes: [NodeID: Node] = [:]
     private var dirtyNodes: Set<NodeID> = []
     private var swarms: [SwarmID: SwarmPolicy] = [:]
@@ -114,35 +116,64 @@ final class UnitOfWork {
     // MARK: Tasks
 
     func task(_ id: TaskID, lock: Bool = true) throws(StoreError) -> StoredTask? {
-        if let cached = tasks[id], !lock || lockedTasks.contains(id) { return cached }
+        if let cached = tasks[id], !lock || cached.locked { return cached.task }
         let rows = try connection.query(
             "SELECT record FROM tasks WHERE id = ?" + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)])
         guard let row = rows.first else { return nil }
-        if let cached = tasks[id], dirtyTasks.contains(id) { return cached }
+        if let cached = tasks[id], cached.dirty { return cached.task }
         let task = try TaskRecordCodec.decode(try row.blob(0))
-        tasks[id] = task
-        if lock { lockedTasks.insert(id) }
+        tasks[id] = TaskEntry(task: task, locked: lock, dirty: false)
         return task
     }
 
     /// A task row already locked by the caller's claim query.
     func adopt(_ task: StoredTask) -> StoredTask {
-        if let cached = tasks[task.id] { return cached }
-        tasks[task.id] = task
-        lockedTasks.insert(task.id)
+        if let cached = tasks[task.id] { return cached.task }
+        tasks[task.id] = TaskEntry(task: task, locked: true, dirty: false)
         return task
     }
 
     func put(_ task: StoredTask) {
-        tasks[task.id] = task
-        lockedTasks.insert(task.id)
-        dirtyTasks.insert(task.id)
+        markDirty(&tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false)], task)
+    }
+
+    private func markDirty(_ entry: inout TaskEntry, _ task: StoredTask) {
+        entry.task = task
+        entry.locked = true
+        if !entry.dirty {
+            entry.dirty = true
+            dirtyTaskCount += 1
+        }
+    }
+
+    /// Changes a task in place (no copy of its attempts to write back), loading and
+    /// locking it first if needed; nil when it does not exist.
+    func update<R>(_ id: TaskID, _ change: (inout StoredTask) throws(StoreError) -> R) throws(StoreError) -> R? {
+        if tasks[id]?.locked != true { guard try task(id) != nil else { return nil } }
+        guard tasks[id] != nil else { return nil }
+        var result: R?
+        var failure: StoreError?
+        // The entry is changed through the dictionary's in-place accessor.
+        tasks[id]?.apply { entry in
+            do throws(StoreError) {
+                result = try change(&entry.task)
+            } catch {
+                failure = error
+            }
+            entry.locked = true
+            if !entry.dirty {
+                entry.dirty = true
+                dirtyTaskCount += 1
+            }
+        }
+        if let failure { throw failure }
+        return result
     }
 
     /// Reads and locks the tasks of a batch with one statement (in id order, the order
     /// every transaction locks in), keeping any this transaction already holds.
     func prefetchTasks(_ ids: [TaskID]) throws(StoreError) {
-        let wanted = Set(ids.filter { !lockedTasks.contains($0) }).sorted()
+        let wanted = Set(ids.filter { tasks[$0]?.locked != true }).sorted()
         guard !wanted.isEmpty else { return }
         let rows = try bulk(
             "SELECT id, record FROM tasks WHERE id IN (", row: "?", tail: ") ORDER BY id" + dialect.forUpdate,
@@ -150,9 +181,12 @@ final class UnitOfWork {
             wanted.map { [.text($0.rawValue)] })
         for row in rows {
             let id = TaskID(try row.text(0))
-            lockedTasks.insert(id)
             // A copy read earlier without the lock is replaced, as `task(_:lock:)` does.
-            if !dirtyTasks.contains(id) { tasks[id] = try TaskRecordCodec.decode(try row.blob(1)) }
+            if tasks[id]?.dirty == true {
+                tasks[id]?.locked = true
+            } else {
+                tasks[id] = TaskEntry(task: try TaskRecordCodec.decode(try row.blob(1)), locked: true, dirty: false)
+            }
         }
     }
 
@@ -411,9 +445,13 @@ final class UnitOfWork {
     func flush() throws(StoreError) {
         try writePending()
         var taskRows: [[SQLValue]] = []
-        taskRows.reserveCapacity(dirtyTasks.count)
-        for id in dirtyTasks.sorted() {
-            guard let task = tasks[id] else { continue }
+        taskRows.reserveCapacity(dirtyTaskCount)
+        var dirtyIDs: [TaskID] = []
+        dirtyIDs.reserveCapacity(dirtyTaskCount)
+        for (id, entry) in tasks where entry.dirty { dirtyIDs.append(id) }
+        for id in dirtyIDs.sorted() {
+            guard let task = tasks[id]?.task else { continue }
+            tasks[id]?.dirty = false
             taskRows.append([
                 .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
                 .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
@@ -453,12 +491,24 @@ final class UnitOfWork {
                 "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
                 [.integer(delta), .text(account.rawValue)])
         }
-        dirtyTasks = []
+        dirtyTaskCount = 0
         dirtyNodes = []
         dirtySwarms = []
         swarmDeltas = [:]
         balanceDeltas = [:]
     }
+}
+
+/// A task as one transaction holds it.
+struct TaskEntry {
+    var task: StoredTask
+    /// Read with the row lock (or written, which needs it).
+    var locked: Bool
+    /// Changed since the last `flush`.
+    var dirty: Bool
+
+    /// `dictionary[key]?.apply { ... }` changes an entry where it is stored.
+    mutating func apply(_ body: (inout TaskEntry) -> Void) { body(&self) }
 }
 
 /// A lease row's immutable part.
