@@ -49,6 +49,7 @@ struct WorkerControlPlane: Sendable {
                 throw error
             }
             context.logger.info("node back online", metadata: ["node": "\(id)"])
+            context.nodeConnected(id, at: now)
         }
         return verified
     }
@@ -64,12 +65,17 @@ struct WorkerControlPlane: Sendable {
         defer { done(node) }
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
         record(request.leases, held: extended)
+        context.tracker.touched(Array(extended.tasks.values))
+        context.utilization.record(node.nodeID, request.utilization)
+        // A drain ordered through NodeService.DrainNode reaches the agent here.
+        let id = node.nodeID
+        let draining = try await context.executor.run { (store) throws(StoreError) in try store.node(id).isDraining }
         var response = Openswarm_V1_HeartbeatResponse()
         response.renewals = extended.renewals
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
         response.heartbeatInterval = WireTime.duration(context.configuration.heartbeatInterval)
-        response.nodeStatus = .online
+        response.nodeStatus = draining ? .draining : .online
         response.serverTime = WireTime.timestamp(context.clock.now())
         return response
     }
@@ -167,7 +173,10 @@ struct WorkerControlPlane: Sendable {
                 var response = Openswarm_V1_LeaseTasksResponse()
                 response.leases = granted.map(LeaseMapping.lease)
                 response.serverTime = WireTime.timestamp(now)
-                if !granted.isEmpty { context.changes.signal() }
+                if !granted.isEmpty {
+                    context.changes.signal()
+                    context.tracker.touched(granted.map(\.taskID))
+                }
                 return response
             }
             await context.work.wait(after: seen, timeout: until - ContinuousClock.now)
@@ -229,18 +238,21 @@ struct WorkerControlPlane: Sendable {
             }
         }
         var retryAt: Instant?
+        var touched = request.results.map { TaskID($0.taskID) }
         for (position, (outcome, refusal)) in outcomes.enumerated() {
             let index = reportIndex[position]
             switch outcome {
             case .success(let report):
                 if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
                 context.progress.forget(report.ended)
+                touched += report.ended + report.readied
             case .failure(let error):
                 acks[index].status = Self.status(named: refusal)
                 acks[index].message = error.message
             }
         }
         context.workChanged(retryAt: retryAt)
+        context.tracker.touched(touched)
         var response = Openswarm_V1_ReportResultsResponse()
         response.acks = acks
         return response
@@ -274,6 +286,7 @@ struct WorkerControlPlane: Sendable {
             response.willRetry = !report.taskState.isTerminal
             if let next = report.retryNotBefore { response.nextAttemptTime = WireTime.timestamp(next) }
             context.workChanged(retryAt: report.retryNotBefore)
+            context.tracker.touched([TaskID(taskID)] + report.ended + report.readied)
         case .failure(let error):
             ack.status = Self.status(named: refusal)
             ack.message = error.message
