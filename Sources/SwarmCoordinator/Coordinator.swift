@@ -61,6 +61,7 @@ public final class Coordinator: Sendable {
         LedgerDesk(context: shared).register(into: &router)
         SwarmDesk(context: shared).register(into: &router)
         EventDesk(context: shared).register(into: &router)
+        QualityDesk(context: shared).register(into: &router)
 
         let server = RPCServer(
             router: router,
