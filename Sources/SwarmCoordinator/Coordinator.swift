@@ -133,8 +133,9 @@ public final class Coordinator: Sendable {
             let silent = context.liveness.silentNodes(now: now, window: configuration.failureWindow)
             for node in silent {
                 do {
-                    try await context.executor.run { (store) throws(StoreError) in
+                    let drained = try await context.executor.run { (store) throws(StoreError) -> Bool in
                         try store.setNodeOnline(node, false, now: now)
+                        return try store.node(node).isDraining
                     }
                     context.logger.warning(
                         "node missed its heartbeats; marked offline and its leases released",
@@ -142,8 +143,10 @@ public final class Coordinator: Sendable {
                     context.events.record(kind: .nodeDisconnected, at: now, nodeID: node.rawValue) { event in
                         var gone = Openswarm_V1_NodeDisconnectedEvent()
                         gone.nodeID = node.rawValue
-                        gone.kind = .heartbeatTimeout
-                        gone.reason = "missed its heartbeats for \(configuration.failureWindow)"
+                        // A drained agent stops once idle; its silence ends the drain.
+                        gone.kind = drained ? .drained : .heartbeatTimeout
+                        gone.reason =
+                            drained ? "drained" : "missed its heartbeats for \(configuration.failureWindow)"
                         event.payload = .nodeDisconnected(gone)
                     }
                 } catch {

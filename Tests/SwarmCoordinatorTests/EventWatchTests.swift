@@ -100,4 +100,65 @@ struct EventWatchTests {
         }
         await harness.stop()
     }
+
+    @Test func aWatcherResumesAfterTheLastSequenceItSawButNotFromBeforeTheLog() async throws {
+        let harness = try await CoordinatorHarness()
+        try await harness.mint(10)
+        let options = harness.options(timeout: .seconds(30))
+        // Nobody watched: a resume from the start is refused, not answered with a gap.
+        var old = Openswarm_V1_WatchRequest()
+        old.afterSequence = 0
+        do {
+            try await harness.client.serverStreaming(Openswarm_V1_EventService.Method.watch, old, options: options) {
+                stream in for try await _ in stream {}
+            }
+            Issue.record("a resume from before the retained log must fail")
+        } catch let error as RPCError {
+            #expect(error.code == .outOfRange)
+            #expect(error.message.contains("after_sequence"))
+        }
+
+        var request = Openswarm_V1_WatchRequest()
+        request.kinds = [.taskStateChanged]
+        let first = try await harness.client.serverStreaming(
+            Openswarm_V1_EventService.Method.watch, request, options: options
+        ) { stream -> Openswarm_V1_Event in
+            var iterator = stream.makeAsyncIterator()
+            _ = try await harness.submit(prompt: "one")
+            return try #require(try await read(&iterator) { _ in true }.last)
+        }
+        // Changes while disconnected are delivered on resuming after the last one seen.
+        let second = try await harness.submit(prompt: "two")
+        request.afterSequence = first.sequence
+        let resumed = try await harness.client.serverStreaming(
+            Openswarm_V1_EventService.Method.watch, request, options: options
+        ) { stream -> [Openswarm_V1_Event] in
+            var iterator = stream.makeAsyncIterator()
+            return try await read(&iterator) { stateChange($0)?.taskID == second }
+        }
+        #expect(resumed.count == 1)
+        #expect(resumed.first?.sequence ?? 0 > first.sequence)
+        await harness.stop()
+    }
+
+    @Test func aDrainedNodeThatFallsSilentIsReportedAsDrained() async throws {
+        let harness = try await CoordinatorHarness()
+        var request = Openswarm_V1_WatchRequest()
+        request.kinds = [.nodeDisconnected]
+        let gone = try await harness.client.serverStreaming(
+            Openswarm_V1_EventService.Method.watch, request, options: harness.options(timeout: .seconds(30))
+        ) { stream -> Openswarm_V1_NodeDisconnectedEvent? in
+            var iterator = stream.makeAsyncIterator()
+            let node = try await harness.registerNode("n1")
+            var drain = Openswarm_V1_DrainNodeRequest()
+            drain.nodeID = node.id
+            _ = try await harness.call(Openswarm_V1_NodeService.Method.drainNode, drain)
+            // The node stops heartbeating, as a drained agent exits once idle.
+            let events = try await read(&iterator) { _ in true }
+            if case .nodeDisconnected(let gone) = events.last?.payload { return gone }
+            return nil
+        }
+        #expect(gone?.kind == .drained)
+        await harness.stop()
+    }
 }

@@ -93,7 +93,15 @@ final class EventLog: Sendable {
 
     var watchers: Int { state.withLock { $0.watchers } }
 
-    func watcherStarted() { state.withLock { $0.watchers += 1 } }
+    /// A watch begins. When task tracking had paused (no watcher for `linger`), the
+    /// log before now has a gap in task changes: resuming from before it is refused.
+    func watcherStarted() {
+        state.withLock { state in
+            let paused = state.watchers == 0 && !(state.lastWatcherLeft.map { .now - $0 < linger } ?? false)
+            if paused { state.resumableAfter = state.latest }
+            state.watchers += 1
+        }
+    }
 
     func watcherEnded() {
         state.withLock { state in
@@ -109,8 +117,4 @@ final class EventLog: Sendable {
             state.watchers > 0 || state.lastWatcherLeft.map { .now - $0 < linger } ?? false
         }
     }
-
-    /// Task tracking paused and resumes now: nothing before this point may be resumed
-    /// from, since changes meanwhile were not recorded.
-    func markGap() { state.withLock { $0.resumableAfter = $0.latest } }
 }

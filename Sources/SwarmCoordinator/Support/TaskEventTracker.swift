@@ -14,7 +14,6 @@ import Synchronization
 final class TaskEventTracker: Sendable {
     private let log: EventLog
     private let known = Mutex<[TaskID: TaskState]>([:])
-    private let wasTracking = Mutex(false)
     private let batches: AsyncStream<[TaskID]>
     private let continuation: AsyncStream<[TaskID]>.Continuation
 
@@ -26,13 +25,7 @@ final class TaskEventTracker: Sendable {
     /// Tasks a handler created or changed.
     func touched(_ ids: [TaskID]) {
         guard !ids.isEmpty else { return }
-        let tracking = log.isTracking
-        let resumed = wasTracking.withLock { was in
-            defer { was = tracking }
-            return tracking && !was
-        }
-        guard tracking else { return }
-        if resumed { log.markGap() }
+        guard log.isTracking else { return }
         continuation.yield(ids)
     }
 
