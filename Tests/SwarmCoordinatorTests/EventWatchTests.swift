@@ -161,4 +161,32 @@ struct EventWatchTests {
         #expect(gone?.kind == .drained)
         await harness.stop()
     }
+
+    @Test func progressReportedByTheNodeIsAnEventOncePerChange() async throws {
+        let harness = try await CoordinatorHarness()
+        try await harness.mint(10)
+        var request = Openswarm_V1_WatchRequest()
+        request.kinds = [.taskStateChanged, .taskProgress]
+        let progress = try await harness.client.serverStreaming(
+            Openswarm_V1_EventService.Method.watch, request, options: harness.options(timeout: .seconds(30))
+        ) { stream -> [Openswarm_V1_TaskProgressEvent] in
+            var iterator = stream.makeAsyncIterator()
+            let node = try await harness.registerNode("n1")
+            let id = try await harness.submit(prompt: "slow")
+            _ = try await read(&iterator) { stateChange($0)?.taskID == id }
+            let lease = try #require(try await node.lease().first)
+            _ = try await node.heartbeat([lease], percent: 40, step: "thinking")
+            _ = try await node.heartbeat([lease], percent: 40, step: "thinking")
+            _ = try await node.heartbeat([lease], percent: 80, step: "writing")
+            let events = try await read(&iterator) {
+                if case .taskProgress(let progress) = $0.payload { progress.progressPercent == 80 } else { false }
+            }
+            return events.compactMap {
+                if case .taskProgress(let progress) = $0.payload { progress } else { nil }
+            }
+        }
+        #expect(progress.map(\.progressPercent) == [40, 80], "a repeated heartbeat is not a new event")
+        #expect(progress.map(\.currentStep) == ["thinking", "writing"])
+        await harness.stop()
+    }
 }

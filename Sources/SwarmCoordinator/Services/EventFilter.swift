@@ -41,14 +41,21 @@ struct EventFilter: Sendable {
 
     /// The event as this watcher gets it: output bytes only when asked for.
     func shaped(_ event: Openswarm_V1_Event) -> Openswarm_V1_Event {
-        guard !includeOutputs, case .taskCompleted(var completed) = event.payload else { return event }
+        guard !includeOutputs else { return event }
         var event = event
-        completed.results = completed.results.map { result in
-            var result = result
-            result.output = []
-            return result
+        switch event.payload {
+        case .taskCompleted(var completed):
+            completed.results = completed.results.map { result in
+                var result = result
+                result.output = []
+                return result
+            }
+            event.payload = .taskCompleted(completed)
+        case .taskProgress(var progress):
+            progress.partialOutput = []
+            event.payload = .taskProgress(progress)
+        default: break
         }
-        event.payload = .taskCompleted(completed)
         return event
     }
 }

@@ -64,7 +64,7 @@ struct WorkerControlPlane: Sendable {
         let node = try await node(call)
         defer { done(node) }
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
-        record(request.leases, held: extended)
+        record(request.leases, held: extended, node: node.nodeID)
         context.tracker.touched(Array(extended.tasks.values))
         context.utilization.record(node.nodeID, request.utilization)
         // A drain ordered through NodeService.DrainNode reaches the agent here.
@@ -86,7 +86,8 @@ struct WorkerControlPlane: Sendable {
         let node = try await node(call)
         defer { done(node) }
         let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
-        record(request.updates, held: extended)
+        record(request.updates, held: extended, node: node.nodeID)
+        context.tracker.touched(Array(extended.tasks.values))
         var response = Openswarm_V1_ReportProgressResponse()
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
@@ -96,14 +97,16 @@ struct WorkerControlPlane: Sendable {
 
     /// Keeps reported progress for readers, only for leases the node was just found to
     /// hold (a node cannot paint progress on other nodes' tasks).
-    private func record(_ updates: [Openswarm_V1_LeaseProgress], held: Extended) {
+    private func record(_ updates: [Openswarm_V1_LeaseProgress], held: Extended, node: NodeID) {
         for update in updates where update.progressPercent.isFinite {
             guard let task = held.tasks[update.leaseID] else { continue }
-            context.progress.record(
-                task,
-                ProgressBoard.Entry(
-                    percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
-                    outputTokens: update.outputTokens))
+            let entry = ProgressBoard.Entry(
+                percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
+                outputTokens: update.outputTokens)
+            // Heartbeats repeat the last progress; only a change is an event.
+            let changed = context.progress.entry(task) != entry || !update.partialOutput.isEmpty
+            context.progress.record(task, entry)
+            if changed { context.tracker.progress(update, of: task, node: node, at: context.clock.now()) }
         }
     }
 

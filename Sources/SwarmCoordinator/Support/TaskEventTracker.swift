@@ -4,7 +4,8 @@ import SwarmStore
 import Synchronization
 
 /// Turns "these tasks may have changed" into `task:state_changed` (and
-/// `task:completed`) events. Handlers report the tasks they touched; one loop reads
+/// `task:completed`) events, and reported progress of tasks it knows into
+/// `task:progress`. Handlers report the tasks they touched; one loop reads
 /// them from the store, in arrival order, and records each task's new state against
 /// the last one it recorded. Reads are serial, so events of one task are in order;
 /// a state held only between two reads (leased then at once running) may be skipped.
@@ -13,7 +14,15 @@ import Synchronization
 /// cost nothing extra when nobody watches.
 final class TaskEventTracker: Sendable {
     private let log: EventLog
-    private let known = Mutex<[TaskID: TaskState]>([:])
+    /// What the last read of each open task said, and what decides who sees its events.
+    private struct Known {
+        var state: TaskState
+        var submitter: PrincipalID
+        var swarm: String
+        var dag: String
+    }
+
+    private let known = Mutex<[TaskID: Known]>([:])
     private let batches: AsyncStream<[TaskID]>
     private let continuation: AsyncStream<[TaskID]>.Continuation
 
@@ -37,6 +46,29 @@ final class TaskEventTracker: Sendable {
 
     func finish() { continuation.finish() }
 
+    /// Records `task:progress` for a task this tracker has read (others are skipped:
+    /// without a read it cannot tell who may see the event). Partial output is kept for
+    /// watchers that ask for outputs.
+    /// `id` is the task of the lease as the store knows it, not as the node claims.
+    func progress(_ update: Openswarm_V1_LeaseProgress, of id: TaskID, node: NodeID, at now: Instant) {
+        guard log.isTracking, let task = known.withLock({ $0[id] }) else { return }
+        log.record(
+            kind: .taskProgress, at: now, swarm: task.swarm, dag: task.dag, submitter: task.submitter,
+            taskID: id.rawValue, nodeID: node.rawValue
+        ) { event in
+            var progress = Openswarm_V1_TaskProgressEvent()
+            progress.taskID = id.rawValue
+            progress.attemptNumber = update.attemptNumber
+            progress.nodeID = node.rawValue
+            progress.progressPercent = min(100, max(0, update.progressPercent))
+            progress.currentStep = String(update.currentStep.prefix(200))
+            progress.estimatedRemaining = update.estimatedRemaining
+            progress.outputTokens = update.outputTokens
+            progress.partialOutput = update.partialOutput
+            event.payload = .taskProgress(progress)
+        }
+    }
+
     /// The reading loop; returns when `finish` is called.
     func run(executor: StoreExecutor, clock: any SwarmClock) async {
         for await ids in batches {
@@ -54,8 +86,14 @@ final class TaskEventTracker: Sendable {
 
     private func record(_ task: StoredTask, now: Instant) {
         let previous = known.withLock { known -> TaskState? in
-            let previous = known[task.id]
-            if task.state.isTerminal { known.removeValue(forKey: task.id) } else { known[task.id] = task.state }
+            let previous = known[task.id]?.state
+            if task.state.isTerminal {
+                known.removeValue(forKey: task.id)
+            } else {
+                known[task.id] = Known(
+                    state: task.state, submitter: task.submitter, swarm: task.spec.swarmID.rawValue,
+                    dag: task.dagID.rawValue)
+            }
             return previous
         }
         guard previous != task.state else { return }
