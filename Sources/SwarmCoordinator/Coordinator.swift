@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import SwarmCore
+import SwarmProto
 import SwarmRPC
 import SwarmStore
 
@@ -18,12 +19,17 @@ public final class Coordinator: Sendable {
     public let context: CoordinatorContextHandle
     private let server: RPCServer
     private let maintenance: Task<Void, Never>
+    private let tracking: Task<Void, Never>
     private let shared: CoordinatorContext
 
-    private init(port: Int, server: RPCServer, maintenance: Task<Void, Never>, shared: CoordinatorContext) {
+    private init(
+        port: Int, server: RPCServer, maintenance: Task<Void, Never>, tracking: Task<Void, Never>,
+        shared: CoordinatorContext
+    ) {
         self.port = port
         self.server = server
         self.maintenance = maintenance
+        self.tracking = tracking
         self.shared = shared
         self.context = CoordinatorContextHandle(shared: shared)
     }
@@ -54,6 +60,8 @@ public final class Coordinator: Sendable {
         TaskDesk(context: shared).register(into: &router)
         LedgerDesk(context: shared).register(into: &router)
         SwarmDesk(context: shared).register(into: &router)
+        EventDesk(context: shared).register(into: &router)
+        QualityDesk(context: shared).register(into: &router)
 
         let server = RPCServer(
             router: router,
@@ -83,6 +91,7 @@ public final class Coordinator: Sendable {
             }
         }
         let maintenance = Task { await Self.maintain(shared) }
+        let tracking = Task { await shared.tracker.run(executor: shared.executor, clock: clock) }
         logger.info(
             "coordinator listening",
             metadata: [
@@ -92,7 +101,7 @@ public final class Coordinator: Sendable {
         if configuration.isOpenMode {
             logger.warning("no API keys configured: every caller is `local` with every role (open mode)")
         }
-        return Coordinator(port: port, server: server, maintenance: maintenance, shared: shared)
+        return Coordinator(port: port, server: server, maintenance: maintenance, tracking: tracking, shared: shared)
     }
 
     /// Stops accepting calls, lets in-flight ones finish within the grace period, then
@@ -101,6 +110,8 @@ public final class Coordinator: Sendable {
         maintenance.cancel()
         await server.shutdown(gracePeriod: shared.configuration.shutdownGracePeriod)
         _ = await maintenance.value
+        shared.tracker.finish()
+        _ = await tracking.value
         shared.peers.withLock { channel in
             channel?.close()
             channel = nil
@@ -122,12 +133,22 @@ public final class Coordinator: Sendable {
             let silent = context.liveness.silentNodes(now: now, window: configuration.failureWindow)
             for node in silent {
                 do {
-                    try await context.executor.run { (store) throws(StoreError) in
+                    let drained = try await context.executor.run { (store) throws(StoreError) -> Bool in
                         try store.setNodeOnline(node, false, now: now)
+                        return try store.node(node).isDraining
                     }
                     context.logger.warning(
                         "node missed its heartbeats; marked offline and its leases released",
                         metadata: ["node": "\(node)"])
+                    context.events.record(kind: .nodeDisconnected, at: now, nodeID: node.rawValue) { event in
+                        var gone = Openswarm_V1_NodeDisconnectedEvent()
+                        gone.nodeID = node.rawValue
+                        // A drained agent stops once idle; its silence ends the drain.
+                        gone.kind = drained ? .drained : .heartbeatTimeout
+                        gone.reason =
+                            drained ? "drained" : "missed its heartbeats for \(configuration.failureWindow)"
+                        event.payload = .nodeDisconnected(gone)
+                    }
                 } catch {
                     context.liveness.undoOffline(node)
                     context.logger.error(
@@ -138,6 +159,7 @@ public final class Coordinator: Sendable {
                 let expired = try await context.executor.run { (store) throws(StoreError) in try store.expire(now: now)
                 }
                 if expired.expiredLeases > 0 || expired.timedOutTasks > 0 || !silent.isEmpty {
+                    context.tracker.touchedOpenTasks()
                     context.workChanged()
                 } else if context.liveness.hasPollers {
                     // Work released with a retry backoff (expiry, offline nodes) becomes
@@ -203,4 +225,6 @@ public final class Coordinator: Sendable {
 public struct CoordinatorContextHandle: Sendable {
     let shared: CoordinatorContext
     public var store: any Store { shared.executor.store }
+    /// EventService.Watch streams open now (a cancelled watch must leave).
+    public var eventWatchers: Int { shared.events.watchers }
 }

@@ -21,7 +21,7 @@ import SwarmCore
 ///
 /// Implementations must pass `StoreConformance` (Tests/SwarmStoreTests), the one suite
 /// every engine runs.
-public protocol Store: Sendable {
+public protocol Store: StoreAdministration {
     /// Adds a swarm; `alreadyExists` if its id is taken.
     func createSwarm(_ swarm: SwarmPolicy) throws(StoreError)
     /// Adds an account with a zero balance; `alreadyExists` if its id is taken.

@@ -18,6 +18,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case leaseExpired = "lease_expired"
         case insufficientFunds = "insufficient_funds"
         case swarmBudgetExceeded = "swarm_budget_exceeded"
+        /// The swarm still has tasks that have not ended.
+        case swarmNotEmpty = "swarm_not_empty"
         case invalidDag = "invalid_dag"
         case invalidArgument = "invalid_argument"
         case alreadyExists = "already_exists"

@@ -13,7 +13,7 @@ struct OpenSwarmCommand: AsyncParsableCommand {
         version: OpenSwarmVersion.current,
         subcommands: [
             ServerCommand.self, WorkerCommand.self, SubmitCommand.self, WatchCommand.self, TasksCommand.self,
-            NodesCommand.self, WalletCommand.self, VersionCommand.self,
+            NodesCommand.self, SwarmsCommand.self, WalletCommand.self, EventsCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -14,10 +14,14 @@ final class CoordinatorContext: Sendable {
     let nodes: NodeAuthenticator
     let liveness = NodeLiveness()
     let progress = ProgressBoard()
+    let utilization = UtilizationBoard()
     /// New or returned work: wakes LeaseTasks long polls.
     let work = ChangeSignal()
     /// Task state changed: wakes task watchers.
     let changes = ChangeSignal()
+    /// Retained events for EventService.Watch, and what turns task changes into them.
+    let events: EventLog
+    let tracker: TaskEventTracker
     let logger: Logger
     /// Other coordinators on the same PostgreSQL database, told of new work.
     let peers = Mutex<PostgresWorkChannel?>(nil)
@@ -29,6 +33,29 @@ final class CoordinatorContext: Sendable {
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)
         self.logger = logger
+        let events = EventLog(idPrefix: "evt-" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        self.events = events
+        self.tracker = TaskEventTracker(log: events)
+    }
+
+    /// Records `node:connected` for a node that registered or came back online.
+    func nodeConnected(_ node: NodeID, at time: Instant) {
+        events.record(kind: .nodeConnected, at: time, nodeID: node.rawValue) { event in
+            var connected = Openswarm_V1_NodeConnectedEvent()
+            connected.nodeID = node.rawValue
+            event.payload = .nodeConnected(connected)
+        }
+    }
+
+    /// Records `ledger:transaction` for a transaction this coordinator committed.
+    func transactionRecorded(_ entry: LedgerEntry, at time: Instant) {
+        events.record(
+            kind: .transactionRecorded, at: time, accounts: entry.postings.map(\.account)
+        ) { event in
+            var recorded = Openswarm_V1_TransactionRecordedEvent()
+            recorded.transaction = LedgerDesk.transaction(entry)
+            event.payload = .transactionRecorded(recorded)
+        }
     }
 
     /// The wire task with the latest reported progress of a running task.

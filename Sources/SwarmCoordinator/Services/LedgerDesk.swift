@@ -3,11 +3,18 @@ import SwarmProto
 import SwarmRPC
 import SwarmStore
 
-/// `openswarm.v1.LedgerService`: balances, transactions and the admin mint.
+/// `openswarm.v1.LedgerService`: balances, transactions and the admin mint; transfers
+/// and economics in `LedgerDesk+Transfer.swift` and `LedgerDesk+Economics.swift`.
 struct LedgerDesk: Sendable {
     let context: CoordinatorContext
 
     func register(into router: inout RPCRouter) {
+        router.unary(Openswarm_V1_LedgerService.Method.transfer) { request, call in
+            try await transfer(request, call)
+        }
+        router.unary(Openswarm_V1_LedgerService.Method.getResourceEconomics) { request, call in
+            try await economics(request, call)
+        }
         router.unary(Openswarm_V1_LedgerService.Method.getBalance) { request, call in
             let principal = try context.callers.principal(call)
             let account = request.accountID.isEmpty ? principal.account : AccountID(request.accountID)
@@ -54,6 +61,7 @@ struct LedgerDesk: Sendable {
                 let entry = try store.mint(amount, to: account, now: now)
                 return (entry, try store.balance(of: account))
             }
+            context.transactionRecorded(entry, at: now)
             var response = Openswarm_V1_MintResponse()
             response.transaction = Self.transaction(entry)
             var wire = Openswarm_V1_Account()

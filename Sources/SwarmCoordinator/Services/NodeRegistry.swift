@@ -4,11 +4,13 @@ import SwarmProto
 import SwarmRPC
 import SwarmStore
 
-/// `openswarm.v1.NodeService`: registration and node queries.
+/// `openswarm.v1.NodeService`: registration and node queries; changes and metrics in
+/// `NodeRegistry+Changes.swift` and `NodeRegistry+Metrics.swift`.
 struct NodeRegistry: Sendable {
     let context: CoordinatorContext
 
     func register(into router: inout RPCRouter) {
+        registerChanges(into: &router)
         router.unary(Openswarm_V1_NodeService.Method.registerNode) { request, call in
             try await registerNode(request, call)
         }
@@ -87,6 +89,7 @@ struct NodeRegistry: Sendable {
         context.nodes.remember(identity)
         context.liveness.heard(from: identity.nodeID, at: now)
         context.work.signal()
+        context.nodeConnected(identity.nodeID, at: now)
         context.logger.info(
             "node registered",
             metadata: ["node": "\(identity.nodeID)", "name": "\(request.displayName)", "operator": "\(operatorID)"])

@@ -3,14 +3,16 @@ import SwarmProto
 import SwarmRPC
 import SwarmStore
 
-/// `openswarm.v1.SwarmService`: creating swarms (listing, status and deletion come with
-/// swarm membership).
+/// `openswarm.v1.SwarmService`: creating swarms here; listing, status and deletion in
+/// `SwarmDesk+Admin.swift`. Creating needs the user role (swarm:create); the creator
+/// is recorded, and only the creator or an admin may delete the swarm.
 struct SwarmDesk: Sendable {
     let context: CoordinatorContext
 
     func register(into router: inout RPCRouter) {
+        registerAdmin(into: &router)
         router.unary(Openswarm_V1_SwarmService.Method.createSwarm) { request, call in
-            let principal = try context.callers.principal(call, requiring: .admin)
+            let principal = try context.callers.principal(call, requiring: .user)
             let name = request.name
             guard !name.isEmpty, name.utf8.count <= 64,
                 name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
@@ -28,17 +30,12 @@ struct SwarmDesk: Sendable {
                 id: SwarmID(name), minReputation: configuration.minReputation,
                 allowedRegions: Set(configuration.geographicConstraints?.allowedRegions ?? []),
                 tokenBudgetMicros: request.tokenBudgetMicros)
-            try await context.executor.run { (store) throws(StoreError) in try store.createSwarm(policy) }
-            var swarm = Openswarm_V1_Swarm()
-            swarm.id = name
-            swarm.name = name
-            swarm.topology = request.topology
-            swarm.status = .active
-            swarm.createTime = WireTime.timestamp(context.clock.now())
-            swarm.createdBy = principal.id.rawValue
-            swarm.configuration = request.configuration
+            let record = SwarmRecord(
+                createdBy: principal.id.rawValue, createdAt: context.clock.now(), profile: request.serializedBytes())
+            try await context.executor.run { (store) throws(StoreError) in try store.createSwarm(policy, record: record)
+            }
             var response = Openswarm_V1_CreateSwarmResponse()
-            response.swarm = swarm
+            response.swarm = SwarmMapping.swarm(SwarmListing(policy: policy, record: record))
             return response
         }
     }

@@ -53,6 +53,7 @@ struct TaskDesk: Sendable {
                 return (before, after, try store.tasks(inDag: after.dagID))
             }
             context.workChanged()
+            context.tracker.touched(dag.map(\.id))
             var response = Openswarm_V1_CancelTaskResponse()
             response.task = context.wireTask(after)
             response.refundedMicros = after.refundedMicros - before.refundedMicros
@@ -121,6 +122,7 @@ struct TaskDesk: Sendable {
             return try store.task(outcome.taskIDs[0])
         }
         context.workChanged()
+        context.tracker.touched([stored.id])
         response.task = context.wireTask(stored)
         return response
     }
@@ -160,6 +162,7 @@ struct TaskDesk: Sendable {
         let params = SubmitParams(submission: submission, submitter: principal.id, account: principal.account, now: now)
         let outcome = try await context.executor.run { (store) throws(StoreError) in try store.submit(params) }
         context.workChanged()
+        context.tracker.touched(outcome.taskIDs)
         dag.id = outcome.dagID.rawValue
         dag.createTime = WireTime.timestamp(now)
         dag.tasks = zip(request.tasks, outcome.taskIDs).map { entry, id in

@@ -49,6 +49,7 @@ struct WorkerControlPlane: Sendable {
                 throw error
             }
             context.logger.info("node back online", metadata: ["node": "\(id)"])
+            context.nodeConnected(id, at: now)
         }
         return verified
     }
@@ -63,13 +64,18 @@ struct WorkerControlPlane: Sendable {
         let node = try await node(call)
         defer { done(node) }
         let extended = try await extend(request.leases.map(\.leaseID), node: node.nodeID)
-        record(request.leases, held: extended)
+        record(request.leases, held: extended, node: node.nodeID)
+        context.tracker.touched(Array(extended.tasks.values))
+        context.utilization.record(node.nodeID, request.utilization)
+        // A drain ordered through NodeService.DrainNode reaches the agent here.
+        let id = node.nodeID
+        let draining = try await context.executor.run { (store) throws(StoreError) in try store.node(id).isDraining }
         var response = Openswarm_V1_HeartbeatResponse()
         response.renewals = extended.renewals
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
         response.heartbeatInterval = WireTime.duration(context.configuration.heartbeatInterval)
-        response.nodeStatus = .online
+        response.nodeStatus = draining ? .draining : .online
         response.serverTime = WireTime.timestamp(context.clock.now())
         return response
     }
@@ -80,7 +86,8 @@ struct WorkerControlPlane: Sendable {
         let node = try await node(call)
         defer { done(node) }
         let extended = try await extend(request.updates.map(\.leaseID), node: node.nodeID)
-        record(request.updates, held: extended)
+        record(request.updates, held: extended, node: node.nodeID)
+        context.tracker.touched(Array(extended.tasks.values))
         var response = Openswarm_V1_ReportProgressResponse()
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
@@ -90,14 +97,16 @@ struct WorkerControlPlane: Sendable {
 
     /// Keeps reported progress for readers, only for leases the node was just found to
     /// hold (a node cannot paint progress on other nodes' tasks).
-    private func record(_ updates: [Openswarm_V1_LeaseProgress], held: Extended) {
+    private func record(_ updates: [Openswarm_V1_LeaseProgress], held: Extended, node: NodeID) {
         for update in updates where update.progressPercent.isFinite {
             guard let task = held.tasks[update.leaseID] else { continue }
-            context.progress.record(
-                task,
-                ProgressBoard.Entry(
-                    percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
-                    outputTokens: update.outputTokens))
+            let entry = ProgressBoard.Entry(
+                percent: min(100, max(0, update.progressPercent)), step: String(update.currentStep.prefix(200)),
+                outputTokens: update.outputTokens)
+            // Heartbeats repeat the last progress; only a change is an event.
+            let changed = context.progress.entry(task) != entry || !update.partialOutput.isEmpty
+            context.progress.record(task, entry)
+            if changed { context.tracker.progress(update, of: task, node: node, at: context.clock.now()) }
         }
     }
 
@@ -167,7 +176,10 @@ struct WorkerControlPlane: Sendable {
                 var response = Openswarm_V1_LeaseTasksResponse()
                 response.leases = granted.map(LeaseMapping.lease)
                 response.serverTime = WireTime.timestamp(now)
-                if !granted.isEmpty { context.changes.signal() }
+                if !granted.isEmpty {
+                    context.changes.signal()
+                    context.tracker.touched(granted.map(\.taskID))
+                }
                 return response
             }
             await context.work.wait(after: seen, timeout: until - ContinuousClock.now)
@@ -229,18 +241,21 @@ struct WorkerControlPlane: Sendable {
             }
         }
         var retryAt: Instant?
+        var touched = request.results.map { TaskID($0.taskID) }
         for (position, (outcome, refusal)) in outcomes.enumerated() {
             let index = reportIndex[position]
             switch outcome {
             case .success(let report):
                 if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
                 context.progress.forget(report.ended)
+                touched += report.ended + report.readied
             case .failure(let error):
                 acks[index].status = Self.status(named: refusal)
                 acks[index].message = error.message
             }
         }
         context.workChanged(retryAt: retryAt)
+        context.tracker.touched(touched)
         var response = Openswarm_V1_ReportResultsResponse()
         response.acks = acks
         return response
@@ -274,6 +289,7 @@ struct WorkerControlPlane: Sendable {
             response.willRetry = !report.taskState.isTerminal
             if let next = report.retryNotBefore { response.nextAttemptTime = WireTime.timestamp(next) }
             context.workChanged(retryAt: report.retryNotBefore)
+            context.tracker.touched([TaskID(taskID)] + report.ended + report.readied)
         case .failure(let error):
             ack.status = Self.status(named: refusal)
             ack.message = error.message

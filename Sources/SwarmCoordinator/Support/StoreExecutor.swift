@@ -58,7 +58,8 @@ enum StoreStatus {
         switch code {
         case .unknownSwarm, .unknownAccount, .unknownNode, .unknownTask, .unknownLease: .notFound
         case .notLeaseHolder: .permissionDenied
-        case .leaseNotActive, .leaseExpired, .insufficientFunds, .swarmBudgetExceeded: .failedPrecondition
+        case .leaseNotActive, .leaseExpired, .insufficientFunds, .swarmBudgetExceeded, .swarmNotEmpty:
+            .failedPrecondition
         case .invalidDag, .invalidArgument: .invalidArgument
         case .alreadyExists: .alreadyExists
         case .conflict, .unavailable: .unavailable

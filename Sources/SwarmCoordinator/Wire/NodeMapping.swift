@@ -29,7 +29,8 @@ enum NodeMapping {
         var wire = Openswarm_V1_Node()
         wire.id = node.id.rawValue
         wire.displayName = request?.displayName ?? ""
-        wire.status = node.isOnline ? .online : .offline
+        wire.status = node.isOnline ? (node.isDraining ? .draining : .online) : .offline
+        wire.statusReason = node.drainReason ?? ""
         wire.registrationStatus = .approved
         wire.registrationTime = identity.map { WireTime.timestamp($0.registeredAt) }
         wire.lastHeartbeatTime = lastHeartbeat.map(WireTime.timestamp)

@@ -17,11 +17,16 @@ public struct Node: Hashable, Sendable {
     public var isOnline: Bool
     /// Leases it holds now.
     public var activeLeases: Int
+    /// Why it is draining (NodeService.DrainNode), or nil when it is not. A draining
+    /// node offers no slots: it gets no new leases while its held ones finish.
+    public var drainReason: String?
 
     public init(
         id: NodeID, operatorID: OperatorID, accountID: AccountID, capabilities: NodeCapabilities = NodeCapabilities(),
         location: NodeLocation = NodeLocation(), reputation: ReputationRecord = ReputationRecord(),
-        hourlyRateMicros: Int64 = 0, latency: Duration = .milliseconds(10), isOnline: Bool = true, activeLeases: Int = 0
+        hourlyRateMicros: Int64 = 0, latency: Duration = .milliseconds(10), isOnline: Bool = true,
+        activeLeases: Int = 0,
+        drainReason: String? = nil
     ) {
         self.id = id
         self.operatorID = operatorID
@@ -33,10 +38,15 @@ public struct Node: Hashable, Sendable {
         self.latency = latency
         self.isOnline = isOnline
         self.activeLeases = activeLeases
+        self.drainReason = drainReason
     }
 
-    /// Slots not taken by a lease.
-    public var freeSlots: Int { Swift.max(0, capabilities.slots - activeLeases) }
+    /// Whether it is draining: no new leases.
+    public var isDraining: Bool { drainReason != nil }
+
+    /// Slots not taken by a lease; none while draining, so that every lease path stops
+    /// at its first "free slot?" check without looking at the queue.
+    public var freeSlots: Int { isDraining ? 0 : Swift.max(0, capabilities.slots - activeLeases) }
 }
 
 /// What a node can run and with what resources.

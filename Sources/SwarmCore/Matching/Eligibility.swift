@@ -1,6 +1,6 @@
 /// Whether a node may run a task, and if not the first reason why.
 ///
-/// A node is eligible when, in this order: it is online; it has a free slot; it serves
+/// A node is eligible when, in this order: it is online; it is not draining; it has a free slot; it serves
 /// one of the task's models (when any is named) and every named capability; it has the
 /// memory, GPU (and GPU memory), storage and CPU cores required; its reputation is at
 /// least the task's minimum, or else the swarm's floor; its region and country pass the
@@ -18,6 +18,7 @@ public enum Eligibility: Hashable, Sendable {
         -> Eligibility
     {
         guard node.isOnline else { return .ineligible(.offline) }
+        guard !node.isDraining else { return .ineligible(.draining) }
         guard node.freeSlots > 0 else { return .ineligible(.noFreeSlot) }
         return checkCapabilities(node, for: requirements, in: swarm)
     }
@@ -60,6 +61,7 @@ public enum Eligibility: Hashable, Sendable {
 /// Why a node cannot run a task.
 public enum IneligibilityReason: String, Hashable, Sendable {
     case offline
+    case draining
     case noFreeSlot = "no_free_slot"
     case modelNotServed = "model_not_served"
     case capabilityMissing = "capability_missing"

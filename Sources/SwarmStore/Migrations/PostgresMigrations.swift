@@ -62,5 +62,17 @@ enum PostgresMigrations {
                 "ALTER TABLE tasks ADD COLUMN submitter TEXT NOT NULL DEFAULT ''",
                 "CREATE INDEX tasks_fair ON tasks (submitter, priority DESC, submitted_at, id) WHERE offer_at IS NOT NULL",
             ]),
+        // Swarm administration (issue 5): who created a swarm and its request as
+        // received; a deleted swarm's row leaves `swarms` and stays here, marked deleted,
+        // with what it had spent.
+        Migration(
+            version: 4, name: "swarm_profiles",
+            statements: [
+                """
+                CREATE TABLE swarm_profiles (swarm_id TEXT PRIMARY KEY, created_by TEXT NOT NULL,
+                  created_at_ms BIGINT NOT NULL, deleted_at_ms BIGINT, spent_micros BIGINT NOT NULL DEFAULT 0,
+                  profile BYTEA NOT NULL)
+                """
+            ]),
     ]
 }

@@ -65,5 +65,17 @@ enum SQLiteMigrations {
                 "ALTER TABLE tasks ADD COLUMN submitter TEXT NOT NULL DEFAULT ''",
                 "CREATE INDEX tasks_fair ON tasks (submitter, priority DESC, submitted_at, id) WHERE offer_at IS NOT NULL",
             ]),
+        // Swarm administration (issue 5): who created a swarm and its request as
+        // received; a deleted swarm's row leaves `swarms` and stays here, marked deleted,
+        // with what it had spent.
+        Migration(
+            version: 4, name: "swarm_profiles",
+            statements: [
+                """
+                CREATE TABLE swarm_profiles (swarm_id TEXT PRIMARY KEY, created_by TEXT NOT NULL,
+                  created_at_ms INTEGER NOT NULL, deleted_at_ms INTEGER, spent_micros INTEGER NOT NULL DEFAULT 0,
+                  profile BLOB NOT NULL)
+                """
+            ]),
     ]
 }

@@ -28,6 +28,9 @@ enum NodeRecordCodec {
         w.int(n.reputation.consecutiveValid)
         w.int(n.hourlyRateMicros)
         w.milliseconds(n.latency)
+        // Appended after version 1's fields: records written before drains existed end
+        // here and decode as not draining.
+        w.optional(n.drainReason) { $0.string($1) }
         return w.bytes
     }
 
@@ -51,12 +54,14 @@ enum NodeRecordCodec {
             consecutiveValid: try r.smallInt())
         let rate = try r.int()
         let latency = try r.milliseconds()
+        var drainReason: String?
+        if !r.isAtEnd, try r.bool() { drainReason = try r.string() }
         return Node(
             id: id, operatorID: op, accountID: account,
             capabilities: NodeCapabilities(
                 models: models, capabilities: caps, memoryMiB: memory, gpuMemoryMiB: gpuMemory, hasGPU: hasGPU,
                 storageMiB: storage, cpuCores: cpu, slots: slots),
             location: location, reputation: reputation, hourlyRateMicros: rate, latency: latency, isOnline: isOnline,
-            activeLeases: activeLeases)
+            activeLeases: activeLeases, drainReason: drainReason)
     }
 }

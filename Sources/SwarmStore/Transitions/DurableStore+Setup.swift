@@ -2,21 +2,24 @@ import SwarmCore
 
 extension DurableStore {
     public func createSwarm(_ swarm: SwarmPolicy) throws(StoreError) {
-        try write { (work) throws(StoreError) in
-            guard try work.swarm(swarm.id) == nil else {
-                throw StoreError(.alreadyExists, "swarm \"\(swarm.id)\" already exists")
-            }
-            _ = try work.query(
-                """
-                INSERT INTO swarms (id, min_reputation, allowed_regions, token_budget_micros, spent_micros, escrowed_micros)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(swarm.id.rawValue), .real(swarm.minReputation),
-                    .text(swarm.allowedRegions.sorted().joined(separator: "\n")),
-                    .integer(swarm.tokenBudgetMicros), .integer(swarm.spentMicros), .integer(swarm.escrowedMicros),
-                ])
+        try write { (work) throws(StoreError) in try Self.insertSwarm(swarm, work: work) }
+    }
+
+    /// The swarm's row; `alreadyExists` if its id is taken.
+    static func insertSwarm(_ swarm: SwarmPolicy, work: UnitOfWork) throws(StoreError) {
+        guard try work.swarm(swarm.id) == nil else {
+            throw StoreError(.alreadyExists, "swarm \"\(swarm.id)\" already exists")
         }
+        _ = try work.query(
+            """
+            INSERT INTO swarms (id, min_reputation, allowed_regions, token_budget_micros, spent_micros, escrowed_micros)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(swarm.id.rawValue), .real(swarm.minReputation),
+                .text(swarm.allowedRegions.sorted().joined(separator: "\n")),
+                .integer(swarm.tokenBudgetMicros), .integer(swarm.spentMicros), .integer(swarm.escrowedMicros),
+            ])
     }
 
     public func createAccount(_ account: Account) throws(StoreError) {

@@ -1,11 +1,11 @@
 import ArgumentParser
 import SwarmProto
 
-/// `openswarm wallet balance|transactions|mint`.
+/// `openswarm wallet balance|transactions|mint|transfer`.
 struct WalletCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wallet", abstract: "Token balances and movements.",
-        subcommands: [Balance.self, Transactions.self, Mint.self])
+        subcommands: [Balance.self, Transactions.self, Mint.self, Transfer.self])
 
     struct Balance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an account's balance.")
@@ -62,6 +62,35 @@ struct WalletCommand: AsyncParsableCommand {
             }
             if json { return print(response.jsonString()) }
             print("\(account): \(Money.format(response.account?.balanceMicros ?? 0))")
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move tokens from your account to another.")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "Account to credit.") var to: String
+        @Option(help: "Tokens to move (may have decimals).") var amount: Double
+        @Option(help: "Account to debit (default your own; others need the admin role).") var from: String?
+        @Option(help: "Why, for the record.") var description = ""
+        @Option(help: "Idempotency key: a repeat with the same key moves nothing more.") var requestId = ""
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard amount > 0, amount < 1e12 else { throw ValidationError("--amount must be positive") }
+            var request = Openswarm_V1_TransferRequest()
+            request.fromAccountID = from ?? ""
+            request.toAccountID = to
+            request.amountMicros = Int64((amount * 1_000_000).rounded())
+            request.description_p = description
+            request.requestID = requestId
+            let response = try await ClientCall.run(client) { rpc in
+                try await rpc.unary(Openswarm_V1_LedgerService.Method.transfer, request, options: client.options())
+            }
+            if json { return print(response.jsonString()) }
+            let account = response.fromAccount ?? Openswarm_V1_Account()
+            print(
+                "\(account.id) -> \(to): \(Money.format(request.amountMicros)); \(account.id) now holds "
+                    + Money.format(account.balanceMicros))
         }
     }
 
