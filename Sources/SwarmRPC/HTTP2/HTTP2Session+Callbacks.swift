@@ -54,8 +54,12 @@ extension HTTP2Session {
         case NGHTTP2_HCAT_HEADERS: kind = .trailers
         default: return  // pushed responses: never enabled
         }
-        incomingHeaders = IncomingHeaders(streamID: frame.pointee.hd.stream_id, kind: kind)
-        incomingHeaders?.fields.reserveCapacity(12)
+        // The last list's array, emptied: its storage is reused when nobody kept it.
+        var fields = spareFields
+        spareFields = []
+        fields.removeAll(keepingCapacity: true)
+        fields.reserveCapacity(12)
+        incomingHeaders = IncomingHeaders(streamID: frame.pointee.hd.stream_id, kind: kind, fields: fields)
     }
 
     func header(
@@ -64,7 +68,9 @@ extension HTTP2Session {
         guard let headers = incomingHeaders, headers.streamID == frame.pointee.hd.stream_id, !headers.oversized
         else { return }
         let size = headers.size + name.count + value.count + 32
-        if size > maxHeaderListSize {
+        if headers.kind == .request, size <= maxHeaderListSize, isIgnoredRequestField(name) {
+            incomingHeaders?.size = size
+        } else if size > maxHeaderListSize {
             incomingHeaders?.size = size
             incomingHeaders?.oversized = true
             incomingHeaders?.fields = []
@@ -73,6 +79,18 @@ extension HTTP2Session {
             incomingHeaders?.size = size
             incomingHeaders?.fields.append(field)  // in place: `headers` is gone
         }
+    }
+
+    private func isIgnoredRequestField(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for ignored in ignoredRequestFields where ignored.count == name.count {
+            let same = ignored.withUnsafeBufferPointer { ignored in
+                var index = 0
+                while index < ignored.count, ignored[index] == name[index] { index += 1 }
+                return index == ignored.count
+            }
+            if same { return true }
+        }
+        return false
     }
 
     func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
@@ -88,6 +106,7 @@ extension HTTP2Session {
             }
             delegate?.session(
                 didReceiveHeaders: headers.fields, kind: headers.kind, streamID: streamID, endStream: endStream)
+            spareFields = headers.fields
         case NGHTTP2_DATA.rawValue:
             if endStream { delegate?.session(didReceiveEndStream: streamID) }
         case NGHTTP2_SETTINGS.rawValue:

@@ -36,7 +36,7 @@ final class HTTP2Session {
     final class Outbound {
         var chunks: [(bytes: [UInt8], promise: EventLoopPromise<Void>?)] = []
         var offset = 0  // into chunks[0]
-        var trailers: [HTTP2Header]? = nil
+        var trailers: HeaderList? = nil
         /// END_STREAM on the last DATA frame, without trailers (a client's request).
         var endStream = false
         var deferred = false
@@ -51,8 +51,14 @@ final class HTTP2Session {
     /// One at a time: a header block (HEADERS and its CONTINUATIONs) is never
     /// interleaved with another frame (RFC 9113 section 4.3).
     var incomingHeaders: IncomingHeaders?
+    /// The array of the last header list delivered, kept for the next one's fields.
+    var spareFields: [HTTP2Header] = []
     /// Names and values seen lately, so repeated fields cost no new strings.
     var headerStrings = HeaderStringCache()
+    /// Request header names (server) the owner never reads: they are decoded (HPACK
+    /// must stay in step) and count against `maxHeaderListSize`, but become no
+    /// strings and are not delivered. In lower case, as HTTP/2 sends them.
+    var ignoredRequestFields: [[UInt8]] = []
     /// The largest header list accepted (RFC 9113 section 6.5.2 counting: name and
     /// value lengths plus 32 per field). nghttp2 advertises it but does not enforce it.
     let maxHeaderListSize: Int
@@ -183,10 +189,10 @@ final class HTTP2Session {
 
     /// A whole response at once (server, a unary call): headers, one body chunk
     /// (already gRPC-framed), then trailers.
-    func submitResponse(streamID: Int32, headers: [HTTP2Header], body: [UInt8], trailers: [HTTP2Header]) {
+    func submitResponse(streamID: Int32, headers: HeaderList, body: [UInt8], trailers: HeaderList) {
         guard let session else { return }
         let stream = Outbound()
-        stream.chunks = [(body, nil)]
+        stream.chunks.append((body, nil))
         stream.trailers = trailers
         let rv: Int32 = Self.withNameValues(headers) { nva, count in
             var provider = Self.bodyProvider
@@ -242,7 +248,7 @@ final class HTTP2Session {
     /// Queues the trailers that end a stream once its body is sent.
     func sendTrailers(streamID: Int32, trailers: [HTTP2Header]) {
         guard outbound[streamID] != nil else { return }
-        outbound[streamID]?.trailers = trailers
+        outbound[streamID]?.trailers = .fields(trailers)
         resumeIfDeferred(streamID)
     }
 

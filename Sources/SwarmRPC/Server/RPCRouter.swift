@@ -29,14 +29,21 @@ public struct RPCRouter: Sendable {
         // when the client half-closes (`ServerConnectionHandler+Unary.swift`).
         handlers[method.descriptor.path] = ServerMethodHandler(
             descriptor: method.descriptor,
-            body: .unary { bytes, context in
+            body: .unary { bytes throws(RPCError) in
                 let request: Request
                 do {
                     request = try Request(serializedBytes: bytes)
                 } catch {
                     throw RPCError(.internal, "could not decode \(Request.protoMessageName): \(error)")
                 }
-                return try await handler(request, context).serializedBytes()
+                return { context in
+                    let response = try await handler(request, context)
+                    do throws(Gzip.Failure) {
+                        return try LengthPrefixedMessage.encode(response, compression: context.sendingCompression())
+                    } catch {
+                        throw RPCError(.internal, "could not compress the response message: \(error)")
+                    }
+                }
             })
     }
 
@@ -97,8 +104,16 @@ public struct RPCRouter: Sendable {
 struct ServerMethodHandler: Sendable {
     /// Streaming calls (and server-streaming ones): a request stream and a sink.
     typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
-    /// Unary calls: the one request message in, the response message out.
-    typealias Unary = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
+    /// Unary calls, in two steps. The first decodes the one request message, at once
+    /// on the connection's loop (a message that does not decode ends the call before
+    /// any task starts), and returns the second: the handler's run, whose result is
+    /// the response message already framed (Length-Prefixed, compressed as
+    /// `ServerContext.sendingCompression()` says). The decoded request lives in the
+    /// run's closure rather than in the handler task's frames, which then fit the
+    /// task's first allocator slab.
+    typealias Unary = @Sendable ([UInt8]) throws(RPCError) -> UnaryRun
+    /// `nonisolated(nonsending)`: it runs where its task is, without a hop on entry.
+    typealias UnaryRun = nonisolated(nonsending) @Sendable (ServerContext) async throws -> [UInt8]
 
     enum Body: Sendable {
         case unary(Unary)

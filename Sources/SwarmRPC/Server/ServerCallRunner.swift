@@ -19,20 +19,20 @@ enum ServerCallRunner {
         }
     }
 
-    /// A unary call: the request is complete, the response goes out with the status.
+    /// A unary call: the request is decoded, the response goes out with the status.
     ///
     /// On the event loop the task starts at once (`Task.immediate`), inside the read
     /// that completed the request: a handler that does not suspend has answered
     /// before the read ends, with no job queued for it, and its response leaves
     /// with the read burst's flush. After a suspension it resumes on `executor`.
     static func startUnary(
-        _ unary: @escaping ServerMethodHandler.Unary, request: [UInt8], sink: ServerCallSink,
-        context: ServerContext, executor: (any TaskExecutor)?
+        _ run: @escaping ServerMethodHandler.UnaryRun, sink: ServerCallSink, context: ServerContext,
+        executor: (any TaskExecutor)?
     ) -> Task<Void, Never> {
         let operation: @Sendable () async -> Void = {
             do {
-                let response = try await unary(request, context)
-                sink.respond(response, trailers: context.trailingMetadata)
+                let framed = try await run(context)
+                sink.respond(framed: framed, trailers: context.trailingMetadata)
             } catch {
                 let (status, trailers) = outcome(of: error, context: context)
                 sink.finish(status, trailers: trailers)

@@ -46,17 +46,14 @@ struct ServerCallSink: Sendable {
         }
     }
 
-    /// Ends a unary call: its one response message, then OK with `trailers`. Nothing
-    /// waits for flow control: the message is queued with the status behind it.
-    func respond(_ message: [UInt8], trailers: Metadata) {
+    /// Ends a unary call: its one response message (framed and compressed as
+    /// `context.sendingCompression()` says), then OK with `trailers`. Nothing waits
+    /// for flow control: the message is queued with the status behind it.
+    func respond(framed: [UInt8], trailers: Metadata) {
         let compression = context.sendingCompression()
-        let framed: [UInt8]
-        do throws(Gzip.Failure) {
-            framed = try LengthPrefixedMessage.encode(message, compression: compression)
-        } catch {
-            finish(
-                RPCStatus(code: .internal, message: "could not compress the response message: \(error)"),
-                trailers: Metadata())
+        if eventLoop.inEventLoop {
+            // The usual case (the handler ran on the loop): no closure to allocate.
+            connection.value.respond(streamID: streamID, framed: framed, compression: compression, trailers: trailers)
             return
         }
         onLoop { connection, streamID in

@@ -44,7 +44,7 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
                 status: RPCStatus(code: .internal, message: "content-type \(contentType ?? "(none)") is not gRPC"))
             return
         }
-        guard let path, let handler = router.handler(forPath: path) else {
+        guard let path, let handler = route(path) else {
             reject(
                 streamID: streamID,
                 status: RPCStatus(code: .unimplemented, message: "Method not found: \(path ?? "(no path)")"))
@@ -106,6 +106,16 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
         if endStream, call.unary != nil { startUnary(streamID) }
     }
 
+    /// The handler for a `:path`. A connection usually calls one method over and over,
+    /// and the header cache hands out the same string for the same path, so the last
+    /// route is checked first (equal storage compares without reading the bytes).
+    func route(_ path: String) -> ServerMethodHandler? {
+        if let lastRoute, lastRoute.path == path { return lastRoute.handler }
+        guard let handler = router.handler(forPath: path) else { return nil }
+        lastRoute = (path, handler)
+        return handler
+    }
+
     func sink(_ streamID: Int32, _ context: ServerContext, on eventLoop: any EventLoop) -> ServerCallSink {
         ServerCallSink(
             streamID: streamID, eventLoop: eventLoop, connection: NIOLoopBound(self, eventLoop: eventLoop),
@@ -124,9 +134,15 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             return
         }
         call.request = nil
+        let run: ServerMethodHandler.UnaryRun
+        do throws(RPCError) {
+            run = try unary(request)
+        } catch {
+            finishCall(streamID: streamID, status: error.status, trailers: error.metadata)
+            return
+        }
         call.task = ServerCallRunner.startUnary(
-            unary, request: request, sink: sink(streamID, call.context, on: context.eventLoop), context: call.context,
-            executor: executor)
+            run, sink: sink(streamID, call.context, on: context.eventLoop), context: call.context, executor: executor)
     }
 
     func session(didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
@@ -134,8 +150,14 @@ extension ServerConnectionHandler: HTTP2SessionDelegate {
             session?.consumeStream(streamID, bytes.count)  // nobody will read it
             return
         }
-        call.deframer.append(bytes)
-        deliverRequests(call, streamID: streamID)
+        if call.requests == nil, call.request == nil, call.unary != nil,
+            let message = call.deframer.wholeMessage(in: bytes)
+        {
+            call.request = message  // a unary request in one DATA frame: no buffering
+        } else {
+            call.deframer.append(bytes)
+            deliverRequests(call, streamID: streamID)
+        }
         if call.queuedBytes <= configuration.maxQueuedRequestBytes {
             session?.consumeStream(streamID, bytes.count)
         } else {

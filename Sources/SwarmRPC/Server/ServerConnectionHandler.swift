@@ -40,6 +40,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     var session: HTTP2Session?
     var context: ChannelHandlerContext?
     var calls: [Int32: ServerCall] = [:]
+    /// The method called last, for `route(_:)`.
+    var lastRoute: (path: String, handler: ServerMethodHandler)?
     var peer = "unknown"
     var closing = false
     /// Inside `session.receive`: nghttp2 must not be re-entered with `mem_send`, so
@@ -75,6 +77,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         do {
             let session = try HTTP2Session(role: .server, settings: configuration.settings)
             session.delegate = self
+            session.ignoredRequestFields = Self.ignoredRequestFields
             self.session = session
         } catch {
             close()
@@ -255,9 +258,19 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         call.deadlineTimer?.cancel()
         call.deadlineTimer = nil
         call.headersSent = true
+        let metadata = call.context.initialMetadata
+        let headers: HTTP2Session.HeaderList =
+            if !metadata.isEmpty {
+                .fields(Self.responseHeaders(metadata, compression))
+            } else if compression == .gzip {
+                .prepared(Self.preparedGzipResponseHeaders)
+            } else {
+                .prepared(Self.preparedPlainResponseHeaders)
+            }
         session.submitResponse(
-            streamID: streamID, headers: Self.responseHeaders(call.context.initialMetadata, compression), body: framed,
-            trailers: Self.statusFields(.ok, trailers: trailers))
+            streamID: streamID, headers: headers, body: framed,
+            trailers: trailers.isEmpty
+                ? .prepared(Self.preparedOKStatusFields) : .fields(Self.statusFields(.ok, trailers: trailers)))
         scheduleFlush()
     }
 
@@ -321,6 +334,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     ]
     private static let gzipResponseHeaders = plainResponseHeaders + [HTTP2Header("grpc-encoding", "gzip")]
     private static let okStatusFields = [HTTP2Header("grpc-status", "0")]
+    // The same, laid out once for nghttp2: a unary response submits them as they are.
+    private static let preparedPlainResponseHeaders = HTTP2Session.PreparedHeaders(plainResponseHeaders)
+    private static let preparedGzipResponseHeaders = HTTP2Session.PreparedHeaders(gzipResponseHeaders)
+    private static let preparedOKStatusFields = HTTP2Session.PreparedHeaders(okStatusFields)
+
+    /// Request headers the server never reads (all reserved, see `Metadata.isReserved`):
+    /// the session drops them without making strings of them.
+    static let ignoredRequestFields = [
+        ":scheme", ":authority", "te", "user-agent", "content-length", "host", "accept-encoding", "connection",
+        "keep-alive", "transfer-encoding",
+    ].map { Array($0.utf8) }
 
     private static func responseHeaders(_ metadata: Metadata, _ compression: RPCCompression) -> [HTTP2Header] {
         let headers = compression == .gzip ? gzipResponseHeaders : plainResponseHeaders

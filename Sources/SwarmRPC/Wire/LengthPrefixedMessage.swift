@@ -1,3 +1,5 @@
+import SwarmProto
+
 /// gRPC's Length-Prefixed-Message: a compressed flag (one byte), the message length
 /// (four bytes, big-endian), then the message.
 enum LengthPrefixedMessage {
@@ -27,6 +29,24 @@ enum LengthPrefixedMessage {
         switch compression {
         case .identity: frame(message)
         case .gzip: frame(try Gzip.compress(message), compressed: true)
+        }
+    }
+
+    /// Serializes and frames `message` (as `encode(_:compression:)` would its bytes);
+    /// uncompressed, into one allocation with the prefix in front.
+    static func encode(_ message: some ProtoMessage, compression: RPCCompression) throws(Gzip.Failure) -> [UInt8] {
+        guard compression == .identity else { return try encode(message.serializedBytes(), compression: compression) }
+        let size = message.serializedSize()
+        return [UInt8](unsafeUninitializedCapacity: headerSize + size) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            let length = UInt32(truncatingIfNeeded: size)
+            base[0] = 0
+            base[1] = UInt8(truncatingIfNeeded: length >> 24)
+            base[2] = UInt8(truncatingIfNeeded: length >> 16)
+            base[3] = UInt8(truncatingIfNeeded: length >> 8)
+            base[4] = UInt8(truncatingIfNeeded: length)
+            let body = UnsafeMutableRawBufferPointer(start: base + headerSize, count: size)
+            count = headerSize + message.serialize(into: body)
         }
     }
 }
@@ -63,6 +83,19 @@ struct MessageDeframer {
 
     /// Bytes held that do not yet make a whole message.
     var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// When nothing is buffered and `bytes` is exactly one uncompressed message within
+    /// the limit (a unary request in one DATA frame, nearly always), that message,
+    /// copied once; otherwise nil, and the caller appends `bytes` as usual.
+    mutating func wholeMessage(in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        let headerSize = LengthPrefixedMessage.headerSize
+        guard bufferedByteCount == 0, bytes.count >= headerSize, bytes[0] == 0 else { return nil }
+        var length = 0
+        for i in 1...4 { length = length << 8 | Int(bytes[i]) }
+        guard length == bytes.count - headerSize, length <= maxMessageSize else { return nil }
+        lastMessageCompressed = false
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[headerSize...]))
+    }
 
     mutating func append<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         buffer.append(contentsOf: bytes)

@@ -1,4 +1,5 @@
 import NIOCore
+import SwarmProto
 import Testing
 
 @testable import SwarmRPC
@@ -46,6 +47,49 @@ struct WireFormatTests {
             }
             #expect(out == messages, "chunks of \(chunkSize)")
             #expect(deframer.bufferedByteCount == 0)
+        }
+    }
+
+    @Test("a chunk that is exactly one message is taken whole; anything else is left to append")
+    func wholeMessages() {
+        let message: [UInt8] = [8, 1, 18, 3, 97, 98, 99]
+        var deframer = MessageDeframer(maxMessageSize: 100)
+        LengthPrefixedMessage.frame(message).withUnsafeBytes { #expect(deframer.wholeMessage(in: $0) == message) }
+        LengthPrefixedMessage.frame([]).withUnsafeBytes { #expect(deframer.wholeMessage(in: $0) == []) }
+        #expect(deframer.bufferedByteCount == 0)
+        let refused: [[UInt8]] = [
+            Array(LengthPrefixedMessage.frame(message).dropLast()),  // part of one
+            LengthPrefixedMessage.frame(message) + LengthPrefixedMessage.frame([]),  // two
+            LengthPrefixedMessage.frame(message, compressed: true),  // compressed
+            LengthPrefixedMessage.frame([UInt8](repeating: 1, count: 101)),  // over the limit
+            [0, 0, 0],  // shorter than a prefix
+        ]
+        for chunk in refused {
+            chunk.withUnsafeBytes { #expect(deframer.wholeMessage(in: $0) == nil, "\(chunk.prefix(8))") }
+        }
+        deframer.append([0, 0, 0])  // something buffered: a whole message must follow it
+        LengthPrefixedMessage.frame(message).withUnsafeBytes { #expect(deframer.wholeMessage(in: $0) == nil) }
+    }
+
+    @Test("a message serialized into its frame is the message framed")
+    func encodeInPlace() throws {
+        var request = Grpc_Testing_SimpleRequest()
+        request.responseSize = 7
+        var payload = Grpc_Testing_Payload()
+        payload.body = [1, 2, 3]
+        request.payload = payload
+        #expect(
+            try LengthPrefixedMessage.encode(request, compression: .identity)
+                == LengthPrefixedMessage.frame(request.serializedBytes()))
+        #expect(try LengthPrefixedMessage.encode(Grpc_Testing_Empty(), compression: .identity) == [0, 0, 0, 0, 0])
+        let gzip = try LengthPrefixedMessage.encode(request, compression: .gzip)
+        #expect(gzip.first == 1)
+    }
+
+    @Test("request headers the server drops unread are all reserved")
+    func ignoredRequestFields() {
+        for name in ServerConnectionHandler.ignoredRequestFields {
+            #expect(Metadata.isReserved(String(decoding: name, as: UTF8.self)))
         }
     }
 
