@@ -115,21 +115,38 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let session, !closing else { return }
         let buffer = unwrapInboundIn(data)
         reading = true  // flushed in channelReadComplete
-        receiving = true
+        // A large read (a client's burst of requests) is fed to nghttp2 in slices, and
+        // the answers so far go out after each: the client starts reading responses
+        // while the rest are being made, instead of both sides taking turns.
+        let slice = Self.readSliceBytes
         let failed = buffer.withUnsafeReadableBytes { bytes in
-            do {
-                try session.receive(bytes)
-                return false
-            } catch {
-                return true
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + slice)
+                receiving = true
+                do {
+                    try session.receive(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                } catch {
+                    receiving = false
+                    return true
+                }
+                receiving = false
+                if end < bytes.count { flush() }
+                start = end
             }
+            return false
         }
-        receiving = false
         if failed {
             flush()
             close()
         }
     }
+
+    /// How much of a read nghttp2 gets before the answers so far are written (see
+    /// `channelRead`). Measured with h2load, 1 connection × 100 streams: without
+    /// slicing 60,000–72,000 requests/s with the loop 80% busy (client and server took
+    /// turns); with 4 KiB slices 80,000–132,000 with the loop saturated.
+    static let readSliceBytes = 4_096
 
     func channelReadComplete(context: ChannelHandlerContext) {
         reading = false

@@ -99,10 +99,14 @@ struct ServerLiveTests {
     @Test("graceful shutdown: GOAWAY(NO_ERROR), the call in flight finishes, then the connection closes")
     func gracefulShutdown() async throws {
         let (started, didStart) = AsyncStream<Void>.makeStream()
+        // The call answers only once shutdown has begun (and a little later), however
+        // slowly the shutdown task gets going on a busy machine.
+        let shuttingDown = Flag()
         var router = RPCRouter()
         router.unary(Grpc_Testing_TestService.Method.emptyCall) { request, _ in
             didStart.yield()
-            try await Task.sleep(for: .milliseconds(300))
+            while !shuttingDown.isSet { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(200))
             return request
         }
         let server = RPCServer(router: router)
@@ -114,7 +118,10 @@ struct ServerLiveTests {
             // Shut down while the call runs.
             var iterator = started.makeAsyncIterator()
             await iterator.next()
-            let shutdown = Task { await server.shutdown(gracePeriod: .seconds(5)) }
+            let shutdown = Task {
+                shuttingDown.set()
+                await server.shutdown(gracePeriod: .seconds(5))
+            }
             let frames = try await connection.readUntilClosed()
             await shutdown.value
             let goAway = try #require(frames.first { $0.type == RawHTTP2.FrameType.goAway.rawValue })
@@ -361,4 +368,11 @@ struct ServerLiveTests {
         }
         await server.shutdown(gracePeriod: .seconds(1))
     }
+}
+
+/// A flag one task raises and another polls.
+private final class Flag: Sendable {
+    private let raised = Mutex(false)
+    var isSet: Bool { raised.withLock { $0 } }
+    func set() { raised.withLock { $0 = true } }
 }
