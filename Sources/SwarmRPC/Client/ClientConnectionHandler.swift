@@ -172,6 +172,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private func tearDown(_ status: RPCStatus) {
         for streamID in Array(calls.keys) { end(streamID: streamID, status, trailers: Metadata()) }
         calls.removeAll()
+        session?.delegate = nil
         session = nil
     }
 

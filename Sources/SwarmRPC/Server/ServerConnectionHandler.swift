@@ -246,6 +246,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             call.task?.cancel()
             call.requests?.finish(throwing: RPCError(.cancelled, "the connection closed"))
         }
+        session?.delegate = nil
         session = nil
     }
 
