@@ -6,7 +6,7 @@ import Foundation
 
 /// The whole benchmark: starts the three servers, measures, prints, stops them.
 enum Benchmark {
-    static let runs = 3
+    static let runs = 5
     static let settings = [(connections: 1, streams: 100), (connections: 10, streams: 100)]
     static let idleConnections = 10_000
 

@@ -7,7 +7,7 @@
 // - p50 and p99 latency of our own client with 64 calls in flight;
 // - resident memory per idle connection, with 10,000 connections open.
 //
-// Each figure is the median of 3 runs; the ratios are printed against the targets
+// Each figure is the median of 5 runs (this machine is shared and noisy); the ratios are printed against the targets
 // (ours/nghttpd ≥ 0.5, ours/grpcio ≥ 10, ≤ 64 KiB per idle connection).
 //
 //     swarm-rpc-bench              the whole benchmark (h2load, nghttpd, .venv needed)
