@@ -1,7 +1,7 @@
 import SwarmProto
 
 /// Request messages as bytes, before decoding.
-typealias RawMessageStream = AsyncThrowingStream<[UInt8], any Error>
+@usableFromInline typealias RawMessageStream = AsyncThrowingStream<[UInt8], any Error>
 
 /// The request messages of a client- or bidi-streaming call, in order. Iteration ends
 /// when the client half-closes, and throws `RPCError` when a message does not decode

@@ -14,13 +14,16 @@ import SwarmProto
 /// A handler runs as its own task; it is cancelled when the client resets the
 /// stream or the deadline passes. Throw `RPCError` to end the call with a status.
 public struct RPCRouter: Sendable {
-    private(set) var handlers: [String: ServerMethodHandler] = [:]
+    @usableFromInline private(set) var handlers: [String: ServerMethodHandler] = [:]
 
     public init() {}
 
     /// The `:path`s served, e.g. `/grpc.testing.TestService/EmptyCall`.
     public var paths: [String] { handlers.keys.sorted() }
 
+    /// Inlinable so that the calling module specialises it for its message types: the
+    /// handler closure then works on concrete types (no generic frames per call).
+    @inlinable
     public mutating func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
@@ -101,9 +104,10 @@ public struct RPCRouter: Sendable {
 }
 
 /// A method with its messages erased to bytes: what a connection dispatches to.
+@usableFromInline
 struct ServerMethodHandler: Sendable {
     /// Streaming calls (and server-streaming ones): a request stream and a sink.
-    typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
+    @usableFromInline typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
     /// Unary calls, in two steps. The first decodes the one request message, at once
     /// on the connection's loop (a message that does not decode ends the call before
     /// any task starts), and returns the second: the handler's run, whose result is
@@ -111,15 +115,20 @@ struct ServerMethodHandler: Sendable {
     /// `ServerContext.sendingCompression()` says). The decoded request lives in the
     /// run's closure rather than in the handler task's frames, which then fit the
     /// task's first allocator slab.
-    typealias Unary = @Sendable ([UInt8]) throws(RPCError) -> UnaryRun
+    @usableFromInline typealias Unary = @Sendable ([UInt8]) throws(RPCError) -> UnaryRun
     /// `nonisolated(nonsending)`: it runs where its task is, without a hop on entry.
-    typealias UnaryRun = nonisolated(nonsending) @Sendable (ServerContext) async throws -> [UInt8]
+    @usableFromInline typealias UnaryRun = nonisolated(nonsending) @Sendable (ServerContext) async throws -> [UInt8]
 
-    enum Body: Sendable {
+    @usableFromInline enum Body: Sendable {
         case unary(Unary)
         case streaming(Run)
     }
 
-    let descriptor: RPCMethodDescriptor
-    let body: Body
+    @usableFromInline let descriptor: RPCMethodDescriptor
+    @usableFromInline let body: Body
+
+    @usableFromInline init(descriptor: RPCMethodDescriptor, body: Body) {
+        self.descriptor = descriptor
+        self.body = body
+    }
 }

@@ -3,6 +3,7 @@ import NIOCore
 /// A call's way back to its connection. Handler tasks prefer the connection's event
 /// loop, so a call is usually there already and goes straight in; from anywhere else
 /// (a handler that hopped to an actor, or one run on the global pool) it hops.
+@usableFromInline
 struct ServerCallSink: Sendable {
     let streamID: Int32
     let eventLoop: any EventLoop

@@ -68,7 +68,7 @@ public final class ServerContext: Sendable {
     }
 
     /// The compression of the response messages, fixed by the first call.
-    func sendingCompression() -> RPCCompression {
+    @usableFromInline func sendingCompression() -> RPCCompression {
         guard clientAcceptsGzip else { return .identity }
         return compression.withLock { state in
             if let sending = state.sending { return sending }

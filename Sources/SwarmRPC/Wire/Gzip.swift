@@ -32,8 +32,9 @@ public enum RPCCompression: String, Sendable, Hashable, CaseIterable {
 /// One message compressed or decompressed whole with zlib (windowBits 15 + 16: the
 /// gzip wrapper). Decompression never holds more than `limit` bytes of output, so a
 /// small message that inflates to gigabytes (a zip bomb) fails early and cheaply.
+@usableFromInline
 enum Gzip {
-    enum Failure: Error, Equatable {
+    @usableFromInline enum Failure: Error, Equatable {
         /// The decompressed message would be over `limit` bytes.
         case tooLarge(limit: Int)
         /// Not gzip data, or damaged, truncated or followed by other bytes.

@@ -2,15 +2,16 @@ import SwarmProto
 
 /// gRPC's Length-Prefixed-Message: a compressed flag (one byte), the message length
 /// (four bytes, big-endian), then the message.
+@usableFromInline
 enum LengthPrefixedMessage {
-    static let headerSize = 5
+    @usableFromInline static let headerSize = 5
 
     /// Frames one uncompressed message.
-    static func frame(_ message: [UInt8]) -> [UInt8] { frame(message, compressed: false) }
+    @usableFromInline static func frame(_ message: [UInt8]) -> [UInt8] { frame(message, compressed: false) }
 
     /// Frames one message as it is; `compressed` sets the flag (the bytes are
     /// already compressed with the call's `grpc-encoding`).
-    static func frame(_ message: [UInt8], compressed: Bool) -> [UInt8] {
+    @usableFromInline static func frame(_ message: [UInt8], compressed: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + message.count)
         let length = UInt32(truncatingIfNeeded: message.count)
@@ -25,7 +26,9 @@ enum LengthPrefixedMessage {
 
     /// Frames one serialized message for a call sending with `compression`: identity
     /// frames it as it is; gzip compresses it and sets the flag.
-    static func encode(_ message: [UInt8], compression: RPCCompression) throws(Gzip.Failure) -> [UInt8] {
+    @usableFromInline static func encode(_ message: [UInt8], compression: RPCCompression) throws(Gzip.Failure)
+        -> [UInt8]
+    {
         switch compression {
         case .identity: frame(message)
         case .gzip: frame(try Gzip.compress(message), compressed: true)
@@ -34,7 +37,9 @@ enum LengthPrefixedMessage {
 
     /// Serializes and frames `message` (as `encode(_:compression:)` would its bytes);
     /// uncompressed, into one allocation with the prefix in front.
-    static func encode(_ message: some ProtoMessage, compression: RPCCompression) throws(Gzip.Failure) -> [UInt8] {
+    @inlinable static func encode(_ message: some ProtoMessage, compression: RPCCompression) throws(Gzip.Failure)
+        -> [UInt8]
+    {
         guard compression == .identity else { return try encode(message.serializedBytes(), compression: compression) }
         let size = message.serializedSize()
         return [UInt8](unsafeUninitializedCapacity: headerSize + size) { buffer, count in
