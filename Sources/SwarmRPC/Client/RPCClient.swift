@@ -4,9 +4,10 @@ import SwarmProto
 import Synchronization
 
 /// A gRPC client over plaintext HTTP/2 (h2c, prior knowledge), or over TLS with
-/// ALPN `h2` when `Configuration.tls` is set: one connection,
-/// opened on first use and reopened after it closes, carrying every call as a
-/// stream.
+/// ALPN `h2` when `Configuration.tls` is set: one connection (or
+/// `Configuration.connections`, calls spread over them in turn), opened on first use
+/// and reopened after it closes, carrying every call as a stream. Streams beyond the
+/// server's MAX_CONCURRENT_STREAMS wait in nghttp2 until one ends.
 ///
 /// ```swift
 /// let client = RPCClient(configuration: .init(host: "127.0.0.1", port: 50051))
@@ -33,10 +34,16 @@ public final class RPCClient: Sendable {
         /// TLS to the server; nil speaks plaintext h2c. The server's certificate is
         /// checked against `tls.serverHostname`, or `host` when that is nil.
         public var tls: TLSConfiguration?
+        /// How many connections calls are spread over, in turn (at least 1). One is
+        /// right for most clients; more let a busy client use several event loops here
+        /// and at the server (each connection is served by one loop), and more than
+        /// MAX_CONCURRENT_STREAMS calls run at once. Each reconnects on its own.
+        public var connections: Int
 
         public init(
             host: String, port: Int, maxReceiveMessageSize: Int = 4 * 1024 * 1024, authority: String? = nil,
-            connectionBackoff: ConnectionBackoff = ConnectionBackoff(), tls: TLSConfiguration? = nil
+            connectionBackoff: ConnectionBackoff = ConnectionBackoff(), tls: TLSConfiguration? = nil,
+            connections: Int = 1
         ) {
             self.host = host
             self.port = port
@@ -44,6 +51,7 @@ public final class RPCClient: Sendable {
             self.authority = authority
             self.connectionBackoff = connectionBackoff
             self.tls = tls
+            self.connections = connections
         }
     }
 
@@ -54,12 +62,19 @@ public final class RPCClient: Sendable {
 
     private let configuration: Configuration
     private let group: any EventLoopGroup
-    private struct State: Sendable {
+    /// One of the client's connections, with its own reconnection backoff.
+    private struct Slot: Sendable {
         var connection: Connection?
         var connecting: EventLoopFuture<Connection>?
         var backoff: ConnectionBackoff
         /// After a failed attempt: no new attempt before this.
         var retryAt: ContinuousClock.Instant?
+    }
+
+    private struct State: Sendable {
+        var slots: [Slot]
+        /// The slot the next call goes to.
+        var next = 0
     }
 
     private let state: Mutex<State>
@@ -69,20 +84,25 @@ public final class RPCClient: Sendable {
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
-        self.state = Mutex(State(backoff: configuration.connectionBackoff))
+        let slot = Slot(backoff: configuration.connectionBackoff)
+        self.state = Mutex(State(slots: Array(repeating: slot, count: max(1, configuration.connections))))
     }
 
-    /// Closes the connection; calls in flight end with UNAVAILABLE.
+    /// Closes the connections; calls in flight end with UNAVAILABLE.
     public func close() async {
-        let (connection, connecting) = state.withLock { state in
+        let slots = state.withLock { state in
             defer {
-                state.connection = nil
-                state.connecting = nil
+                for index in state.slots.indices {
+                    state.slots[index].connection = nil
+                    state.slots[index].connecting = nil
+                }
             }
-            return (state.connection, state.connecting)
+            return state.slots
         }
-        try? await connection?.channel.close()
-        if let channel = try? await connecting?.get().channel { try? await channel.close() }
+        for slot in slots {
+            try? await slot.connection?.channel.close()
+            if let channel = try? await slot.connecting?.get().channel { try? await channel.close() }
+        }
     }
 
     // MARK: - Connection
@@ -95,8 +115,12 @@ public final class RPCClient: Sendable {
         }
         // One retry: a connection found closed is replaced once.
         var failure: String?
+        let slot = state.withLock { state in
+            defer { state.next = (state.next + 1) % state.slots.count }
+            return state.next
+        }
         for _ in 0..<2 {
-            let connection = try await connection()
+            let connection = try await connection(slot)
             let (parts, continuation) = AsyncStream<ClientResponsePart>.makeStream()
             let handler = connection.handler
             let (metadata, compression) = (options.metadata, options.compression)
@@ -117,19 +141,21 @@ public final class RPCClient: Sendable {
         throw RPCError(.unavailable, "no connection to \(configuration.host):\(configuration.port)\(reason)")
     }
 
-    private func connection() async throws -> Connection {
+    private func connection(_ slot: Int) async throws -> Connection {
         let pending = state.withLock { state -> Result<Connection, RPCError>? in
-            if let connection = state.connection, connection.channel.isActive { return .success(connection) }
-            state.connection = nil
-            if state.connecting == nil {
-                if let retryAt = state.retryAt, ContinuousClock.now < retryAt {
+            if let connection = state.slots[slot].connection, connection.channel.isActive {
+                return .success(connection)
+            }
+            state.slots[slot].connection = nil
+            if state.slots[slot].connecting == nil {
+                if let retryAt = state.slots[slot].retryAt, ContinuousClock.now < retryAt {
                     return .failure(
                         RPCError(
                             .unavailable,
                             "not connected to \(configuration.host):\(configuration.port); retrying in "
                                 + "\(ContinuousClock.now.duration(to: retryAt))"))
                 }
-                state.connecting = connect()
+                state.slots[slot].connecting = connect()
             }
             return nil
         }
@@ -138,24 +164,24 @@ public final class RPCClient: Sendable {
         case .failure(let error): throw error
         case nil: break
         }
-        guard let future = state.withLock({ $0.connecting }) else { return try await connection() }
+        guard let future = state.withLock({ $0.slots[slot].connecting }) else { return try await connection(slot) }
         do {
             let connection = try await future.get()
             state.withLock { state in
-                if state.connecting === future {
-                    state.connecting = nil
-                    state.connection = connection
-                    state.backoff.succeeded()
-                    state.retryAt = nil
+                if state.slots[slot].connecting === future {
+                    state.slots[slot].connecting = nil
+                    state.slots[slot].connection = connection
+                    state.slots[slot].backoff.succeeded()
+                    state.slots[slot].retryAt = nil
                 }
             }
             return connection
         } catch {
             state.withLock { state in
-                guard state.connecting === future else { return }
-                state.connecting = nil
-                let wait = state.backoff.failed(random: Double.random(in: 0...1))
-                state.retryAt = ContinuousClock.now.advanced(by: wait)
+                guard state.slots[slot].connecting === future else { return }
+                state.slots[slot].connecting = nil
+                let wait = state.slots[slot].backoff.failed(random: Double.random(in: 0...1))
+                state.slots[slot].retryAt = ContinuousClock.now.advanced(by: wait)
             }
             throw RPCError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
         }
@@ -163,7 +189,9 @@ public final class RPCClient: Sendable {
 
     private func forget(_ connection: Connection) {
         state.withLock { state in
-            if state.connection?.channel === connection.channel { state.connection = nil }
+            for index in state.slots.indices where state.slots[index].connection?.channel === connection.channel {
+                state.slots[index].connection = nil
+            }
         }
     }
 

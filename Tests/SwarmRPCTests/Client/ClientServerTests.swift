@@ -1,5 +1,6 @@
 import SwarmProto
 import SwarmRPC
+import Synchronization
 import Testing
 
 /// Our client against our server: the two halves agree.
@@ -104,6 +105,35 @@ struct ClientServerTests {
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
+    @Test("a client configured with three connections spreads its calls over three", .timeLimit(.minutes(1)))
+    func severalConnections() async throws {
+        let running = Concurrency()
+        var router = RPCRouter()
+        router.unary(Service.emptyCall) { request, _ in
+            running.enter()
+            defer { running.leave() }
+            try await Task.sleep(for: .milliseconds(50))
+            return request
+        }
+        let server = RPCServer(router: router, configuration: .init(maxConcurrentStreams: 4))
+        let port = try await server.start().port ?? 0
+        let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port, connections: 3))
+        for _ in 0..<3 { _ = try await client.unary(Service.emptyCall, Grpc_Testing_Empty()) }
+        #expect(server.connectionCount == 3)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<36 {
+                group.addTask { _ = try await client.unary(Service.emptyCall, Grpc_Testing_Empty()) }
+            }
+            try await group.waitForAll()
+        }
+        // One connection would allow 4 calls at once (the server's limit); three, 12.
+        #expect(running.peak > 4)
+        #expect(running.peak <= 12)
+        #expect(server.connectionCount == 3)
+        await client.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test("server streaming, client streaming and bidi between our own halves", .timeLimit(.minutes(1)))
     func streamingKinds() async throws {
         let server = RPCServer(router: InteropTestService.router())
@@ -173,4 +203,17 @@ struct ClientServerTests {
         await client.close()
         await second.shutdown(gracePeriod: .seconds(1))
     }
+}
+
+/// How many handlers run at once, and the most seen.
+private final class Concurrency: Sendable {
+    private let state = Mutex((now: 0, peak: 0))
+    var peak: Int { state.withLock { $0.peak } }
+    func enter() {
+        state.withLock {
+            $0.now += 1
+            $0.peak = max($0.peak, $0.now)
+        }
+    }
+    func leave() { state.withLock { $0.now -= 1 } }
 }
