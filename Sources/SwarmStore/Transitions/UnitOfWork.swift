@@ -148,6 +148,10 @@ final class UnitOfWork {
 
     /// Changes a task in place (no copy of its attempts to write back), loading and
     /// locking it first if needed; nil when it does not exist.
+    ///
+    /// `change` runs inside the task table's exclusive access: it must only change the
+    /// task it is given, never call back into this unit of work's tasks (`task`, `put`,
+    /// `update`), which Swift's exclusivity checking would stop at run time.
     func update<R>(_ id: TaskID, _ change: (inout StoredTask) throws(StoreError) -> R) throws(StoreError) -> R? {
         if tasks[id]?.locked != true { guard try task(id) != nil else { return nil } }
         guard tasks[id] != nil else { return nil }
