@@ -25,6 +25,14 @@ public struct Settlement: Hashable, Sendable {
         }
     }
 
+    /// The attempts a successful task pays, in the order `success` pays them: those whose
+    /// result was validated (agreed or accepted alone), the canonical one first, then by
+    /// attempt number.
+    public static func payableAttempts(_ attempts: [Attempt], canonical: Int?) -> [Attempt] {
+        attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
+            .sorted { ($0.number == canonical ? 0 : 1, $0.number) < ($1.number == canonical ? 0 : 1, $1.number) }
+    }
+
     /// Pays `prices` (validated attempts) out of `escrowMicros`, refunding the rest.
     public static func success(escrowMicros: Int64, prices: [(account: AccountID, amountMicros: Int64)]) -> Settlement {
         var left = max(0, escrowMicros)

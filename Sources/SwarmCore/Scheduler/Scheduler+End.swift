@@ -33,12 +33,7 @@ extension Scheduler {
         // Settlement: validated attempts are paid, canonical first; the rest goes back.
         let settlement: Settlement
         if reason == .completed {
-            let validated = task.attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
-                .sorted {
-                    ($0.number == task.canonicalAttempt ? 0 : 1, $0.number) < (
-                        $1.number == task.canonicalAttempt ? 0 : 1, $1.number
-                    )
-                }
+            let validated = Settlement.payableAttempts(task.attempts, canonical: task.canonicalAttempt)
             let prices = validated.map { attempt in
                 let node = nodes[attempt.nodeID]
                 return (

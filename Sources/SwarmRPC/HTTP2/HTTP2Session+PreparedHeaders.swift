@@ -17,29 +17,9 @@ extension HTTP2Session {
 
         init(_ fields: [HTTP2Header]) {
             self.fields = fields
-            var total = 0
-            for field in fields { total += field.name.utf8.count + field.value.utf8.count }
-            bytes = .allocate(capacity: max(total, 1))
+            bytes = .allocate(capacity: max(HTTP2Session.byteCount(of: fields), 1))
             nva = .allocate(capacity: max(fields.count, 1))
-            var offset = 0
-            func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
-                let start = bytes + offset
-                var count = 0
-                for byte in text.utf8 {
-                    start[count] = byte
-                    count += 1
-                }
-                offset += count
-                return (start, count)
-            }
-            for (index, field) in fields.enumerated() {
-                let (name, nameLength) = copy(field.name)
-                let (value, valueLength) = copy(field.value)
-                (nva + index).initialize(
-                    to: nghttp2_nv(
-                        name: name, value: value, namelen: nameLength, valuelen: valueLength,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-            }
+            HTTP2Session.layOut(fields, bytes: bytes, nva: nva)
         }
 
         deinit {

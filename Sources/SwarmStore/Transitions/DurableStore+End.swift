@@ -49,13 +49,8 @@ extension DurableStore {
             task.state = reason.terminalState
             task.endReason = reason
             task.endedAt = now
-            let canonical = task.canonicalAttempt
             let validated =
-                reason == .completed
-                ? task.attempts.filter { $0.verdict == .agreed || $0.verdict == .acceptedAlone }
-                    .sorted {
-                        ($0.number == canonical ? 0 : 1, $0.number) < ($1.number == canonical ? 0 : 1, $1.number)
-                    } : []
+                reason == .completed ? Settlement.payableAttempts(task.attempts, canonical: task.canonicalAttempt) : []
             return Ending(
                 validated: validated, escrowMicros: task.escrowMicros, accountID: task.accountID,
                 swarmID: task.spec.swarmID)

@@ -134,15 +134,9 @@ final class UnitOfWork {
     }
 
     func put(_ task: StoredTask) {
-        markDirty(&tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false)], task)
-    }
-
-    private func markDirty(_ entry: inout TaskEntry, _ task: StoredTask) {
-        entry.task = task
-        entry.locked = true
-        if !entry.dirty {
-            entry.dirty = true
-            dirtyTaskCount += 1
+        tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false)].apply { entry in
+            entry.task = task
+            markDirty(&entry)
         }
     }
 
@@ -154,24 +148,20 @@ final class UnitOfWork {
     /// `update`), which Swift's exclusivity checking would stop at run time.
     func update<R>(_ id: TaskID, _ change: (inout StoredTask) throws(StoreError) -> R) throws(StoreError) -> R? {
         if tasks[id]?.locked != true { guard try task(id) != nil else { return nil } }
-        guard tasks[id] != nil else { return nil }
-        var result: R?
-        var failure: StoreError?
-        // The entry is changed through the dictionary's in-place accessor.
-        tasks[id]?.apply { entry in
-            do throws(StoreError) {
-                result = try change(&entry.task)
-            } catch {
-                failure = error
-            }
-            entry.locked = true
-            if !entry.dirty {
-                entry.dirty = true
-                dirtyTaskCount += 1
-            }
+        // Through the dictionary's in-place accessor: the entry is not copied out.
+        return try tasks[id]?.apply { (entry) throws(StoreError) -> R in
+            markDirty(&entry)
+            return try change(&entry.task)
         }
-        if let failure { throw failure }
-        return result
+    }
+
+    /// A written entry holds its row lock and goes out at the next `flush`.
+    private func markDirty(_ entry: inout TaskEntry) {
+        entry.locked = true
+        if !entry.dirty {
+            entry.dirty = true
+            dirtyTaskCount += 1
+        }
     }
 
     /// Reads and locks the tasks of a batch with one statement (in id order, the order
@@ -512,7 +502,9 @@ struct TaskEntry {
     var dirty: Bool
 
     /// `dictionary[key]?.apply { ... }` changes an entry where it is stored.
-    mutating func apply(_ body: (inout TaskEntry) -> Void) { body(&self) }
+    mutating func apply<R, Failure: Error>(_ body: (inout TaskEntry) throws(Failure) -> R) throws(Failure) -> R {
+        try body(&self)
+    }
 }
 
 /// A lease row's immutable part.
