@@ -219,6 +219,24 @@ struct SchedulerTests {
         #expect(w.scheduler.ledger.balance(of: "wallet0") > 0)
     }
 
+    @Test("a replica stopped at the quorum is audited when it reports anyway: a liar loses reputation, unpaid")
+    func lateLiarAudited() throws {
+        var w = World()
+        let id = try w.submit(TaskSpec(redundancy: Redundancy(replicas: 3, quorum: 2)))
+        let leases = ["n0", "n1", "n2"].compactMap { w.lease($0).first }
+        try w.complete(leases[0], "right")
+        try w.complete(leases[1], "right")
+        #expect(w.task(id)?.state == .succeeded)
+        #expect(w.task(id)?.attempts[2].state == .cancelled)
+        let paid = w.scheduler.ledger.balance(of: "wallet2")
+        let events = try w.complete(leases[2], "WRONG")
+        #expect(events.contains(.resultRecorded(id, attempt: 3, .dissented)))
+        #expect(w.task(id)?.attempts.map(\.verdict) == [.agreed, .agreed, .dissented])
+        #expect(w.scheduler.nodes["n2"]?.reputation.score == 40)
+        #expect(w.scheduler.ledger.balance(of: "wallet2") == paid)
+        #expect(throws: LeaseError.self) { try w.complete(leases[2], "right") }
+    }
+
     @Test("no quorum adds replicas up to the maximum, then fails with no_consensus")
     func noConsensus() throws {
         var w = World(nodes: 4)

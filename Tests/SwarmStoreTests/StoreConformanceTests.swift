@@ -152,6 +152,55 @@ struct StoreConformanceTests {
         try f.checkLedger()
     }
 
+    @Test(
+        "A replica stopped at the quorum is still audited: a late liar loses reputation, a late agreer is not paid",
+        arguments: Engine.allCases)
+    func lateReplicaAudited(engine: Engine) throws {
+        let f = try Fixture(engine, nodes: 4)
+        let redundancy = Redundancy(replicas: 3, quorum: 2, maxReplicas: 3, adaptive: false)
+        let first = try f.submit(Fixture.spec(redundancy: redundancy))
+        let second = try f.submit(Fixture.spec(redundancy: redundancy))
+        func leases(_ node: String) throws -> [GrantedLease] { try f.lease(node, 2) }
+        let (l1, l2, l3) = (try leases("n1"), try leases("n2"), try leases("n3"))
+        for held in [l1, l2] {
+            for lease in held { try f.complete(lease, "42") }
+        }
+        #expect(try f.store.task(first).state == .succeeded)
+        #expect(try f.store.heartbeat(HeartbeatParams(lease: l3[0].id, node: "n3", now: f.now)).cancelled)
+        let before = try f.store.node("n3").reputation.score
+        let paid = try f.store.balance(of: "wallet-op3")
+
+        // n3 reports anyway: a wrong result on one, a right one on the other.
+        let byTask = Dictionary(uniqueKeysWithValues: l3.map { ($0.taskID, $0) })
+        let lie = try #require(byTask[first])
+        let truth = try #require(byTask[second])
+        expectCode(.notLeaseHolder) { () throws(StoreError) in
+            try f.store.complete(CompleteParams(lease: lie.id, node: "n1", result: TaskResult(text: "1"), now: f.now))
+        }
+        #expect(try f.complete(lie, "41").taskState == .succeeded)
+        #expect(try f.store.task(first).attempts.map(\.verdict) == [.agreed, .agreed, .dissented])
+        #expect(try f.store.node("n3").reputation.score == before - 10)
+        try f.complete(truth, "42")
+        #expect(try f.store.task(second).attempts.last?.verdict == .late)
+        #expect(try f.store.node("n3").reputation.score == before - 9)
+        #expect(try f.store.balance(of: "wallet-op3") == paid, "a late result is never paid")
+        #expect(try f.store.task(first).canonicalOutput == Array("42".utf8))
+
+        // Once audited, the lease is spent.
+        expectCode(.leaseNotActive) { () throws(StoreError) in try f.complete(lie, "42") }
+        try f.checkLedger()
+    }
+
+    @Test("A cancelled task's stopped replica cannot report", arguments: Engine.allCases)
+    func cancelledReplicaRefused(engine: Engine) throws {
+        let f = try Fixture(engine)
+        let id = try f.submit(Fixture.spec())
+        let lease = try #require(try f.lease("n1").first)
+        #expect(try f.store.cancel(id, now: f.now))
+        expectCode(.leaseNotActive) { () throws(StoreError) in try f.complete(lease, "ok") }
+        try f.checkLedger()
+    }
+
     @Test("Without a quorum, replicas are added up to the maximum, then the task fails", arguments: Engine.allCases)
     func noConsensus(engine: Engine) throws {
         let f = try Fixture(engine, nodes: 4)

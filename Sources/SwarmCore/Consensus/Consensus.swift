@@ -43,6 +43,14 @@ public enum Consensus {
         return .pending(bestAgreement: best)
     }
 
+    /// The verdict on a result that arrives after its task chose a canonical result (its
+    /// replica was stopped at the quorum): `.late` when it agrees with the canonical
+    /// output, `.dissented` otherwise. It is never paid (the task is settled), but it
+    /// counts for reputation, so a liar that is merely slow is caught like a fast one.
+    public static func auditLate(_ output: [UInt8], canonical: [UInt8], comparator: Comparator) -> ResultVerdict {
+        ResultComparison.agree(output, canonical, under: comparator) ? .late : .dissented
+    }
+
     /// How many replicas to add when every started replica has reported (or given up)
     /// without a quorum: just enough for Q agreeing results if all the new ones agree with
     /// the best group, within `maxReplicas` replicas in all. Zero means no quorum is

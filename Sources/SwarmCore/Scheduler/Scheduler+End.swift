@@ -18,7 +18,9 @@ extension Scheduler {
         guard let current = tasks[id], !current.state.isTerminal else { return [] }
         var events: [SchedulerEvent] = []
         for attempt in current.activeAttempts {
-            release(attempt.leaseID, ref: LeaseRef(task: id, attempt: attempt.number), state: .cancelled, now: now)
+            let ref = LeaseRef(task: id, attempt: attempt.number)
+            release(attempt.leaseID, ref: ref, state: .cancelled, now: now)
+            if reason == .completed { stoppedAtQuorum[attempt.leaseID] = ref }
             events.append(.attemptCancelled(id, attempt: attempt.number, attempt.nodeID))
         }
         guard var task = tasks[id] else { return events }

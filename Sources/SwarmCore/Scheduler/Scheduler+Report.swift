@@ -48,6 +48,9 @@ extension Scheduler {
         lease leaseID: LeaseID, node nodeID: NodeID, result: TaskResult, now: Instant,
         using random: inout some RandomNumberGenerator
     ) throws(LeaseError) -> [SchedulerEvent] {
+        if activeLeases[leaseID] == nil, let stopped = stoppedAtQuorum[leaseID] {
+            return try auditLate(leaseID, ref: stopped, node: nodeID, result: result, now: now)
+        }
         let ref = try heldAttempt(leaseID, node: nodeID)
         guard now < (tasks[ref.task]?.attempt(ref.attempt)?.deadline ?? now) else {
             throw LeaseError(.leaseNotActive, "lease \(leaseID) expired before the result arrived")
@@ -94,6 +97,34 @@ extension Scheduler {
             events += checkProgress(ref.task, now: now)
         }
         return events
+    }
+
+    /// A result on a replica stopped at the quorum, within its lease: recorded with
+    /// `Consensus.auditLate`'s verdict and the reputation that goes with it, not paid.
+    /// Only the holder may report it, and only once.
+    mutating func auditLate(_ leaseID: LeaseID, ref: LeaseRef, node nodeID: NodeID, result: TaskResult, now: Instant)
+        throws(LeaseError) -> [SchedulerEvent]
+    {
+        guard nodes[nodeID] != nil else { throw LeaseError(.unknownNode, "node \(nodeID) is not registered") }
+        guard let task = tasks[ref.task], let attempt = task.attempt(ref.attempt),
+            let canonical = task.canonicalOutput
+        else {
+            throw LeaseError(.leaseNotActive, "lease \(leaseID) is not active (expired, cancelled or already reported)")
+        }
+        guard attempt.nodeID == nodeID else {
+            throw LeaseError(.notLeaseHolder, "lease \(leaseID) is held by another node")
+        }
+        guard now < attempt.deadline else {
+            throw LeaseError(.leaseNotActive, "lease \(leaseID) expired before the result arrived")
+        }
+        stoppedAtQuorum[leaseID] = nil
+        let verdict = Consensus.auditLate(
+            result.output, canonical: canonical, comparator: task.spec.redundancy.comparator)
+        tasks[ref.task]?.attempts[ref.attempt - 1].state = .completed
+        tasks[ref.task]?.attempts[ref.attempt - 1].result = result
+        setVerdict(verdict, task: ref.task, attempt: ref.attempt)
+        return [.resultRecorded(ref.task, attempt: ref.attempt, verdict)]
+            + adjustReputation(of: nodeID, valid: verdict == .late)
     }
 
     /// The node holding `leaseID` reports a failure of `kind`.

@@ -53,6 +53,9 @@ public struct Scheduler: Sendable {
     var leaseDeadlines = MinHeap<Timed<LeaseID>>()
     var taskDeadlines = MinHeap<Timed<TaskID>>()
     var activeLeases: [LeaseID: LeaseRef] = [:]
+    /// Leases whose attempt was stopped because its task had reached a quorum: a result
+    /// reported on one is still audited (`Consensus.auditLate`), once.
+    var stoppedAtQuorum: [LeaseID: LeaseRef] = [:]
     /// Distinct requirements of queued tasks, numbered for `FairShareQueue` classes.
     var requirementClasses: [ResourceRequirements: Int] = [:]
     var requirementsByClass: [ResourceRequirements] = []

@@ -76,9 +76,14 @@ extension DurableStore {
         }
     }
 
-    /// Refusals of a result, before anything changes.
+    /// Refusals of a result, before anything changes. A replica stopped because its task
+    /// reached a quorum may still report within its lease: `applyCompletion` audits it.
     func validateCompletion(_ params: CompleteParams, work: UnitOfWork) throws(StoreError) -> (StoredTask, Attempt) {
-        let (task, held) = try heldAttempt(params.lease, node: params.node, work: work)
+        let (task, held) = try heldAttempt(params.lease, node: params.node, work: work, allowCancelled: true)
+        if held.state == .cancelled, task.state != .succeeded || task.canonicalOutput == nil {
+            throw StoreError(
+                .leaseNotActive, "lease \(params.lease) is no longer active (already reported, expired or cancelled)")
+        }
         guard params.now < held.deadline else {
             throw StoreError(.leaseExpired, "lease \(params.lease) expired before the result arrived")
         }
@@ -88,6 +93,7 @@ extension DurableStore {
     func applyCompletion(_ params: CompleteParams, task id: TaskID, held: Attempt, work: UnitOfWork) throws(StoreError)
         -> ReportOutcome
     {
+        if held.state == .cancelled { return try auditLate(params, task: id, held: held, work: work) }
         try releaseAttempt(held, of: held.leaseID, taskID: id, state: .completed, now: params.now, work: work)
         var ended: [TaskID] = []
         var readied: [TaskID] = []
@@ -128,6 +134,26 @@ extension DurableStore {
         }
         let state = try work.task(id)?.state ?? .failed
         return ReportOutcome(taskState: state, ended: ended, readied: readied, retryNotBefore: nil)
+    }
+
+    /// As `Scheduler.auditLate`: a result on a replica stopped at the quorum is recorded
+    /// with `Consensus.auditLate`'s verdict and its reputation change, and not paid. The
+    /// attempt becomes `completed`, so a second report is refused.
+    func auditLate(_ params: CompleteParams, task id: TaskID, held: Attempt, work: UnitOfWork) throws(StoreError)
+        -> ReportOutcome
+    {
+        let verdict = try work.update(id) { (task) throws(StoreError) -> ResultVerdict in
+            let verdict = Consensus.auditLate(
+                params.result.output, canonical: task.canonicalOutput ?? [], comparator: task.spec.redundancy.comparator
+            )
+            task.attempts[held.number - 1].state = .completed
+            task.attempts[held.number - 1].result = params.result
+            task.attempts[held.number - 1].verdict = verdict
+            return verdict
+        }
+        guard let verdict else { throw StoreError(.unknownTask, "task \(id) vanished") }
+        try adjustReputation(of: held.nodeID, valid: verdict == .late, work: work)
+        return ReportOutcome(taskState: .succeeded, ended: [], readied: [], retryNotBefore: nil)
     }
 
     /// As `Scheduler.fail`.
