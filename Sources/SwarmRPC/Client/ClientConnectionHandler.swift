@@ -19,7 +19,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     let configuration: Configuration
     var session: HTTP2Session?
     var context: ChannelHandlerContext?
-    var calls: [Int32: ClientCall] = [:]
+    var calls = StreamTable<ClientCall>()
     var closing = false
     private var receiving = false
     /// Why the connection failed (a TLS error), for the calls it ends.
@@ -170,7 +170,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func tearDown(_ status: RPCStatus) {
-        for streamID in Array(calls.keys) { end(streamID: streamID, status, trailers: Metadata()) }
+        for streamID in calls.streamIDs { end(streamID: streamID, status, trailers: Metadata()) }
         calls.removeAll()
         session?.delegate = nil
         session = nil

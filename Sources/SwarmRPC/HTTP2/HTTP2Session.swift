@@ -75,7 +75,7 @@ final class HTTP2Session {
         /// step) but no longer kept.
         var oversized = false
     }
-    var outbound: [Int32: Outbound] = [:]
+    var outbound = StreamTable<Outbound>()
 
     init(role: Role, settings: Settings) throws(Failure) {
         self.role = role
@@ -132,7 +132,7 @@ final class HTTP2Session {
     }
 
     deinit {
-        for stream in outbound.values {
+        for stream in outbound.allValues {
             for chunk in stream.chunks { chunk.promise?.fail(ChannelError.ioOnClosedChannel) }
         }
         if let session { nghttp2_session_del(session) }

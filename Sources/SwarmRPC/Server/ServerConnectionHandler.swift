@@ -39,7 +39,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     let configuration: Configuration
     var session: HTTP2Session?
     var context: ChannelHandlerContext?
-    var calls: [Int32: ServerCall] = [:]
+    var calls = StreamTable<ServerCall>()
     /// The method called last, for `route(_:)`.
     var lastRoute: (path: String, handler: ServerMethodHandler)?
     var peer = "unknown"
@@ -241,7 +241,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         keepaliveDeadline?.cancel()
         let open = calls
         calls.removeAll()
-        for call in open.values {
+        for call in open.allValues {
             call.deadlineTimer?.cancel()
             call.task?.cancel()
             call.requests?.finish(throwing: RPCError(.cancelled, "the connection closed"))
