@@ -13,6 +13,9 @@ import SwarmProto
 ///
 /// A handler runs as its own task; it is cancelled when the client resets the
 /// stream or the deadline passes. Throw `RPCError` to end the call with a status.
+/// Handlers are `nonisolated(nonsending)`: they run on their task's executor (the
+/// connection's event loop, see `ServerCallRunner`) from the start, without the
+/// executor check and switch a plain nonisolated async function costs on entry.
 public struct RPCRouter: Sendable {
     @usableFromInline private(set) var handlers: [String: ServerMethodHandler] = [:]
 
@@ -26,7 +29,7 @@ public struct RPCRouter: Sendable {
     @inlinable
     public mutating func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+        _ handler: nonisolated(nonsending) @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
         // No request stream: the connection collects the one message and calls this
         // when the client half-closes (`ServerConnectionHandler+Unary.swift`).
@@ -52,7 +55,7 @@ public struct RPCRouter: Sendable {
 
     public mutating func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+        _ handler: nonisolated(nonsending) @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
     ) {
         add(method) { requests, responses, context in
             let request = try await Self.single(RPCRequestStream<Request>(raw: requests, sink: responses))
@@ -62,7 +65,7 @@ public struct RPCRouter: Sendable {
 
     public mutating func clientStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws -> Response
+        _ handler: nonisolated(nonsending) @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws -> Response
     ) {
         add(method) { requests, responses, context in
             try await responses.write(
@@ -73,7 +76,9 @@ public struct RPCRouter: Sendable {
     public mutating func bidirectionalStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler:
-            @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext) async throws
+            nonisolated(nonsending) @escaping @Sendable (
+                RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext
+            ) async throws
             -> Void
     ) {
         add(method) { requests, responses, context in
@@ -107,7 +112,7 @@ public struct RPCRouter: Sendable {
 @usableFromInline
 struct ServerMethodHandler: Sendable {
     /// Streaming calls (and server-streaming ones): a request stream and a sink.
-    @usableFromInline typealias Run = @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
+    @usableFromInline typealias Run = nonisolated(nonsending) @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
     /// Unary calls, in two steps. The first decodes the one request message, at once
     /// on the connection's loop (a message that does not decode ends the call before
     /// any task starts), and returns the second: the handler's run, whose result is
