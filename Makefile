@@ -26,7 +26,7 @@ SWIFTPM_FLAGS ?=
 # a package installed by hand and forgotten here breaks the next machine.
 APT_PACKAGES := libnghttp2-dev libssl-dev libpq-dev libsqlite3-dev libprotobuf-c-dev libprotobuf-dev \
 	protobuf-compiler protobuf-c-compiler postgresql nghttp2-client nghttp2-server python3 python3-venv pkg-config \
-	openssl zlib1g-dev
+	openssl zlib1g-dev libjemalloc-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Waits for another apt/dpkg run to release its lock instead of failing.
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600

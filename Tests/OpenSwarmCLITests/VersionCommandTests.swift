@@ -27,9 +27,10 @@ struct VersionCommandTests {
         #expect(versions.libpq.wholeMatch(of: dotted) != nil)
         #expect(versions.sqlite.wholeMatch(of: dotted) != nil)
         #expect(versions.openssl.hasPrefix("OpenSSL "))
+        #expect(versions.allocator.hasPrefix("jemalloc 5."), "malloc resolves into the linked jemalloc")
     }
 
-    @Test("--json prints one object with the five versions")
+    @Test("--json prints one object with the six versions")
     func jsonReport() throws {
         let report = VersionReport(
             openswarm: "0.1.0",
@@ -37,12 +38,13 @@ struct VersionCommandTests {
                 nghttp2: "1.52.0",
                 openssl: "OpenSSL 3.0.17 1 Jul 2025",
                 libpq: "15.13",
-                sqlite: "3.40.1"
+                sqlite: "3.40.1",
+                allocator: "jemalloc 5.3.0-0-g54eaed1"
             )
         )
         #expect(
             try report.json()
-                == #"{"libpq":"15.13","nghttp2":"1.52.0","openssl":"OpenSSL 3.0.17 1 Jul 2025","openswarm":"0.1.0","sqlite":"3.40.1"}"#
+                == #"{"libpq":"15.13","malloc":"jemalloc 5.3.0-0-g54eaed1","nghttp2":"1.52.0","openssl":"OpenSSL 3.0.17 1 Jul 2025","openswarm":"0.1.0","sqlite":"3.40.1"}"#
         )
     }
 
@@ -54,7 +56,8 @@ struct VersionCommandTests {
                 nghttp2: "1.52.0",
                 openssl: "OpenSSL 3.0.17 1 Jul 2025",
                 libpq: "15.13",
-                sqlite: "3.40.1"
+                sqlite: "3.40.1",
+                allocator: "jemalloc 5.3.0-0-g54eaed1"
             )
         )
         #expect(
@@ -64,6 +67,7 @@ struct VersionCommandTests {
                   OpenSSL  OpenSSL 3.0.17 1 Jul 2025
                   libpq    15.13
                   SQLite   3.40.1
+                  malloc   jemalloc 5.3.0-0-g54eaed1
                 """
         )
     }

@@ -55,7 +55,9 @@ public struct RPCRouter: Sendable {
 
     public mutating func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: nonisolated(nonsending) @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+        _ handler:
+            nonisolated(nonsending) @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext)
+            async throws -> Void
     ) {
         add(method) { requests, responses, context in
             let request = try await Self.single(RPCRequestStream<Request>(raw: requests, sink: responses))
@@ -65,7 +67,9 @@ public struct RPCRouter: Sendable {
 
     public mutating func clientStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: nonisolated(nonsending) @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws -> Response
+        _ handler:
+            nonisolated(nonsending) @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws ->
+            Response
     ) {
         add(method) { requests, responses, context in
             try await responses.write(
@@ -112,7 +116,8 @@ public struct RPCRouter: Sendable {
 @usableFromInline
 struct ServerMethodHandler: Sendable {
     /// Streaming calls (and server-streaming ones): a request stream and a sink.
-    @usableFromInline typealias Run = nonisolated(nonsending) @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
+    @usableFromInline typealias Run =
+        nonisolated(nonsending) @Sendable (RawMessageStream, ServerCallSink, ServerContext) async throws -> Void
     /// Unary calls, in two steps. The first decodes the one request message, at once
     /// on the connection's loop (a message that does not decode ends the call before
     /// any task starts), and returns the second: the handler's run, whose result is

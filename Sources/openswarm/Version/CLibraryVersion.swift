@@ -1,7 +1,12 @@
+private import CJemalloc
 private import CLibpq
 private import CNghttp2
 private import COpenSSL
 private import CSQLite
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The only C calls behind `openswarm version`: each returns a Swift value, so no
 /// C type leaves this file.
@@ -27,5 +32,19 @@ enum CLibraryVersion {
     static func sqlite() -> String {
         guard let text = sqlite3_libversion() else { return "unknown" }
         return String(cString: text)
+    }
+
+    /// jemalloc's `version` control, e.g. `5.3.0-0-g54eaed1d8b56…`, when it is the
+    /// process's `malloc` (the symbol the process resolves is libjemalloc's); "glibc"
+    /// otherwise.
+    static func allocator() -> String {
+        guard let process = dlsym(nil, "malloc"), let library = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD)
+        else { return "glibc" }
+        defer { dlclose(library) }
+        guard dlsym(library, "malloc") == process else { return "glibc" }
+        var version: UnsafePointer<CChar>? = nil
+        var length = MemoryLayout<UnsafePointer<CChar>?>.size
+        guard mallctl("version", &version, &length, nil, 0) == 0, let version else { return "jemalloc" }
+        return "jemalloc " + String(cString: version)
     }
 }

@@ -9,6 +9,8 @@ struct LinkedLibraryVersions: Equatable, Sendable {
     var libpq: String
     /// `sqlite3_libversion()`, e.g. `3.40.1`.
     var sqlite: String
+    /// The process's `malloc`: `jemalloc 5.3.0-…` as linked, or `glibc`.
+    var allocator: String
 
     /// Asks each linked library for its version.
     static func linked() -> LinkedLibraryVersions {
@@ -16,7 +18,8 @@ struct LinkedLibraryVersions: Equatable, Sendable {
             nghttp2: CLibraryVersion.nghttp2(),
             openssl: CLibraryVersion.openssl(),
             libpq: formatPostgresVersion(CLibraryVersion.libpqNumber()),
-            sqlite: CLibraryVersion.sqlite()
+            sqlite: CLibraryVersion.sqlite(),
+            allocator: CLibraryVersion.allocator()
         )
     }
 

@@ -16,6 +16,7 @@ struct VersionReport: Equatable, Sendable {
             ("OpenSSL", libraries.openssl),
             ("libpq", libraries.libpq),
             ("SQLite", libraries.sqlite),
+            ("malloc", libraries.allocator),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         let lines = rows.map { name, version in
@@ -25,7 +26,7 @@ struct VersionReport: Equatable, Sendable {
     }
 
     /// One flat JSON object with sorted keys:
-    /// `openswarm`, `nghttp2`, `openssl`, `libpq`, `sqlite`.
+    /// `openswarm`, `nghttp2`, `openssl`, `libpq`, `sqlite`, `malloc`.
     func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -35,6 +36,7 @@ struct VersionReport: Equatable, Sendable {
             "openssl": libraries.openssl,
             "libpq": libraries.libpq,
             "sqlite": libraries.sqlite,
+            "malloc": libraries.allocator,
         ]
         return String(decoding: try encoder.encode(object), as: UTF8.self)
     }
