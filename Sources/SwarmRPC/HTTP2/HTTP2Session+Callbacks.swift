@@ -1,6 +1,12 @@
 internal import CNghttp2
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The nghttp2 callbacks (set once per session) and what each one does. They run
 /// only inside `receive` and `pendingOutput`, on the session's event loop.
 extension HTTP2Session {
@@ -82,13 +88,10 @@ extension HTTP2Session {
     }
 
     private func isIgnoredRequestField(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        for ignored in ignoredRequestFields where ignored.count == name.count {
-            let same = ignored.withUnsafeBufferPointer { ignored in
-                var index = 0
-                while index < ignored.count, ignored[index] == name[index] { index += 1 }
-                return index == ignored.count
-            }
-            if same { return true }
+        guard let base = name.baseAddress else { return false }
+        for ignored in ignoredRequestFields
+        where ignored.utf8CodeUnitCount == name.count && memcmp(ignored.utf8Start, base, name.count) == 0 {
+            return true
         }
         return false
     }

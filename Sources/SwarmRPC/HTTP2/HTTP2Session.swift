@@ -60,8 +60,9 @@ final class HTTP2Session {
     var headerStrings = HeaderStringCache()
     /// Request header names (server) the owner never reads: they are decoded (HPACK
     /// must stay in step) and count against `maxHeaderListSize`, but become no
-    /// strings and are not delivered. In lower case, as HTTP/2 sends them.
-    var ignoredRequestFields: [[UInt8]] = []
+    /// strings and are not delivered. In lower case, as HTTP/2 sends them; static
+    /// strings, so that comparing each incoming name with them touches no reference count.
+    var ignoredRequestFields: [StaticString] = []
     /// The largest header list accepted (RFC 9113 section 6.5.2 counting: name and
     /// value lengths plus 32 per field). nghttp2 advertises it but does not enforce it.
     let maxHeaderListSize: Int

@@ -359,10 +359,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     /// Request headers the server never reads (all reserved, see `Metadata.isReserved`):
     /// the session drops them without making strings of them.
-    static let ignoredRequestFields = [
+    static let ignoredRequestFields: [StaticString] = [
         ":scheme", ":authority", "te", "user-agent", "content-length", "host", "accept-encoding", "connection",
         "keep-alive", "transfer-encoding",
-    ].map { Array($0.utf8) }
+    ]
 
     private static func responseHeaders(_ metadata: Metadata, _ compression: RPCCompression) -> [HTTP2Header] {
         let headers = compression == .gzip ? gzipResponseHeaders : plainResponseHeaders
