@@ -15,22 +15,31 @@ extension HTTP2Session {
         static let slots = 32
         static let longest = 128
 
-        private var entries: [(bytes: [UInt8], string: String)] = []
+        /// The three columns of the cache, slot by slot. Lengths apart, so that the
+        /// scan for a candidate reads plain integers (no reference counting).
+        private var lengths: [Int] = []
+        private var bytes: [[UInt8]] = []
+        private var strings: [String] = []
         private var next = 0
 
-        mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-            for index in entries.indices where entries[index].bytes.count == bytes.count {
-                let same = entries[index].bytes.withUnsafeBufferPointer { cached in
-                    bytes.count == 0 || memcmp(cached.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        mutating func string(_ incoming: UnsafeBufferPointer<UInt8>) -> String {
+            let count = incoming.count
+            for index in lengths.indices where lengths[index] == count {
+                let same = bytes[index].withUnsafeBufferPointer { cached in
+                    count == 0 || memcmp(cached.baseAddress!, incoming.baseAddress!, count) == 0
                 }
-                if same { return entries[index].string }
+                if same { return strings[index] }
             }
-            let string = String(decoding: bytes, as: UTF8.self)
-            guard bytes.count <= Self.longest else { return string }
-            if entries.count < Self.slots {
-                entries.append((Array(bytes), string))
+            let string = String(decoding: incoming, as: UTF8.self)
+            guard count <= Self.longest else { return string }
+            if lengths.count < Self.slots {
+                lengths.append(count)
+                bytes.append(Array(incoming))
+                strings.append(string)
             } else {
-                entries[next] = (Array(bytes), string)
+                lengths[next] = count
+                bytes[next] = Array(incoming)
+                strings[next] = string
                 next = (next + 1) % Self.slots
             }
             return string
