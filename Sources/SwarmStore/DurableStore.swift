@@ -37,12 +37,55 @@ public final class DurableStore: Store {
     private let seeds: Mutex<SeededGenerator>
     /// Accounts seen committed (never deleted), so transactions skip re-creating them.
     private let knownAccounts = Mutex<Set<AccountID>>([])
+    /// On the view `group` hands its body: the open transaction every call joins, and
+    /// the store that opened it (for its random source and its committed accounts).
+    private let joined: Joined?
 
     init(engine: any SQLEngine, configuration: Configuration) {
         self.engine = engine
         self.configuration = configuration
         var system = SystemRandomNumberGenerator()
         seeds = Mutex(SeededGenerator(seed: configuration.seed ?? system.next()))
+        joined = nil
+    }
+
+    private init(joining connection: any SQLConnection, of owner: DurableStore) {
+        engine = owner.engine
+        configuration = owner.configuration
+        seeds = Mutex(SeededGenerator(seed: 0))
+        knownAccounts.withLock { $0 = owner.knownAccounts.withLock { $0 } }
+        joined = Joined(connection: connection, owner: owner)
+    }
+
+    /// The transaction of a `group`. Used only by the thread running the group's body.
+    private final class Joined: @unchecked Sendable {
+        let connection: any SQLConnection
+        let owner: DurableStore
+        init(connection: any SQLConnection, owner: DurableStore) {
+            self.connection = connection
+            self.owner = owner
+        }
+    }
+
+    /// Group commit: runs `body` with a view of this store whose every call joins one
+    /// write transaction, each in a savepoint of its own (a call that throws rolls back
+    /// alone and throws as usual), and commits them all at once when `body` returns:
+    /// one durable commit, so one fsync, for many calls. The calls' results stand only
+    /// if this returns without throwing; it throws when the transaction cannot begin or
+    /// commit (`commit: .unknown` when the outcome of the commit is not known).
+    /// Use the view only inside `body`, on the calling thread.
+    public func group(_ body: (any Store) -> Void) throws(StoreError) {
+        guard joined == nil else {
+            body(self)  // already inside a group: join it
+            return
+        }
+        var committed: Set<AccountID> = []
+        try engine.transaction(readOnly: false) { (connection) throws(StoreError) in
+            let view = DurableStore(joining: connection, of: self)
+            body(view)
+            committed = view.knownAccounts.withLock { $0 }
+        }
+        knownAccounts.withLock { $0.formUnion(committed) }
     }
 
     /// Opens (creating and migrating) an SQLite database file.
@@ -73,6 +116,7 @@ public final class DurableStore: Store {
     private func run<T: Sendable>(readOnly: Bool, _ body: (UnitOfWork) throws(StoreError) -> T) throws(StoreError)
         -> T
     {
+        if let joined { return try runJoined(joined, readOnly: readOnly, body) }
         var ensured: Set<AccountID> = []
         let value = try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
             let seed = seeds.withLock { $0.next() }
@@ -92,7 +136,34 @@ public final class DurableStore: Store {
         return value
     }
 
-    public func close() { engine.close() }
+    /// One call inside a group's transaction, in a savepoint: what it wrote is undone
+    /// if it throws, and the accounts it created count as known only with the group.
+    private func runJoined<T: Sendable>(
+        _ joined: Joined, readOnly: Bool, _ body: (UnitOfWork) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        let connection = joined.connection
+        try connection.query("SAVEPOINT store_call", [])
+        do throws(StoreError) {
+            let seed = joined.owner.seeds.withLock { $0.next() }
+            let work = UnitOfWork(
+                connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
+                seed: seed, knownAccounts: knownAccounts.withLock { $0 })
+            let value = try body(work)
+            try work.flush()
+            try connection.query("RELEASE store_call", [])
+            if !readOnly { knownAccounts.withLock { $0.formUnion(work.knownAccounts) } }
+            return value
+        } catch {
+            _ = try? connection.query("ROLLBACK TO store_call", [])
+            _ = try? connection.query("RELEASE store_call", [])
+            throw error
+        }
+    }
+
+    public func close() {
+        guard joined == nil else { return }  // a group's view does not own the engine
+        engine.close()
+    }
 }
 
 // MARK: - Scratch schemas (benchmarks and test helpers in other processes)

@@ -22,6 +22,11 @@ import SwarmCore
 /// Implementations must pass `StoreConformance` (Tests/SwarmStoreTests), the one suite
 /// every engine runs.
 public protocol Store: StoreAdministration {
+    /// Group commit: `body`'s calls on the store it is given share one transaction, each
+    /// in a savepoint (a call that throws rolls back alone), committed once at the end.
+    /// See `DurableStore.group`.
+    func group(_ body: (any Store) -> Void) throws(StoreError)
+
     /// Adds a swarm; `alreadyExists` if its id is taken.
     func createSwarm(_ swarm: SwarmPolicy) throws(StoreError)
     /// Adds an account with a zero balance; `alreadyExists` if its id is taken.

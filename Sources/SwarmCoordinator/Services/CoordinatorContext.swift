@@ -28,7 +28,9 @@ final class CoordinatorContext: Sendable {
 
     init(configuration: CoordinatorConfiguration, store: any Store, clock: any SwarmClock, logger: Logger) {
         self.configuration = configuration
-        self.executor = StoreExecutor(store: store, threads: configuration.store.hasPrefix("sqlite:") ? 2 : 8)
+        // SQLite has one connection: one store thread, whose groups take in every call
+        // that arrives meanwhile. PostgreSQL runs groups side by side on its pool.
+        self.executor = StoreExecutor(store: store, threads: configuration.store.hasPrefix("sqlite:") ? 1 : 8)
         self.clock = clock
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)

@@ -1,16 +1,41 @@
 import NIOPosix
 import SwarmRPC
 import SwarmStore
+import Synchronization
 
 /// Runs the store's blocking calls on threads of their own, so that they never block
 /// an event loop or Swift's cooperative pool, and turns store errors into statuses.
+///
+/// Calls that arrive while a store thread is busy wait in a queue; a free thread takes
+/// every call queued (up to `maxGroup`) and runs them as one group (`Store.group`): one
+/// transaction, each call in a savepoint of its own, one durable commit for them all.
+/// Under load a commit (an fsync on SQLite) then serves many calls; alone, a call runs
+/// as its own transaction, as before. A caller resumes only after its group committed.
 final class StoreExecutor: Sendable {
     let store: any Store
     private let pool: NIOThreadPool
+    private let threads: Int
+    private let queue = Mutex(Queue())
+    /// The most calls one group commits together: it bounds how long a group's
+    /// transaction holds its locks and how long its first caller waits.
+    static let maxGroup = 64
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var drainers = 0
+    }
+
+    /// One call: `execute` runs it inside a group and keeps its result; `complete`
+    /// resumes its caller with that result, or with the group's failure.
+    private struct Job: Sendable {
+        let execute: @Sendable (any Store) -> Void
+        let complete: @Sendable (StoreError?) -> Void
+    }
 
     init(store: any Store, threads: Int) {
         self.store = store
-        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.threads = max(1, threads)
+        self.pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
     }
 
@@ -19,30 +44,97 @@ final class StoreExecutor: Sendable {
     /// failures the engine's own retries did not absorb) is tried again, up to five
     /// times with a growing random pause, so that callers rarely see one.
     func run<T: Sendable>(_ body: @escaping @Sendable (any Store) throws(StoreError) -> T) async throws(RPCError) -> T {
-        let store = self.store
         var attempt = 0
         while true {
             attempt += 1
-            do {
-                return try await pool.runIfActive { try body(store) }
-            } catch let error as StoreError {
+            switch await grouped(body) {
+            case .success(let value):
+                return value
+            case .failure(let error):
                 if error.code == .conflict, error.commit == .notCommitted, attempt < 5 {
                     let pause = Int64.random(in: 1...(5 << attempt))
                     try? await Task.sleep(for: .milliseconds(pause))
                     continue
                 }
                 throw StoreStatus.rpcError(error)
-            } catch let error as RPCError {
-                throw error
-            } catch {
-                throw RPCError(.unavailable, "the coordinator is shutting down")
             }
+        }
+    }
+
+    /// Queues `body` and waits until the group it ran in has committed (or failed).
+    private func grouped<T: Sendable>(_ body: @escaping @Sendable (any Store) throws(StoreError) -> T) async -> Result<
+        T, StoreError
+    > {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StoreError>, Never>) in
+            let outcome = Outcome<T>()
+            enqueue(
+                Job(
+                    execute: { store in
+                        outcome.value = Result { () throws(StoreError) -> T in try body(store) }
+                    },
+                    complete: { failure in
+                        if let failure {
+                            continuation.resume(returning: .failure(failure))
+                        } else {
+                            continuation.resume(
+                                returning: outcome.value
+                                    ?? .failure(StoreError(.unavailable, "the store call did not run")))
+                        }
+                    }))
+        }
+    }
+
+    private func enqueue(_ job: Job) {
+        let startDrainer = queue.withLock { (queue) -> Bool in
+            queue.jobs.append(job)
+            guard queue.drainers < threads else { return false }
+            queue.drainers += 1
+            return true
+        }
+        if startDrainer { pool.submit { [self] state in drain(state) } }
+    }
+
+    /// On a store thread: runs queued calls, a group at a time, until none is left.
+    private func drain(_ state: NIOThreadPool.WorkItemState) {
+        while true {
+            let jobs = queue.withLock { (queue) -> [Job] in
+                let taken = Array(queue.jobs.prefix(Self.maxGroup))
+                queue.jobs.removeFirst(taken.count)
+                if taken.isEmpty { queue.drainers -= 1 }
+                return taken
+            }
+            guard !jobs.isEmpty else { return }
+            guard state == .active else {
+                for job in jobs { job.complete(StoreError(.unavailable, "the coordinator is shutting down")) }
+                continue
+            }
+            if jobs.count == 1 {
+                // Alone: its own transaction, without a savepoint's round trips.
+                jobs[0].execute(store)
+                jobs[0].complete(nil)
+                continue
+            }
+            var failure: StoreError?
+            do throws(StoreError) {
+                try store.group { view in
+                    for job in jobs { job.execute(view) }
+                }
+            } catch {
+                failure = error
+            }
+            for job in jobs { job.complete(failure) }
         }
     }
 
     func shutdown() async {
         try? await pool.shutdownGracefully()
     }
+}
+
+/// A call's result, written by the store thread that ran it and read by the same thread
+/// when its group ends.
+private final class Outcome<T: Sendable>: @unchecked Sendable {
+    var value: Result<T, StoreError>?
 }
 
 /// How store errors appear to RPC callers: a status a program can match, the store's

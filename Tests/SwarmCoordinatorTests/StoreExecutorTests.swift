@@ -1,0 +1,60 @@
+import Foundation
+import SwarmCore
+import SwarmRPC
+import SwarmStore
+import Testing
+
+@testable import SwarmCoordinator
+
+/// The coordinator's store thread: concurrent calls share group commits, each with its
+/// own outcome.
+@Suite("Store executor")
+struct StoreExecutorTests {
+    @Test("Concurrent calls each get their own result; a refused one changes nothing")
+    func concurrentCallsGroup() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID()).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try DurableStore.sqlite(path: path)
+        defer { store.close() }
+        let now = Instant(millisecondsSinceEpoch: 1_000_000)
+        try store.createSwarm(SwarmPolicy(id: "default"))
+        try store.createAccount(Account(id: "alice", kind: .user, owner: "alice"))
+        try store.mint(1_000_000, to: "alice", now: now)
+        let executor = StoreExecutor(store: store, threads: 1)
+
+        // 40 submissions of 10,000 each fit; every fifth asks for more than the balance.
+        let outcomes = await withTaskGroup(of: (Int, Result<TaskID?, RPCError>).self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    let cost: Int64 = index % 5 == 4 ? 2_000_000 : 10_000
+                    let params = SubmitParams(
+                        task: TaskSpec(prompt: "p\(index)", maxCostMicros: cost), submitter: "alice",
+                        account: "alice", now: now)
+                    do throws(RPCError) {
+                        let id = try await executor.run { (store) throws(StoreError) in
+                            try store.submit(params).taskIDs.first
+                        }
+                        return (index, .success(id))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var all: [Int: Result<TaskID?, RPCError>] = [:]
+            for await (index, outcome) in group { all[index] = outcome }
+            return all
+        }
+        await executor.shutdown()
+        for (index, outcome) in outcomes {
+            switch outcome {
+            case .success(let id):
+                #expect(index % 5 != 4 && id != nil)
+            case .failure(let error):
+                #expect(index % 5 == 4 && error.status.code == .failedPrecondition, "\(error)")
+            }
+        }
+        #expect(try store.taskCounts().values.reduce(0, +) == 40)
+        #expect(try store.balance(of: "alice") == 1_000_000 - 40 * 10_000)
+        #expect(try store.ledgerTotal() == 0)
+    }
+}
