@@ -7,8 +7,11 @@ import SwarmProto
 /// outcome in the outbox.
 extension AgentSession {
     /// How long a busy node waits, after one slot frees, for a quarter of its slots to
-    /// be free before it leases (`SlotPool.waitForFreeSlots`).
-    static let leaseCoalescingWindow: Duration = .milliseconds(2)
+    /// be free before it leases (`SlotPool.waitForFreeSlots`). Only a node with fewer
+    /// than a quarter free waits at all (it has work in hand); at 2 ms, short tasks made
+    /// every big lease trail a small one (the few slots that freed during its round
+    /// trip), each a store transaction of its own at the coordinator.
+    static let leaseCoalescingWindow: Duration = .milliseconds(10)
 
     func leaseLoop(_ group: inout DiscardingTaskGroup) async {
         var backoff = Backoff(configuration)
