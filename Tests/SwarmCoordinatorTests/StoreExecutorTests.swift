@@ -20,7 +20,7 @@ struct StoreExecutorTests {
         try store.createSwarm(SwarmPolicy(id: "default"))
         try store.createAccount(Account(id: "alice", kind: .user, owner: "alice"))
         try store.mint(1_000_000, to: "alice", now: now)
-        let executor = StoreExecutor(store: store, threads: 1)
+        let executor = StoreExecutor(store: store, threads: 1, maxGroup: 64)
 
         // 40 submissions of 10,000 each fit; every fifth asks for more than the balance.
         let outcomes = await withTaskGroup(of: (Int, Result<TaskID?, RPCError>).self) { group in

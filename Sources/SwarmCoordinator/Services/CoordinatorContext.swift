@@ -28,9 +28,10 @@ final class CoordinatorContext: Sendable {
 
     init(configuration: CoordinatorConfiguration, store: any Store, clock: any SwarmClock, logger: Logger) {
         self.configuration = configuration
-        // SQLite has one connection: one store thread, whose groups take in every call
-        // that arrives meanwhile. PostgreSQL runs groups side by side on its pool.
-        self.executor = StoreExecutor(store: store, threads: configuration.store.hasPrefix("sqlite:") ? 1 : 8)
+        // SQLite has one connection: one store thread, whose groups take in the calls
+        // that arrive meanwhile. PostgreSQL runs calls side by side on its pool.
+        let sqlite = configuration.store.hasPrefix("sqlite:")
+        self.executor = StoreExecutor(store: store, threads: sqlite ? 1 : 8, maxGroup: sqlite ? 64 : 1)
         self.clock = clock
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)
