@@ -37,8 +37,7 @@ public final class DurableStore: Store {
     private let seeds: Mutex<SeededGenerator>
     /// Accounts seen committed (never deleted), so transactions skip re-creating them.
     private let knownAccounts = Mutex<Set<AccountID>>([])
-    /// On the view `group` hands its body: the open transaction every call joins, and
-    /// the store that opened it (for its random source and its committed accounts).
+    /// On the view `group` hands its body: the open transaction every call joins.
     private let joined: Joined?
 
     init(engine: any SQLEngine, configuration: Configuration) {
@@ -52,19 +51,15 @@ public final class DurableStore: Store {
     private init(joining connection: any SQLConnection, of owner: DurableStore) {
         engine = owner.engine
         configuration = owner.configuration
-        seeds = Mutex(SeededGenerator(seed: 0))
+        seeds = Mutex(SeededGenerator(seed: owner.seeds.withLock { $0.next() }))
         knownAccounts.withLock { $0 = owner.knownAccounts.withLock { $0 } }
-        joined = Joined(connection: connection, owner: owner)
+        joined = Joined(connection: connection)
     }
 
     /// The transaction of a `group`. Used only by the thread running the group's body.
     private final class Joined: @unchecked Sendable {
         let connection: any SQLConnection
-        let owner: DurableStore
-        init(connection: any SQLConnection, owner: DurableStore) {
-            self.connection = connection
-            self.owner = owner
-        }
+        init(connection: any SQLConnection) { self.connection = connection }
     }
 
     /// Group commit: runs `body` with a view of this store whose every call joins one
@@ -119,10 +114,7 @@ public final class DurableStore: Store {
         if let joined { return try runJoined(joined, readOnly: readOnly, body) }
         var ensured: Set<AccountID> = []
         let value = try engine.transaction(readOnly: readOnly) { (connection) throws(StoreError) -> T in
-            let seed = seeds.withLock { $0.next() }
-            let work = UnitOfWork(
-                connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-                seed: seed, knownAccounts: knownAccounts.withLock { $0 })
+            let work = makeWork(connection, readOnly: readOnly)
             let value = try body(work)
             try work.flush()
             ensured = work.knownAccounts
@@ -136,6 +128,13 @@ public final class DurableStore: Store {
         return value
     }
 
+    /// A fresh unit of work on `connection`, with the next seed and the accounts known.
+    private func makeWork(_ connection: any SQLConnection, readOnly: Bool) -> UnitOfWork {
+        UnitOfWork(
+            connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
+            seed: seeds.withLock { $0.next() }, knownAccounts: knownAccounts.withLock { $0 })
+    }
+
     /// One call inside a group's transaction, in a savepoint: what it wrote is undone
     /// if it throws, and the accounts it created count as known only with the group.
     private func runJoined<T: Sendable>(
@@ -144,10 +143,7 @@ public final class DurableStore: Store {
         let connection = joined.connection
         try connection.query("SAVEPOINT store_call", [])
         do throws(StoreError) {
-            let seed = joined.owner.seeds.withLock { $0.next() }
-            let work = UnitOfWork(
-                connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-                seed: seed, knownAccounts: knownAccounts.withLock { $0 })
+            let work = makeWork(connection, readOnly: readOnly)
             let value = try body(work)
             try work.flush()
             try connection.query("RELEASE store_call", [])
