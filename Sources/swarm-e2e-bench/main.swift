@@ -1,3 +1,4 @@
+import CJemalloc
 import Foundation
 import SwarmStore
 
@@ -44,7 +45,8 @@ func freshPostgresSchema(_ url: String) throws -> String {
 
 func format(_ value: Double) -> String { String(format: "%.2f", value) }
 
-print("== end to end: echo tasks, 2 worker processes × \(slots) slots, loopback gRPC")
+let allocator = cjemalloc_active_version().map { "jemalloc " + String(cString: $0) } ?? "glibc malloc"
+print("== end to end: echo tasks, 2 worker processes × \(slots) slots, loopback gRPC (this client on \(allocator))")
 var engines: [(String, String, Double, Int)] = []
 let sqliteDirectory = try workDirectory()
 engines.append(("SQLite", "sqlite:\(sqliteDirectory)/openswarm.db", 20_000, total))

@@ -73,7 +73,8 @@ enum Benchmark {
             ]
             print(
                 "swarm-rpc-bench: unary echo, 100-byte request (\(EchoService.framedRequest().count) bytes framed), "
-                    + "h2load -D \(seconds)s after 1s warm-up, median of \(runs) runs, \(cores) cores, loopback")
+                    + "h2load -D \(seconds)s after 1s warm-up, median of \(runs) runs, \(cores) cores, loopback; "
+                    + "our server on \(allocator())")
 
             // requests/s: runs interleaved across targets, so drift hits all alike.
             let runner = H2Load(executable: h2load, bodyFile: body, duration: seconds, warmUp: 1)

@@ -1,3 +1,4 @@
+import CJemalloc
 import Foundation
 
 #if canImport(Glibc)
@@ -65,4 +66,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+}
+
+/// The allocator this binary (and so our echo server, `swarm-rpc-bench serve`) runs
+/// on: jemalloc, linked for speed, or glibc's.
+func allocator() -> String {
+    cjemalloc_active_version().map { "jemalloc " + String(cString: $0) } ?? "glibc malloc"
 }

@@ -1,3 +1,4 @@
+import CJemalloc
 import SwarmCore
 // `make bench`: store throughput, in lease-and-complete cycles of no-op tasks per second.
 //
@@ -126,6 +127,11 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> (rate
     return (Double(count) / (Double(seconds) + Double(attoseconds) / 1e18), cpu / Double(count) * 1e6)
 }
 
+/// The allocator this process runs on: jemalloc, linked for speed, or glibc's.
+func allocator() -> String {
+    cjemalloc_active_version().map { "jemalloc " + String(cString: $0) } ?? "glibc malloc"
+}
+
 func grouped(_ value: Int) -> String {
     let digits = Array(String(value))
     var out = ""
@@ -146,7 +152,7 @@ let engines = requested.isEmpty ? Engine.allCases : requested
 print("")
 print(
     "swarm-store-bench: lease-and-complete cycles of no-op tasks, one node, median of \(rounds) rounds"
-        + " (SQLite WAL synchronous=FULL; PostgreSQL synchronous_commit=on)")
+        + " (SQLite WAL synchronous=FULL; PostgreSQL synchronous_commit=on; \(allocator()))")
 var failed = false
 for engine in engines {
     if engine == .postgres && postgresURL == nil {

@@ -38,13 +38,7 @@ enum CLibraryVersion {
     /// process's `malloc` (the symbol the process resolves is libjemalloc's); "glibc"
     /// otherwise.
     static func allocator() -> String {
-        guard let process = dlsym(nil, "malloc"), let library = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD)
-        else { return "glibc" }
-        defer { dlclose(library) }
-        guard dlsym(library, "malloc") == process else { return "glibc" }
-        var version: UnsafePointer<CChar>? = nil
-        var length = MemoryLayout<UnsafePointer<CChar>?>.size
-        guard mallctl("version", &version, &length, nil, 0) == 0, let version else { return "jemalloc" }
+        guard let version = cjemalloc_active_version() else { return "glibc" }
         return "jemalloc " + String(cString: version)
     }
 }
