@@ -9,7 +9,9 @@ import SwarmCore
 // independent tasks submitted (not timed), then the timed loop: a node's cycle, in one
 // transaction (`reportAndLease`), reports its last batch done and leases up to `batch`
 // tasks more, until every task has succeeded. Each line also gives this process's CPU
-// time per task. The settings are the durable ones the store always
+// time per task and the bytes it wrote per task (SQLite's WAL and checkpoints; on this
+// shared machine the rate and CPU time swing by a quarter from run to run, the bytes do
+// not, so they show what a schema change saves). The settings are the durable ones the store always
 // uses: SQLite in WAL mode with synchronous=FULL, PostgreSQL with synchronous_commit=on.
 //
 // PostgreSQL comes from OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL
@@ -83,10 +85,26 @@ func processCPUSeconds() -> Double {
     return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }
 
-/// One round: tasks per second over `count` lease-and-complete cycles, and this
-/// process's CPU microseconds per task (the store's own work, without the database
-/// server's; on a busy machine it is steadier than the rate).
-func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> (rate: Double, cpuMicros: Double) {
+/// Bytes this process has handed to `write`/`pwrite` so far (`wchar` in
+/// /proc/self/io), or nil where that file is missing. For SQLite it is the WAL and
+/// checkpoint traffic: the same for the same work, however busy the machine.
+func bytesWritten() -> Int? {
+    guard let file = fopen("/proc/self/io", "r") else { return nil }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix("wchar:") { return Int(text.dropFirst(6).trimmingPrefix(" ").prefix { $0.isNumber }) }
+    }
+    return nil
+}
+
+/// One round: tasks per second over `count` lease-and-complete cycles, this process's
+/// CPU microseconds per task (the store's own work, without the database server's; on
+/// a busy machine it is steadier than the rate), and the bytes it wrote per task.
+func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError)
+    -> (rate: Double, cpuMicros: Double, bytesWritten: Double?)
+{
     let (store, remove) = try freshStore(engine)
     defer { remove() }
     try store.createSwarm(SwarmPolicy(id: "default"))
@@ -104,6 +122,7 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> (rate
     let clock = ContinuousClock()
     let start = clock.now
     let cpuStart = processCPUSeconds()
+    let writtenStart = bytesWritten()
     // A node's cycle: hand in the batch it ran and take the next one, in one
     // transaction (`reportAndLease`); the first batch is a plain lease.
     var done = 0
@@ -119,12 +138,13 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError) -> (rate
     }
     let elapsed = clock.now - start
     let cpu = processCPUSeconds() - cpuStart
+    let written = bytesWritten().flatMap { end in writtenStart.map { Double(end - $0) / Double(count) } }
     let succeeded = try store.taskCounts()[.succeeded] ?? 0
     guard done == count, succeeded == count, try store.ledgerTotal() == 0 else {
         throw StoreError(.database, "the round ended with \(succeeded) of \(count) tasks done")
     }
     let (seconds, attoseconds) = elapsed.components
-    return (Double(count) / (Double(seconds) + Double(attoseconds) / 1e18), cpu / Double(count) * 1e6)
+    return (Double(count) / (Double(seconds) + Double(attoseconds) / 1e18), cpu / Double(count) * 1e6, written)
 }
 
 /// The allocator this process runs on: jemalloc, linked for speed, or glibc's.
@@ -165,11 +185,13 @@ for engine in engines {
         let count = batch == 1 ? 2_000 : 10_000
         var rates: [Double] = []
         var cpu: [Double] = []
+        var written: [Double] = []
         do throws(StoreError) {
             for _ in 0..<rounds {
                 let measured = try round(engine, batch: batch, count: count)
                 rates.append(measured.rate)
                 cpu.append(measured.cpuMicros)
+                if let bytes = measured.bytesWritten { written.append(bytes) }
             }
         } catch {
             print("  \(engine.rawValue) batch \(batch): failed: \(error)")
@@ -178,12 +200,15 @@ for engine in engines {
         }
         rates.sort()
         cpu.sort()
+        written.sort()
         let median = Int(rates[rates.count / 2].rounded())
         let name = engine.rawValue + String(repeating: " ", count: max(0, 8 - engine.rawValue.count))
         var line = "  \(name) batch \(pad(String(batch), 3)):"
         line += " \(pad(grouped(median), 7)) tasks/s"
         line += "  (min \(grouped(Int(rates[0]))), max \(grouped(Int(rates[rates.count - 1]))); \(count) tasks a round;"
-        line += " \(Int(cpu[cpu.count / 2].rounded())) µs CPU a task here)"
+        line += " \(Int(cpu[cpu.count / 2].rounded())) µs CPU"
+        if !written.isEmpty { line += ", \(grouped(Int(written[written.count / 2].rounded()))) bytes written" }
+        line += " a task here)"
         if let goal = target(engine, batch: batch) {
             let ratio = (Double(median) / Double(goal) * 100).rounded() / 100
             line += "  target >= \(grouped(goal)): \(ratio)x"

@@ -18,10 +18,13 @@ final class SQLiteEngine: SQLEngine, @unchecked Sendable {
     /// The database file.
     let path: String
 
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+    /// Opens the file and applies `migrations` (all of them but in tests of an upgrade).
+    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, migrations: [Migration] = SQLiteMigrations.all)
+        throws(StoreError)
+    {
         self.path = path
         connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        try Migrator(migrations: SQLiteMigrations.all).apply(on: self)
+        try Migrator(migrations: migrations).apply(on: self)
     }
 
     func transaction<T: Sendable>(readOnly: Bool, _ body: (any SQLConnection) throws(StoreError) -> T)
