@@ -29,12 +29,15 @@ import Testing
 
             var random = SeededGenerator(seed: 11)
             var progress: [Int] = []
+            let workerName = "crash-worker-\(UInt64.random(in: 0...UInt64.max))"
             for _ in 0..<4 {
-                let pid = try Self.startWorker(engine: engine, location: location, now: now)
+                let pid = try Self.startWorker(
+                    engine: engine, location: Self.location(location, named: workerName, engine: engine), now: now)
                 usleep(UInt32.random(in: 100_000...400_000, using: &random))
                 kill(pid, SIGKILL)
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
+                try Self.awaitServerSideEnd(of: workerName, engine: engine)
                 let reopened = try engine.open(location)
                 try Self.checkConsistent(reopened, dag: dagID, minted: minted)
                 progress.append(try reopened.taskCounts()[.succeeded] ?? 0)
@@ -101,6 +104,30 @@ import Testing
             let succeeded = tasks.filter { $0.state == .succeeded }.count
             #expect(try store.balance(of: "wallet-op1") == Int64(succeeded) * 1_000)
             #expect(try store.node("n1").activeLeases == active)
+        }
+
+        /// The worker's connection carries a name on PostgreSQL, so that the test can
+        /// tell when the server has finished with it.
+        static func location(_ location: String, named name: String, engine: Engine) -> String {
+            guard engine == .postgres else { return location }
+            return location + (location.contains("?") ? "&" : "?") + "application_name=\(name)"
+        }
+
+        /// A killed client's last transaction is not over when the client is: its
+        /// PostgreSQL backend still runs a COMMIT it already received, and a check that
+        /// reads in several statements could see half of it in one and all of it in the
+        /// next. The check starts once the backend has gone (at most 10 s).
+        static func awaitServerSideEnd(of name: String, engine: Engine) throws {
+            guard engine == .postgres else { return }
+            let admin = try PostgresConnection(url: Engine.postgresURL())
+            defer { admin.close() }
+            for _ in 0..<1_000 {
+                let rows = try admin.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?", [.text(name)])
+                if try rows.first?.int(0) == 0 { return }
+                usleep(10_000)
+            }
+            Issue.record("the killed worker's PostgreSQL backend is still there after 10 s")
         }
 
         static func location(of store: DurableStore) throws -> String {
