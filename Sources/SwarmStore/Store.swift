@@ -103,18 +103,25 @@ public struct SubmitParams: Sendable {
     /// Pays the escrow and receives refunds.
     public var account: AccountID
     public var now: Instant
+    /// The DAG's id when the caller chooses it (task ids are `<dag id>.<index>`), which
+    /// makes a submission idempotent: a second one with the same id fails with
+    /// `alreadyExists` and changes nothing. Nil draws a fresh id.
+    public var dagID: DagID?
 
-    public init(submission: DagSubmission, submitter: PrincipalID, account: AccountID, now: Instant) {
+    public init(
+        submission: DagSubmission, submitter: PrincipalID, account: AccountID, now: Instant, dagID: DagID? = nil
+    ) {
         self.submission = submission
         self.submitter = submitter
         self.account = account
         self.now = now
+        self.dagID = dagID
     }
 
-    public init(task spec: TaskSpec, submitter: PrincipalID, account: AccountID, now: Instant) {
+    public init(task spec: TaskSpec, submitter: PrincipalID, account: AccountID, now: Instant, dagID: DagID? = nil) {
         self.init(
             submission: DagSubmission(swarmID: spec.swarmID, tasks: [DagTaskSpec(name: "task", spec: spec)]),
-            submitter: submitter, account: account, now: now)
+            submitter: submitter, account: account, now: now, dagID: dagID)
     }
 }
 

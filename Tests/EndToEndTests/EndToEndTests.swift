@@ -89,6 +89,45 @@ struct EndToEndTests {
         await cluster.stop()
     }
 
+    @Test("A peer review by three reviewer workers: the two fair ones agree, are paid and make the score")
+    func peerReview() async throws {
+        let cluster = try Cluster()
+        try await cluster.startCoordinator()
+        for (index, score) in ["8", "7.5", "1"].enumerated() {
+            try cluster.startWorker(
+                "reviewer-\(index + 1)", runtimes: ["review=builtin:review:\(score)"],
+                extra: ["--account", "wallet-\(index + 1)"])
+        }
+        try await cluster.mint(10)
+        try await waitForNodes(cluster, count: 3)
+        var content = Openswarm_V1_ReviewContent()
+        content.title = "a sorting function"
+        content.mediaType = "text/x-python"
+        content.body = Array("def sort(xs): return sorted(xs)".utf8)
+        var subject = Openswarm_V1_ReviewSubject()
+        subject.subject = .content(content)
+        var request = Openswarm_V1_RequestPeerReviewRequest()
+        request.subject = subject
+        request.compensationMicros = 60_000
+        let review = try #require(
+            try await cluster.rpc().unary(
+                Openswarm_V1_QualityService.Method.requestPeerReview, request, options: cluster.options
+            ).review)
+        let dag = String(review.id.prefix { $0 != "." })
+        let done = try #require(try await cluster.waitForDag(dag, timeout: .seconds(60)).first)
+        #expect(done.state == .succeeded)
+        let consensus = try #require(done.outcome?.consensus)
+        #expect(consensus.agreeingNodeIDs.count == 2)
+        let canonical = try Openswarm_V1_ReviewSubmission(jsonUTF8Bytes: done.outcome?.canonicalResult?.output ?? [])
+        #expect([8, 7.5].contains(canonical.score?.overall ?? 0))
+        let harsh = try #require(try await cluster.node(named: "reviewer-3"))
+        #expect(
+            done.attempts.filter { $0.nodeID == harsh.id }.allSatisfy { $0.verdict != .agreed && $0.paidMicros == 0 })
+        #expect(done.attempts.filter { $0.verdict == .agreed }.allSatisfy { $0.paidMicros > 0 })
+        #expect((done.costs?.actualMicros ?? 0) + (done.costs?.refundedMicros ?? 0) == 60_000)
+        await cluster.stop()
+    }
+
     @Test("SIGKILL of a worker mid-task: its tasks finish elsewhere within the failover window")
     func killedWorker() async throws {
         let cluster = try Cluster()

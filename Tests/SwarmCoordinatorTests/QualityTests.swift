@@ -4,8 +4,8 @@ import SwarmProto
 import SwarmRPC
 import Testing
 
-/// QualityService: automated validation from consensus and integrity checks; peer
-/// review is not available yet and says so.
+/// QualityService: automated validation from consensus and integrity checks (peer
+/// reviews: PeerReviewTests).
 @Suite("Quality", .serialized)
 struct QualityTests {
     private func validate(_ task: String, attempt: UInt32? = nil) -> Openswarm_V1_ValidateResultRequest {
@@ -74,11 +74,9 @@ struct QualityTests {
         #expect(early?.message.contains("no accepted result") == true)
         var thorough = validate(id)
         thorough.level = .thorough
-        #expect(await harness.refusal(method, thorough, key: TestKeys.alice)?.code == .unimplemented)
         #expect(
-            await harness.refusal(
-                Openswarm_V1_QualityService.Method.requestPeerReview, Openswarm_V1_RequestPeerReviewRequest(),
-                key: TestKeys.alice)?.code == .unimplemented)
+            await harness.refusal(method, thorough, key: TestKeys.alice)?.code == .failedPrecondition,
+            "nothing to review yet")
         #expect(
             await harness.refusal(
                 Openswarm_V1_QualityService.Method.submitReview, Openswarm_V1_SubmitReviewRequest(),

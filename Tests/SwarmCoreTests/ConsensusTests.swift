@@ -45,6 +45,19 @@ struct ConsensusTests {
         #expect(!agree("x", "x", c))
     }
 
+    @Test("numeric tolerance on a field compares that member of JSON objects only")
+    func numericToleranceOnAField() {
+        let c = Comparator.numericTolerance(absolute: 1, relative: 0, field: "overall")
+        #expect(agree(#"{"overall": 7.5, "feedback": "fine"}"#, #"{"feedback": "meh", "overall": 8.4}"#, c))
+        #expect(!agree(#"{"overall": 7.5}"#, #"{"overall": 9}"#, c))
+        #expect(!agree(#"{"overall": 7.5}"#, #"{"score": 7.5}"#, c), "a missing field agrees with nothing")
+        #expect(!agree("7.5", "7.5", c), "a bare number is not an object")
+        #expect(agree(#"{"overall": [1, 2]}"#, #"{"overall": [1.5, 2]}"#, c))
+        let nested = Comparator.numericTolerance(absolute: 1, relative: 0, field: "score.overall")
+        #expect(agree(#"{"score": {"overall": 8}, "feedback": "a"}"#, #"{"score": {"overall": 8.5}}"#, nested))
+        #expect(!agree(#"{"score": {"overall": 8}}"#, #"{"score": 8}"#, nested))
+    }
+
     @Test("Q agreeing results make the canonical result; the others dissent")
     func quorum() {
         let outcome = Consensus.evaluate(

@@ -55,4 +55,20 @@ struct RecordCodecTests {
         #expect(try TaskRecordCodec.decode(first) == withoutPayload)
         f.store.close()
     }
+
+    @Test(
+        "Every comparator reads back, a compared field included",
+        arguments: [
+            Comparator.exactBytes, .normalizedText, .canonicalJSON, .numericTolerance(absolute: 0.5, relative: 0.01),
+            .numericTolerance(absolute: 1, relative: 0, field: "overall"),
+        ])
+    func comparators(comparator: Comparator) throws {
+        let f = try Fixture(.sqlite)
+        let id = try f.submit(
+            Fixture.spec(redundancy: Redundancy(replicas: 2, quorum: 2, comparator: comparator, adaptive: false)))
+        let task = try f.store.task(id)
+        #expect(task.spec.redundancy.comparator == comparator)
+        #expect(try TaskRecordCodec.decode(TaskRecordCodec.encode(task)) == task)
+        f.store.close()
+    }
 }

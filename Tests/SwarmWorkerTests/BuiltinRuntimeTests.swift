@@ -94,4 +94,16 @@ final class BuiltinRuntimeTests: XCTestCase {
         let neverLies = try await ByzantineRuntime(rate: 0).run(job(input: "x"), progress: { _ in })
         XCTAssertEqual(neverLies.output, Array("x".utf8))
     }
+
+    func testReviewAnswersWithASubmissionTheCoordinatorReads() async throws {
+        for score in [0.0, 7.5] {
+            let output = try await ReviewRuntime(score: score).run(job(input: "some code"), progress: { _ in })
+            XCTAssertEqual(output.mediaType, "application/json")
+            let submission = try Openswarm_V1_ReviewSubmission(jsonUTF8Bytes: output.output)
+            XCTAssertEqual(submission.score?.overall, score)
+            XCTAssertTrue(submission.feedback.contains("9 bytes"))
+            // The overall score is written even when it is 0: reviews are compared on it.
+            XCTAssertTrue(String(decoding: output.output, as: UTF8.self).contains(#""overall":"#))
+        }
+    }
 }

@@ -12,6 +12,7 @@ final class RuntimeSpecTests: XCTestCase {
         XCTAssertEqual(try RuntimeSpec.parse("sha256=builtin:sha256").kind, .builtin(.sha256))
         XCTAssertEqual(try RuntimeSpec.parse("fail=builtin:fail").kind, .builtin(.fail))
         XCTAssertEqual(try RuntimeSpec.parse("echo=builtin:byzantine:0.3").kind, .builtin(.byzantine(rate: 0.3)))
+        XCTAssertEqual(try RuntimeSpec.parse("review=builtin:review:7.5").kind, .builtin(.review(score: 7.5)))
         XCTAssertEqual(
             try RuntimeSpec.parse("python=exec:/usr/bin/python3 /path/script.py"),
             RuntimeSpec(key: .capability("python"), kind: .exec(command: ["/usr/bin/python3", "/path/script.py"])))
@@ -36,6 +37,7 @@ final class RuntimeSpecTests: XCTestCase {
             ("echo=builtin:nope", .unknownBuiltin),
             ("echo=builtin:byzantine:1.5", .badRate),
             ("echo=builtin:byzantine:x", .badRate),
+            ("review=builtin:review:11", .badRate),
             ("python=exec:python3 x.py", .badRuntimeSpec),
             ("model:m=openai:https://api.example.com", .badURL),
             ("model:m=openai:http://host:99999", .badURL),
@@ -82,6 +84,15 @@ final class RuntimeSpecTests: XCTestCase {
             RuntimeTable(specs: [RuntimeSpec(key: .capability("sha256"), kind: .builtin(.sha256))]).select(
                 for: definition))
         XCTAssertEqual(table.capabilities.capabilities, ["echo", "sha256"])
+
+        // A peer review goes to the `review` runtime, whatever expertise sorts first.
+        let reviewing = RuntimeTable(
+            specs: try RuntimeSpec.parseAll(["art=builtin:echo", "review=builtin:review:8"]))
+        requirements.capabilities = ["art", "review"]
+        definition.requirements = requirements
+        XCTAssertEqual(reviewing.select(for: definition)?.runtime.name, "builtin:echo")
+        definition.type = .peerReview
+        XCTAssertEqual(reviewing.select(for: definition)?.runtime.name, "builtin:review:8.0")
         XCTAssertEqual(table.capabilities.models.map(\.modelID), ["m1"])
     }
 }

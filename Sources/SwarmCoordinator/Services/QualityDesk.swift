@@ -4,10 +4,9 @@ import SwarmProto
 import SwarmRPC
 import SwarmStore
 
-/// `openswarm.v1.QualityService`: automated validation of results (BASIC level).
-/// Peer reviews (THOROUGH and EXPERT validation, RequestPeerReview, SubmitReview) need
-/// review records, reviewer assignment and review escrow that the store does not have
-/// yet; they answer UNIMPLEMENTED with that reason.
+/// `openswarm.v1.QualityService`: automated validation of results (BASIC level) and
+/// peer reviews (THOROUGH and EXPERT validation, RequestPeerReview, SubmitReview; see
+/// `QualityDesk+PeerReview.swift`).
 struct QualityDesk: Sendable {
     let context: CoordinatorContext
 
@@ -15,20 +14,13 @@ struct QualityDesk: Sendable {
         router.unary(Openswarm_V1_QualityService.Method.validateResult) { request, call in
             try await validate(request, call)
         }
-        router.unary(Openswarm_V1_QualityService.Method.requestPeerReview) { _, call in
-            _ = try context.callers.principal(call, requiring: .user)
-            throw Self.noPeerReview
+        router.unary(Openswarm_V1_QualityService.Method.requestPeerReview) { request, call in
+            try await requestPeerReview(request, call)
         }
-        router.unary(Openswarm_V1_QualityService.Method.submitReview) { _, call in
-            _ = try context.callers.principal(call, requiring: .reviewer)
-            throw Self.noPeerReview
+        router.unary(Openswarm_V1_QualityService.Method.submitReview) { request, call in
+            try await submitReview(request, call)
         }
     }
-
-    static let noPeerReview = RPCError(
-        .unimplemented,
-        "peer review is not available yet: the coordinator cannot store reviews or assign reviewers; "
-            + "use ValidateResult at VALIDATION_LEVEL_BASIC (consensus and automated checks)")
 
     func validate(_ request: Openswarm_V1_ValidateResultRequest, _ call: ServerContext) async throws(RPCError)
         -> Openswarm_V1_ValidateResultResponse
@@ -37,17 +29,39 @@ struct QualityDesk: Sendable {
         guard [.user, .reviewer, .admin].contains(where: principal.roles.contains) else {
             throw RPCError(.permissionDenied, "validating results needs the user, reviewer or admin role")
         }
-        guard request.level == .unspecified || request.level == .basic else { throw Self.noPeerReview }
         var response = Openswarm_V1_ValidateResultResponse()
+        var subject = Openswarm_V1_ReviewSubject()
         switch request.subject {
         case .resultRef(let reference):
             response.qualityScore = try await score(reference, for: principal)
+            subject.subject = .result(reference)
         case .result(let result):
             response.qualityScore = try await score(inline: result)
+            var content = Openswarm_V1_ReviewContent()
+            content.title = "a result of task \(result.taskID), attempt \(result.attemptNumber)"
+            content.mediaType = result.mediaType
+            content.body = result.output
+            subject.subject = .content(content)
         case nil:
             throw RPCError(.invalidArgument, "give result_ref (a held result) or result (an inline one)")
         }
         response.improvementSuggestions = response.qualityScore?.improvements ?? []
+        guard request.level == .thorough || request.level == .expert else { return response }
+        // Deeper levels add reviewers, paid from the caller's account.
+        guard principal.roles.contains(.user) || principal.roles.contains(.admin) else {
+            throw RPCError(
+                .permissionDenied, "THOROUGH and EXPERT validation start a paid review: it needs the user role")
+        }
+        guard request.maxCostMicros >= 0 else {
+            throw RPCError(.invalidArgument, "max_cost_micros must not be negative, not \(request.maxCostMicros)")
+        }
+        let review = try Self.reviewRequest(
+            subject: try await resolve(subject, for: principal), expertise: request.expertise, urgency: .normal,
+            level: request.level, reviewers: request.reviewerCount, threshold: request.consensusThreshold,
+            compensation: request.maxCostMicros, timeLimit: nil)
+        let stored = try await start(review, requestID: "", for: principal)
+        response.review = PeerReviewMapping.review(stored)
+        response.validationCostMicros = stored.escrowMicros
         return response
     }
 

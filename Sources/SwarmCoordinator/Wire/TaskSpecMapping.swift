@@ -106,6 +106,12 @@ enum TaskSpecMapping {
             throw RPCError(
                 .invalidArgument, "redundancy.quorum (\(wire.quorum)) cannot exceed replicas (\(wire.replicas))")
         }
+        guard wire.comparedField.isEmpty || wire.comparator == .numericTolerance else {
+            throw RPCError(.invalidArgument, "redundancy.compared_field applies to COMPARATOR_NUMERIC_TOLERANCE only")
+        }
+        guard wire.comparedField.utf8.count <= 256 else {
+            throw RPCError(.invalidArgument, "redundancy.compared_field takes at most 256 bytes")
+        }
         if wire.replicas == 0 && wire.quorum == 0 && wire.maxReplicas == 0 { return .single }
         return Redundancy(
             replicas: Int(max(wire.replicas, 1)), quorum: Int(wire.quorum), maxReplicas: Int(wire.maxReplicas),

@@ -127,7 +127,9 @@ enum WireEnums {
         case .normalizedText: .normalizedText
         case .canonicalJson: .canonicalJSON
         case .numericTolerance:
-            .numericTolerance(absolute: wire.absoluteTolerance, relative: wire.relativeTolerance)
+            .numericTolerance(
+                absolute: wire.absoluteTolerance, relative: wire.relativeTolerance,
+                field: wire.comparedField.isEmpty ? nil : wire.comparedField)
         case .exactBytes, .unspecified, .unrecognized: .exactBytes
         }
     }
@@ -137,10 +139,11 @@ enum WireEnums {
         case .exactBytes: wire.comparator = .exactBytes
         case .normalizedText: wire.comparator = .normalizedText
         case .canonicalJSON: wire.comparator = .canonicalJson
-        case .numericTolerance(let absolute, let relative):
+        case .numericTolerance(let absolute, let relative, let field):
             wire.comparator = .numericTolerance
             wire.absoluteTolerance = absolute
             wire.relativeTolerance = relative
+            wire.comparedField = field ?? ""
         }
     }
 }

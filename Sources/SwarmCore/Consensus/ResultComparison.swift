@@ -9,6 +9,9 @@
 ///   is not JSON agrees with nothing.
 /// - `numericTolerance`: both are numbers, or equal-length arrays of numbers, and every
 ///   pair differs by at most `absolute`, or by at most `relative` times the larger magnitude.
+///   With a `field` ("score.overall": dots separate nested members), both are JSON
+///   objects and that member's values are compared so; the other members (a reviewer's
+///   feedback, say) may differ.
 public enum ResultComparison {
     public static func agree(_ a: [UInt8], _ b: [UInt8], under comparator: Comparator) -> Bool {
         switch comparator {
@@ -22,8 +25,10 @@ public enum ResultComparison {
         case .canonicalJSON:
             guard let ja = JSONValue(parsing: a), let jb = JSONValue(parsing: b) else { return false }
             return ja == jb
-        case .numericTolerance(let absolute, let relative):
-            guard let na = numbers(a), let nb = numbers(b), na.count == nb.count else { return false }
+        case .numericTolerance(let absolute, let relative, let field):
+            guard let na = numbers(a, field: field), let nb = numbers(b, field: field), na.count == nb.count else {
+                return false
+            }
             return zip(na, nb).allSatisfy { x, y in
                 let diff = Swift.abs(x - y)
                 return diff <= absolute || diff <= relative * Swift.max(Swift.abs(x), Swift.abs(y))
@@ -49,8 +54,13 @@ public enum ResultComparison {
         return joined
     }
 
-    private static func numbers(_ bytes: [UInt8]) -> [Double]? {
-        switch JSONValue(parsing: bytes) {
+    private static func numbers(_ bytes: [UInt8], field: String?) -> [Double]? {
+        var value = JSONValue(parsing: bytes)
+        for name in field?.split(separator: ".", omittingEmptySubsequences: false) ?? [] {
+            guard case .object(let members) = value else { return nil }
+            value = members[String(name)]
+        }
+        switch value {
         case .number(let n): return [n]
         case .array(let items):
             var out: [Double] = []

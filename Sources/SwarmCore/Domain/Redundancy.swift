@@ -54,6 +54,8 @@ public enum Comparator: Hashable, Sendable {
     /// Equality of canonical JSON forms (sorted keys, no insignificant white space).
     case canonicalJSON
     /// Numbers (or equal-length JSON arrays of numbers) within an absolute or relative
-    /// tolerance; a pair agrees when either holds.
-    case numericTolerance(absolute: Double, relative: Double)
+    /// tolerance; a pair agrees when either holds. With `field`, outputs are JSON
+    /// objects and only that member is compared; dots separate nested members
+    /// ("score.overall": a peer review's overall score, its feedback may differ).
+    case numericTolerance(absolute: Double, relative: Double, field: String? = nil)
 }

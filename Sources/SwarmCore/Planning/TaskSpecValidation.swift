@@ -20,7 +20,7 @@ public enum TaskSpecValidation {
         if r.maxReplicas != 0 && r.maxReplicas < r.replicas {
             throw Problem(message: "redundancy.max_replicas \(r.maxReplicas) is below replicas \(r.replicas)")
         }
-        if case .numericTolerance(let absolute, let relative) = r.comparator, !(absolute >= 0 && relative >= 0) {
+        if case .numericTolerance(let absolute, let relative, _) = r.comparator, !(absolute >= 0 && relative >= 0) {
             throw Problem(message: "numeric tolerances must be non-negative numbers")
         }
         let p = spec.retryPolicy

@@ -1911,6 +1911,12 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
     /// replication). Unset means the swarm's default (allowed).
     public var adaptive: Bool? = nil
 
+    /// With COMPARATOR_NUMERIC_TOLERANCE: compare only this member of outputs that are
+    /// JSON objects (its value a number or an array of numbers); dots separate nested
+    /// members, e.g. "score.overall" for peer reviews. An output without the member agrees
+    /// with nothing. Empty compares whole outputs.
+    public var comparedField: String = ""
+
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
 
@@ -1928,6 +1934,7 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
         case 5: return "absolute_tolerance"
         case 6: return "relative_tolerance"
         case 7: return "adaptive"
+        case 8: return "compared_field"
         default: return nil
         }
     }
@@ -1941,6 +1948,7 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
         size += ProtoFieldSize.singular(41, ProtoDouble.self, self.absoluteTolerance)
         size += ProtoFieldSize.singular(49, ProtoDouble.self, self.relativeTolerance)
         size += ProtoFieldSize.optional(56, ProtoBool.self, self.adaptive)
+        size += ProtoFieldSize.singular(66, ProtoString.self, self.comparedField)
         return size
     }
 
@@ -1952,6 +1960,7 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
         writer.writeSingular(41, ProtoDouble.self, self.absoluteTolerance)
         writer.writeSingular(49, ProtoDouble.self, self.relativeTolerance)
         writer.writeOptional(56, ProtoBool.self, self.adaptive)
+        writer.writeSingular(66, ProtoString.self, self.comparedField)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1969,6 +1978,7 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
                 case 41: self.absoluteTolerance = try ProtoDouble.read(from: &reader)
                 case 49: self.relativeTolerance = try ProtoDouble.read(from: &reader)
                 case 56: self.adaptive = try ProtoBool.read(from: &reader)
+                case 66: self.comparedField = try ProtoString.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1989,6 +1999,7 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
         writer.writeSingular("absoluteTolerance", "absolute_tolerance", ProtoDouble.self, self.absoluteTolerance)
         writer.writeSingular("relativeTolerance", "relative_tolerance", ProtoDouble.self, self.relativeTolerance)
         writer.writeOptional("adaptive", "adaptive", ProtoBool.self, self.adaptive)
+        writer.writeSingular("comparedField", "compared_field", ProtoString.self, self.comparedField)
         writer.endObject()
     }
 
@@ -2015,6 +2026,8 @@ public struct Openswarm_V1_Redundancy: ProtoMessage {
                     self.relativeTolerance = try ProtoJSONField.singular(ProtoDouble.self, member.value, options)
                 case "adaptive":
                     self.adaptive = try ProtoJSONField.optional(ProtoBool.self, member.value, options)
+                case "comparedField", "compared_field":
+                    self.comparedField = try ProtoJSONField.singular(ProtoString.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

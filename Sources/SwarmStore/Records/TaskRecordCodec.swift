@@ -151,10 +151,15 @@ enum TaskRecordCodec {
         case .exactBytes: w.byte(0)
         case .normalizedText: w.byte(1)
         case .canonicalJSON: w.byte(2)
-        case .numericTolerance(let absolute, let relative):
+        case .numericTolerance(let absolute, let relative, nil):
             w.byte(3)
             w.double(absolute)
             w.double(relative)
+        case .numericTolerance(let absolute, let relative, let field?):
+            w.byte(4)
+            w.double(absolute)
+            w.double(relative)
+            w.string(field)
         }
         w.bool(d.adaptive)
         w.optional(s.maxCostMicros) { $0.int($1) }
@@ -204,6 +209,8 @@ enum TaskRecordCodec {
         case 1: d.comparator = .normalizedText
         case 2: d.comparator = .canonicalJSON
         case 3: d.comparator = .numericTolerance(absolute: try r.double(), relative: try r.double())
+        case 4:
+            d.comparator = .numericTolerance(absolute: try r.double(), relative: try r.double(), field: try r.string())
         default: throw StoreError.corrupt("bad comparator")
         }
         d.adaptive = try r.bool()

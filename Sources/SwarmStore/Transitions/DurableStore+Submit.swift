@@ -42,7 +42,7 @@ extension DurableStore {
                     "swarm \"\(swarm.id)\" has \(remaining) micro-tokens of budget left but the submission's maximum cost is \(cost); raise the swarm's token budget"
                 )
             }
-            let dagID = DagID(work.newID("dag"))
+            let dagID = params.dagID ?? DagID(work.newID("dag"))
             if cost > 0 {
                 try work.post(
                     .escrow, from: params.account, to: Ledger.escrow, amount: cost, reference: dagID.rawValue,

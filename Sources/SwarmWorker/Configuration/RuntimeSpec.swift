@@ -7,6 +7,7 @@
 /// sha256=builtin:sha256                     hex SHA-256 of the input
 /// fail=builtin:fail                         fails with the kind named in the input
 /// echo=builtin:byzantine:0.3                echo that lies 30 % of the time (tests)
+/// review=builtin:review:8                   scores every peer review 8 of 10 (tests)
 /// python=exec:/usr/bin/python3 /srv/run.py  a subprocess, task as JSON on stdin
 /// model:qwen3-1.7b=openai:http://127.0.0.1:8080   a model behind an OpenAI-compatible server
 /// ```
@@ -170,6 +171,8 @@ public enum BuiltinRuntimeKind: Hashable, Sendable, CustomStringConvertible {
     case fail
     /// Echo that returns a wrong output with probability `rate` (consensus tests).
     case byzantine(rate: Double)
+    /// Answers every peer review with this overall score, 0 to 10 (review tests).
+    case review(score: Double)
 
     public var description: String {
         switch self {
@@ -178,6 +181,7 @@ public enum BuiltinRuntimeKind: Hashable, Sendable, CustomStringConvertible {
         case .sha256: return "sha256"
         case .fail: return "fail"
         case .byzantine(let rate): return "byzantine:\(rate)"
+        case .review(let score): return "review:\(score)"
         }
     }
 
@@ -197,9 +201,17 @@ public enum BuiltinRuntimeKind: Hashable, Sendable, CustomStringConvertible {
                 }
                 return .byzantine(rate: rate)
             }
+            if argument.hasPrefix("review:") {
+                guard let score = Double(argument.dropFirst("review:".count)), score >= 0, score <= 10 else {
+                    throw WorkerConfigurationError(
+                        .badRate, "\"\(spec)\": the review score must be a number from 0 to 10, e.g. review:8")
+                }
+                return .review(score: score)
+            }
             throw WorkerConfigurationError(
                 .unknownBuiltin,
-                "\"\(spec)\": unknown built-in \"\(argument)\"; use echo, sleep, sha256, fail or byzantine:<rate>")
+                "\"\(spec)\": unknown built-in \"\(argument)\"; use echo, sleep, sha256, fail, byzantine:<rate> or review:<score>"
+            )
         }
     }
 }

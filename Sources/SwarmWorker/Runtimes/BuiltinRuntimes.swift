@@ -138,3 +138,26 @@ public struct ByzantineRuntime: ModelRuntime {
         return output
     }
 }
+
+/// `builtin:review:<score>`: answers every peer review with the overall score given
+/// (0 to 10), as the JSON form of a `ReviewSubmission` — what the coordinator expects
+/// of a reviewer. Stands in for a reviewing model in tests and demos: a fair reviewer
+/// and a harsh one are two workers with different scores.
+public struct ReviewRuntime: ModelRuntime {
+    public var name: String { "builtin:review:\(score)" }
+    public let score: Double
+
+    public init(score: Double) {
+        self.score = score
+    }
+
+    public func run(_ job: RuntimeJob, progress: @escaping @Sendable (RuntimeProgress) -> Void) async throws
+        -> RuntimeOutput
+    {
+        try Task.checkCancellation()
+        // Written out by hand: proto JSON would leave out an overall score of 0.
+        let json =
+            #"{"score":{"overall":\#(score),"confidence":0.5},"feedback":"built-in reviewer: \#(job.inputOrPrompt.count) bytes scored \#(score)"}"#
+        return RuntimeOutput(output: Array(json.utf8), mediaType: "application/json", runtime: name)
+    }
+}

@@ -3,6 +3,8 @@ import SwarmProto
 /// The runtimes a worker offers, keyed by capability name or model id, and the rule
 /// that picks one for a lease:
 ///
+/// 0. a peer review (TASK_TYPE_PEER_REVIEW) goes to the runtime named `review`, if
+///    configured (its other capabilities are the reviewer's expertise);
 /// 1. the first of `requirements.model_ids` with a configured runtime;
 /// 2. else the first of `requirements.capabilities` with a configured runtime;
 /// 3. else the runtime named `echo`, if configured;
@@ -32,6 +34,7 @@ public struct RuntimeTable: Sendable {
                 case .sha256: runtime = SHA256Runtime()
                 case .fail: runtime = FailRuntime()
                 case .byzantine(let rate): runtime = ByzantineRuntime(rate: rate, random: random)
+                case .review(let score): runtime = ReviewRuntime(score: score)
                 }
                 return Entry(key: spec.key, runtime: runtime, kind: .builtin)
             case .exec(let command):
@@ -47,6 +50,9 @@ public struct RuntimeTable: Sendable {
     /// The runtime for a lease, with the model id it was chosen for (if any).
     public func select(for definition: Openswarm_V1_TaskDefinition) -> (runtime: any ModelRuntime, modelID: String?)? {
         let requirements = definition.requirements ?? Openswarm_V1_ResourceRequirements()
+        if definition.type == .peerReview, let entry = entries.first(where: { $0.key == .capability("review") }) {
+            return (entry.runtime, nil)
+        }
         for id in requirements.modelIDs {
             if let entry = entries.first(where: { $0.key == .model(id) }) { return (entry.runtime, id) }
         }

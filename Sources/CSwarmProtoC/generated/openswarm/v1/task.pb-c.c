@@ -1748,7 +1748,7 @@ const ProtobufCMessageDescriptor openswarm__v1__timeouts__descriptor =
   (ProtobufCMessageInit) openswarm__v1__timeouts__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__redundancy__field_descriptors[7] =
+static const ProtobufCFieldDescriptor openswarm__v1__redundancy__field_descriptors[8] =
 {
   {
     "replicas",
@@ -1834,11 +1834,24 @@ static const ProtobufCFieldDescriptor openswarm__v1__redundancy__field_descripto
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "compared_field",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Openswarm__V1__Redundancy, compared_field),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__redundancy__field_indices_by_name[] = {
   4,   /* field[4] = absolute_tolerance */
   6,   /* field[6] = adaptive */
   3,   /* field[3] = comparator */
+  7,   /* field[7] = compared_field */
   2,   /* field[2] = max_replicas */
   1,   /* field[1] = quorum */
   5,   /* field[5] = relative_tolerance */
@@ -1847,7 +1860,7 @@ static const unsigned openswarm__v1__redundancy__field_indices_by_name[] = {
 static const ProtobufCIntRange openswarm__v1__redundancy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__redundancy__descriptor =
 {
@@ -1857,7 +1870,7 @@ const ProtobufCMessageDescriptor openswarm__v1__redundancy__descriptor =
   "Openswarm__V1__Redundancy",
   "openswarm.v1",
   sizeof(Openswarm__V1__Redundancy),
-  7,
+  8,
   openswarm__v1__redundancy__field_descriptors,
   openswarm__v1__redundancy__field_indices_by_name,
   1,  openswarm__v1__redundancy__number_ranges,

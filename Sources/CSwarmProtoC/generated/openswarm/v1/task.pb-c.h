@@ -851,6 +851,13 @@ struct  Openswarm__V1__Redundancy
    * COMPARATOR_NUMERIC_TOLERANCE; a pair agrees when either tolerance holds.
    */
   double relative_tolerance;
+  /*
+   * With COMPARATOR_NUMERIC_TOLERANCE: compare only this member of outputs that are
+   * JSON objects (its value a number or an array of numbers); dots separate nested
+   * members, e.g. "score.overall" for peer reviews. An output without the member agrees
+   * with nothing. Empty compares whole outputs.
+   */
+  char *compared_field;
   Openswarm__V1__Redundancy__AdaptiveCase _adaptive_case;
   union {
     protobuf_c_boolean adaptive;
@@ -858,7 +865,7 @@ struct  Openswarm__V1__Redundancy
 };
 #define OPENSWARM__V1__REDUNDANCY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__redundancy__descriptor) \
-    , 0, 0, 0, OPENSWARM__V1__COMPARATOR__COMPARATOR_UNSPECIFIED, 0, 0, OPENSWARM__V1__REDUNDANCY___ADAPTIVE__NOT_SET, {0} }
+    , 0, 0, 0, OPENSWARM__V1__COMPARATOR__COMPARATOR_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, OPENSWARM__V1__REDUNDANCY___ADAPTIVE__NOT_SET, {0} }
 
 
 struct  Openswarm__V1__TaskSpec__LabelsEntry
