@@ -102,15 +102,16 @@ struct PeerReviewTests {
         #expect(byReviewer[reviewers[2].id]?.counted == false)
         #expect(byReviewer[reviewers[2].id]?.paidMicros == 0)
         #expect(byReviewer[reviewers[0].id]?.counted == true)
-        #expect((byReviewer[reviewers[0].id]?.paidMicros ?? 0) > 0)
+        #expect(byReviewer[reviewers[0].id]?.paidMicros == 10_000, "a third of the compensation per counted review")
+        #expect(byReviewer[reviewers[1].id]?.paidMicros == 10_000)
         #expect(byReviewer[reviewers[1].id]?.feedback == "scored 8.6")
         #expect(done.endTime != nil)
 
-        // The review is its task: paid plus refunded is the escrow.
+        // The review is its task: the dissenter's share goes back to the requester.
         let stored = try await harness.task(review.id)
         #expect(stored.state == .succeeded)
         let costs = try #require(stored.costs)
-        #expect(costs.actualMicros + costs.refundedMicros == 30_000)
+        #expect(costs.actualMicros == 20_000 && costs.refundedMicros == 10_000)
         await harness.stop()
     }
 
@@ -175,6 +176,11 @@ struct PeerReviewTests {
         var crowded = direct
         crowded.reviewerCount = 33
         #expect(await harness.refusal(request, crowded, key: TestKeys.alice)?.code == .invalidArgument)
+        var stingy = direct
+        stingy.compensationMicros = 2
+        let tooLittle = await harness.refusal(request, stingy, key: TestKeys.alice)
+        #expect(tooLittle?.code == .invalidArgument)
+        #expect(tooLittle?.message.contains("at least 1 per review") == true)
         var costly = direct
         costly.compensationMicros = 2_000_000
         let short = await harness.refusal(request, costly, key: TestKeys.alice)

@@ -12,6 +12,16 @@ struct EconomyTests {
         #expect(model.attemptPrice(duration: .zero, hourlyRateMicros: 3_600_000) == 1_000)
     }
 
+    @Test("a fixed price replaces base and time, and estimates use it")
+    func fixedPrice() {
+        let model = PriceModel(basePriceMicros: 1_000, estimateHourlyRateMicros: 3_600_000)
+        var spec = TaskSpec(redundancy: Redundancy(replicas: 3))
+        #expect(model.attemptPrice(of: spec, duration: .seconds(10), hourlyRateMicros: 3_600_000) == 11_000)
+        spec.fixedPriceMicros = 2_500
+        #expect(model.attemptPrice(of: spec, duration: .seconds(10), hourlyRateMicros: 3_600_000) == 2_500)
+        #expect(model.estimate(of: spec) == 3 * 2_500)
+    }
+
     @Test("the maximum cost is the submitter's cap, else an estimate over R replicas")
     func maxCost() {
         let model = PriceModel(basePriceMicros: 100, estimateHourlyRateMicros: 3_600)

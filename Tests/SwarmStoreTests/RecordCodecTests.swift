@@ -33,7 +33,7 @@ struct RecordCodecTests {
         }
     }
 
-    @Test("A settled task reads back from every record version; only 3 keeps the payload")
+    @Test("A settled task reads back from every record version; only 3 and later keep the payload")
     func everyVersion() throws {
         let f = try Fixture(.sqlite)
         var spec = Fixture.spec("a prompt")
@@ -46,13 +46,26 @@ struct RecordCodecTests {
         let current = TaskRecordCodec.encode(task)
         let second = TaskRecordCodec.encode(task, format: 2)
         let first = TaskRecordCodec.encode(task, format: 1)
-        #expect(current[0] == 3 && second[0] == 2 && first[0] == 1)
+        let third = TaskRecordCodec.encode(task, format: 3)
+        #expect(current[0] == 4 && third[0] == 3 && second[0] == 2 && first[0] == 1)
+        #expect(try TaskRecordCodec.decode(third) == task, "no fixed price: 3 and 4 hold the same")
         #expect(second.count < first.count)
         #expect(try TaskRecordCodec.decode(current) == task)
         var withoutPayload = task
         withoutPayload.spec.payload = []
         #expect(try TaskRecordCodec.decode(second) == withoutPayload)
         #expect(try TaskRecordCodec.decode(first) == withoutPayload)
+        f.store.close()
+    }
+
+    @Test("A fixed price reads back from the current format")
+    func fixedPrice() throws {
+        let f = try Fixture(.sqlite)
+        var spec = Fixture.spec()
+        spec.fixedPriceMicros = 12_345
+        let task = try f.store.task(try f.submit(spec))
+        #expect(task.spec.fixedPriceMicros == 12_345)
+        #expect(try TaskRecordCodec.decode(TaskRecordCodec.encode(task)) == task)
         f.store.close()
     }
 

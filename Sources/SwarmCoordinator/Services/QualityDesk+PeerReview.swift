@@ -33,8 +33,8 @@ extension QualityDesk {
     }
 
     /// A review request checked and with its defaults: 3 reviewers, a threshold of 0.66,
-    /// THOROUGH, the coordinator's estimate for a compensation of 0, a time limit by
-    /// urgency.
+    /// THOROUGH, the coordinator's estimate for a compensation of 0 (each review then
+    /// earns the usual attempt price), a time limit by urgency.
     static func reviewRequest(
         subject: PeerReviewMapping.Subject, expertise: [String], urgency: Openswarm_V1_Priority,
         level: Openswarm_V1_ValidationLevel, reviewers: UInt32, threshold: Double, compensation: Int64,
@@ -55,6 +55,11 @@ extension QualityDesk {
         }
         guard expertise.count <= 16, expertise.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 64 }) else {
             throw RPCError(.invalidArgument, "expertise takes at most 16 names of 1 to 64 bytes")
+        }
+        guard compensation == 0 || compensation >= Int64(count) else {
+            throw RPCError(
+                .invalidArgument,
+                "compensation_micros (\(compensation)) is shared among \(count) reviews: give at least 1 per review")
         }
         let limit = timeLimit ?? PeerReviewMapping.defaultTimeLimit(urgency)
         guard limit >= .seconds(1), limit <= .seconds(7 * 24 * 3600) else {
@@ -119,7 +124,11 @@ extension QualityDesk {
         async throws(RPCError) -> StoredTask
     {
         let wire = PeerReviewMapping.spec(review, swarm: context.configuration.defaultSwarm)
-        let spec = try TaskSpecMapping.core(wire, defaultSwarm: context.configuration.defaultSwarm)
+        var spec = try TaskSpecMapping.core(wire, defaultSwarm: context.configuration.defaultSwarm)
+        // Each counted review earns an equal share; the shares of the others go back.
+        if let compensation = review.compensationMicros {
+            spec.fixedPriceMicros = compensation / Int64(review.reviewers)
+        }
         var dagID: DagID?
         if !requestID.isEmpty {
             guard requestID.utf8.count <= 128 else {

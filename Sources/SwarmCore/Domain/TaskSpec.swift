@@ -16,6 +16,10 @@ public struct TaskSpec: Hashable, Sendable {
     public var maxCostMicros: Int64?
     /// Expected run time of one attempt, for pricing estimates; nil: start-to-close.
     public var expectedDuration: Duration?
+    /// What each accepted attempt earns, instead of the base price plus its time at the
+    /// node's rate: a peer review's compensation shared among its reviews. Still capped
+    /// by the maximum cost.
+    public var fixedPriceMicros: Int64?
     /// Bytes the edge keeps with the task and gets back with its leases (the wire
     /// definition: input, context, generation parameters). The core never reads them.
     public var payload: [UInt8]
@@ -24,7 +28,7 @@ public struct TaskSpec: Hashable, Sendable {
         swarmID: SwarmID = "default", prompt: String = "", requirements: ResourceRequirements = ResourceRequirements(),
         priority: Priority = .normal, retryPolicy: RetryPolicy = .default, timeouts: Timeouts = Timeouts(),
         redundancy: Redundancy = .single, maxCostMicros: Int64? = nil, expectedDuration: Duration? = nil,
-        payload: [UInt8] = []
+        fixedPriceMicros: Int64? = nil, payload: [UInt8] = []
     ) {
         self.swarmID = swarmID
         self.prompt = prompt
@@ -35,6 +39,7 @@ public struct TaskSpec: Hashable, Sendable {
         self.redundancy = redundancy
         self.maxCostMicros = maxCostMicros
         self.expectedDuration = expectedDuration
+        self.fixedPriceMicros = fixedPriceMicros
         self.payload = payload
     }
 }

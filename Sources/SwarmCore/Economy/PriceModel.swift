@@ -24,13 +24,21 @@ public struct PriceModel: Hashable, Sendable {
         return priceOverflow ? Int64.max / 2 : price
     }
 
+    /// Price of an accepted attempt of `spec`: its fixed price when it has one,
+    /// otherwise `attemptPrice(duration:hourlyRateMicros:)`.
+    public func attemptPrice(of spec: TaskSpec, duration: Duration, hourlyRateMicros: Int64) -> Int64 {
+        if let fixed = spec.fixedPriceMicros { return max(0, fixed) }
+        return attemptPrice(duration: duration, hourlyRateMicros: hourlyRateMicros)
+    }
+
     /// The estimate used when the submitter gave no maximum cost: R replicas at the
-    /// estimate rate for the expected duration (start-to-close when not given).
+    /// estimate rate for the expected duration (start-to-close when not given), or at
+    /// the fixed price.
     public func estimate(of spec: TaskSpec) -> Int64 {
         let replicas = Int64(spec.redundancy.normalized().replicas)
         let duration = spec.expectedDuration ?? spec.timeouts.startToClose
         let (total, overflow) = replicas.multipliedReportingOverflow(
-            by: attemptPrice(duration: duration, hourlyRateMicros: estimateHourlyRateMicros))
+            by: attemptPrice(of: spec, duration: duration, hourlyRateMicros: estimateHourlyRateMicros))
         return overflow ? Int64.max / 2 : total
     }
 

@@ -41,7 +41,8 @@ extension Scheduler {
                 return (
                     account: node?.accountID ?? AccountID(attempt.nodeID.rawValue),
                     amountMicros: configuration.pricing.attemptPrice(
-                        duration: Self.billedDuration(attempt), hourlyRateMicros: node?.hourlyRateMicros ?? 0)
+                        of: task.spec, duration: Self.billedDuration(attempt),
+                        hourlyRateMicros: node?.hourlyRateMicros ?? 0)
                 )
             }
             settlement = Settlement.success(escrowMicros: task.escrowMicros, prices: prices)

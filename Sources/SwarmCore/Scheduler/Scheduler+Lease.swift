@@ -119,7 +119,7 @@ extension Scheduler {
         let maxPayment = min(
             task.escrowMicros,
             configuration.pricing.attemptPrice(
-                duration: task.spec.timeouts.startToClose, hourlyRateMicros: node.hourlyRateMicros))
+                of: task.spec, duration: task.spec.timeouts.startToClose, hourlyRateMicros: node.hourlyRateMicros))
         let lease = Lease(
             id: leaseID, taskID: id, attemptNumber: number, replica: slot, nodeID: node.id, leaseTime: now,
             deadline: deadline,

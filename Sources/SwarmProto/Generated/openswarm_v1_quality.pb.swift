@@ -1820,7 +1820,9 @@ public struct Openswarm_V1_PeerReview: ProtoMessage {
     /// to be final, 0 to 1.
     public var consensusThreshold: Double = 0
 
-    /// Total paid to reviewers, escrowed from the requester at creation, in micro-tokens.
+    /// Total offered to reviewers, escrowed from the requester at creation, in
+    /// micro-tokens; each counted review earns an equal share of it (see
+    /// RequestPeerReviewRequest.compensation_micros).
     public var compensationMicros: Int64 = 0
 
     /// Reviewers assigned so far.

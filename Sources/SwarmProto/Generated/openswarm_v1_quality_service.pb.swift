@@ -280,7 +280,9 @@ public struct Openswarm_V1_RequestPeerReviewRequest: ProtoMessage {
     /// How urgent it is.
     public var urgency: Openswarm_V1_Priority = .unspecified
 
-    /// Total paid to reviewers, in micro-tokens, shared among counted reviews.
+    /// Total offered to reviewers, in micro-tokens, escrowed: each counted review earns
+    /// compensation_micros / reviewer_count, and the shares of reviews not counted are
+    /// refunded. 0 means the coordinator's estimate, each review earning the usual price.
     public var compensationMicros: Int64 = 0
 
     /// Reviews wanted; 0 means 3.

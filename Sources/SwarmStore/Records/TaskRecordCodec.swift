@@ -4,8 +4,10 @@ import SwarmCore
 enum TaskRecordCodec {
     /// 2: integers as varints (`ByteWriter.compact`), about half the size of 1.
     /// 3: as 2, plus the spec's opaque payload (the wire spec the coordinator keeps).
-    /// Records of 1 and 2 are still read (with an empty payload).
-    static let version: UInt8 = 3
+    /// 4: as 3, plus the spec's fixed price per accepted attempt (peer reviews).
+    /// Records of 1 and 2 are still read (with an empty payload), of 1 to 3 without a
+    /// fixed price.
+    static let version: UInt8 = 4
 
     /// `format`: the record version to write; only tests write an older one.
     static func encode(_ t: StoredTask, format: UInt8 = version) -> [UInt8] {
@@ -15,7 +17,7 @@ enum TaskRecordCodec {
         w.string(t.id.rawValue)
         w.string(t.name)
         w.string(t.dagID.rawValue)
-        encode(t.spec, into: &w, withPayload: format >= 3)
+        encode(t.spec, into: &w, format: format)
         w.optional(t.inputFrom) { $0.string($1) }
         w.bool(t.attachParentOutputs)
         w.int(t.parentsByName.count)
@@ -69,7 +71,7 @@ enum TaskRecordCodec {
         let id = TaskID(try r.string())
         let name = try r.string()
         let dag = DagID(try r.string())
-        let spec = try decodeSpec(&r, withPayload: recordVersion >= 3)
+        let spec = try decodeSpec(&r, format: recordVersion)
         let inputFrom = try r.optional { (r) throws(StoreError) in try r.string() }
         let attach = try r.bool()
         var parents: [String: TaskID] = [:]
@@ -111,7 +113,7 @@ enum TaskRecordCodec {
             paidMicros: paid, refundedMicros: refunded, canonicalAttempt: canonical)
     }
 
-    static func encode(_ s: TaskSpec, into w: inout ByteWriter, withPayload: Bool) {
+    static func encode(_ s: TaskSpec, into w: inout ByteWriter, format: UInt8) {
         w.string(s.swarmID.rawValue)
         w.string(s.prompt)
         let q = s.requirements
@@ -164,10 +166,11 @@ enum TaskRecordCodec {
         w.bool(d.adaptive)
         w.optional(s.maxCostMicros) { $0.int($1) }
         w.optional(s.expectedDuration) { $0.milliseconds($1) }
-        if withPayload { w.data(s.payload) }
+        if format >= 3 { w.data(s.payload) }
+        if format >= 4 { w.optional(s.fixedPriceMicros) { $0.int($1) } }
     }
 
-    static func decodeSpec(_ r: inout ByteReader, withPayload: Bool) throws(StoreError) -> TaskSpec {
+    static func decodeSpec(_ r: inout ByteReader, format: UInt8) throws(StoreError) -> TaskSpec {
         let swarm = SwarmID(try r.string())
         let prompt = try r.string()
         var q = ResourceRequirements()
@@ -216,9 +219,12 @@ enum TaskRecordCodec {
         d.adaptive = try r.bool()
         let maxCost = try r.optional { (r) throws(StoreError) in try r.int() }
         let expected = try r.optional { (r) throws(StoreError) in try r.milliseconds() }
+        let payload = format >= 3 ? try r.data() : []
+        let fixedPrice = format >= 4 ? try r.optional { (r) throws(StoreError) in try r.int() } : nil
         return TaskSpec(
             swarmID: swarm, prompt: prompt, requirements: q, priority: priority, retryPolicy: p, timeouts: t,
-            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected, payload: withPayload ? try r.data() : [])
+            redundancy: d, maxCostMicros: maxCost, expectedDuration: expected, fixedPriceMicros: fixedPrice,
+            payload: payload)
     }
 
     static func encode(_ a: Attempt, into w: inout ByteWriter) {

@@ -31,7 +31,8 @@ extension DurableStore {
 
     /// As `Scheduler.finish`: the terminal transition of one task. Stops attempts still
     /// held, then settles its escrow with `Settlement` (validated attempts paid, canonical
-    /// first, at `PriceModel.attemptPrice` for their billed time; the rest refunded).
+    /// first, at `PriceModel.attemptPrice` for their billed time or at the spec's fixed
+    /// price; the rest refunded).
     func finish(_ id: TaskID, reason: TaskEndReason, work: UnitOfWork, now: Instant, ended: inout [TaskID])
         throws(StoreError)
     {
@@ -53,7 +54,7 @@ extension DurableStore {
                 reason == .completed ? Settlement.payableAttempts(task.attempts, canonical: task.canonicalAttempt) : []
             return Ending(
                 validated: validated, escrowMicros: task.escrowMicros, accountID: task.accountID,
-                swarmID: task.spec.swarmID)
+                swarmID: task.spec.swarmID, fixedPriceMicros: task.spec.fixedPriceMicros)
         }
         guard let ending else { return }
 
@@ -66,8 +67,9 @@ extension DurableStore {
                 prices.append(
                     (
                         account: node?.accountID ?? AccountID(attempt.nodeID.rawValue),
-                        amountMicros: configuration.pricing.attemptPrice(
-                            duration: Self.billedDuration(attempt), hourlyRateMicros: node?.hourlyRateMicros ?? 0)
+                        amountMicros: ending.fixedPriceMicros
+                            ?? configuration.pricing.attemptPrice(
+                                duration: Self.billedDuration(attempt), hourlyRateMicros: node?.hourlyRateMicros ?? 0)
                     ))
             }
             settlement = Settlement.success(escrowMicros: ending.escrowMicros, prices: prices)
@@ -122,4 +124,5 @@ private struct Ending {
     var escrowMicros: Int64
     var accountID: AccountID
     var swarmID: SwarmID
+    var fixedPriceMicros: Int64?
 }

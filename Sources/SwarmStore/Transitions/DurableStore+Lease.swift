@@ -195,7 +195,7 @@ extension DurableStore {
         let maxPayment = min(
             task.escrowMicros,
             configuration.pricing.attemptPrice(
-                duration: task.spec.timeouts.startToClose, hourlyRateMicros: node.hourlyRateMicros))
+                of: task.spec, duration: task.spec.timeouts.startToClose, hourlyRateMicros: node.hourlyRateMicros))
         return GrantedLease(
             id: leaseID, taskID: task.id, attemptNumber: number, replica: slot, nodeID: node.id, leaseTime: now,
             deadline: deadline, prompt: task.renderedPrompt ?? task.spec.prompt, input: input,

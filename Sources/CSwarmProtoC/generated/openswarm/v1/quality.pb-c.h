@@ -651,7 +651,9 @@ struct  Openswarm__V1__PeerReview
    */
   double consensus_threshold;
   /*
-   * Total paid to reviewers, escrowed from the requester at creation, in micro-tokens.
+   * Total offered to reviewers, escrowed from the requester at creation, in
+   * micro-tokens; each counted review earns an equal share of it (see
+   * RequestPeerReviewRequest.compensation_micros).
    */
   int64_t compensation_micros;
   /*
