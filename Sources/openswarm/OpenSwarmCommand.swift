@@ -3,8 +3,9 @@ import ArgumentParser
 /// `openswarm`: the one binary for the coordinator, the worker agent and the
 /// command-line client.
 ///
-/// Today it has `version`; `server`, `worker`, `submit`, `watch`, `tasks`, `nodes`,
-/// `swarms`, `wallet`, `mcp` and `bench` join as their layers land.
+/// `server` and `worker` run the processes; `submit`, `watch`, `tasks`, `nodes`,
+/// `swarms`, `wallet`, `review` and `events` are the client (over gRPC); `version`
+/// reports the build and the C libraries it runs on.
 @main
 struct OpenSwarmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,8 @@ struct OpenSwarmCommand: AsyncParsableCommand {
         version: OpenSwarmVersion.current,
         subcommands: [
             ServerCommand.self, WorkerCommand.self, SubmitCommand.self, WatchCommand.self, TasksCommand.self,
-            NodesCommand.self, SwarmsCommand.self, WalletCommand.self, EventsCommand.self, VersionCommand.self,
+            NodesCommand.self, SwarmsCommand.self, WalletCommand.self, ReviewCommand.self, EventsCommand.self,
+            VersionCommand.self,
         ]
     )
 }

@@ -76,8 +76,12 @@ struct PeerReviewTests {
             return
         }
         #expect(subject.taskID == task)
+        let balance = Openswarm_V1_LedgerService.Method.getBalance
+        let before = try await harness.call(balance, Openswarm_V1_GetBalanceRequest()).account?.balanceMicros
         let again = try await harness.call(method, reviewRequest(of: task, requestID: "haiku-1"))
         #expect(again.review?.id == review.id, "a repeated request id returns the review created first")
+        let after = try await harness.call(balance, Openswarm_V1_GetBalanceRequest()).account?.balanceMicros
+        #expect(before == after, "and escrows nothing more")
 
         var leases: [Openswarm_V1_Lease] = []
         for reviewer in reviewers { leases.append(try #require(try await reviewer.lease().first)) }
@@ -106,6 +110,10 @@ struct PeerReviewTests {
         #expect(byReviewer[reviewers[1].id]?.paidMicros == 10_000)
         #expect(byReviewer[reviewers[1].id]?.feedback == "scored 8.6")
         #expect(done.endTime != nil)
+
+        var get = Openswarm_V1_GetReviewRequest()
+        get.reviewID = review.id
+        #expect(try await harness.call(Openswarm_V1_QualityService.Method.getReview, get).review == done)
 
         // The review is its task: the dissenter's share goes back to the requester.
         let stored = try await harness.task(review.id)
@@ -226,6 +234,16 @@ struct PeerReviewTests {
         #expect(
             await harness.refusal(submitMethod, submission(review.id, lease: lease, overall: 7), key: TestKeys.alice)?
                 .code == .permissionDenied, "without node credentials, only reviewers (people) may call")
+
+        let getReview = Openswarm_V1_QualityService.Method.getReview
+        var get = Openswarm_V1_GetReviewRequest()
+        get.reviewID = review.id
+        #expect(try await harness.call(getReview, get, key: TestKeys.alice).review?.state == .inProgress)
+        #expect(await harness.refusal(getReview, get, key: TestKeys.bob)?.code == .notFound, "not bob's review")
+        get.reviewID = alicesTask
+        #expect(await harness.refusal(getReview, get, key: TestKeys.alice)?.code == .notFound, "a task, not a review")
+        get.reviewID = "nope.0"
+        #expect(await harness.refusal(getReview, get, key: TestKeys.alice)?.code == .notFound)
 
         let accepted = try await submit(submission(review.id, lease: lease, overall: 0), as: reviewer)
         #expect(accepted.submission?.score?.overall == 0)

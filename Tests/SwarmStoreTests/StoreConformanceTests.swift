@@ -267,6 +267,23 @@ struct StoreConformanceTests {
         try f.checkLedger(minted: Fixture.minted + 5_000)
     }
 
+    @Test("A chosen DAG id is taken once: a repeat is refused and changes nothing", arguments: Engine.allCases)
+    func chosenDagID(engine: Engine) throws {
+        let f = try Fixture(engine)
+        let params = SubmitParams(
+            task: Fixture.spec("first"), submitter: "alice", account: "alice", now: f.now,
+            dagID: "review-abc")
+        let outcome = try f.store.submit(params)
+        #expect(outcome.taskIDs == ["review-abc.0"])
+        var repeated = params
+        repeated.submission = DagSubmission(tasks: [DagTaskSpec(name: "task", spec: Fixture.spec("second"))])
+        expectCode(.alreadyExists) { () throws(StoreError) in try f.store.submit(repeated) }
+        #expect(try f.store.task("review-abc.0").spec.prompt == "first")
+        #expect(try f.store.balance(of: "alice") == Fixture.minted - outcome.escrowedMicros)
+        #expect(try f.store.taskCounts().values.reduce(0, +) == 1)
+        try f.checkLedger()
+    }
+
     @Test("A second report on one lease is refused and settles nothing twice", arguments: Engine.allCases)
     func doubleReportRefused(engine: Engine) throws {
         let f = try Fixture(engine)

@@ -28,7 +28,8 @@ extension QualityDesk {
         response.review = PeerReviewMapping.review(stored)
         response.assignedReviewerIDs = response.review?.assignedReviewerIDs ?? []
         response.estimatedCompletion = WireTime.duration(review.timeLimit)
-        response.escrowedMicros = stored.escrowMicros
+        // What the request escrowed (a repeat's review may have settled since).
+        response.escrowedMicros = stored.escrowMicros + stored.paidMicros + stored.refundedMicros
         return response
     }
 
@@ -152,6 +153,27 @@ extension QualityDesk {
         context.workChanged()
         context.tracker.touched([stored.id])
         return stored
+    }
+
+    func getReview(_ request: Openswarm_V1_GetReviewRequest, _ call: ServerContext) async throws(RPCError)
+        -> Openswarm_V1_GetReviewResponse
+    {
+        let principal = try context.callers.principal(call)
+        guard !request.reviewID.isEmpty else { throw RPCError(.invalidArgument, "review_id is required") }
+        let id = TaskID(request.reviewID)
+        let stored: StoredTask
+        do {
+            stored = try await context.executor.run { (store) throws(StoreError) in try store.task(id) }
+        } catch  where error.code == .notFound {
+            throw RPCError(.notFound, "review \(id) does not exist")
+        }
+        // Reviewers see every review; others only their own (the rest are NOT_FOUND).
+        guard PeerReviewMapping.isReview(stored),
+            principal.roles.contains(.reviewer) || principal.mayAccess(submitter: stored.submitter)
+        else { throw RPCError(.notFound, "review \(id) does not exist") }
+        var response = Openswarm_V1_GetReviewResponse()
+        response.review = PeerReviewMapping.review(stored)
+        return response
     }
 
     func submitReview(_ request: Openswarm_V1_SubmitReviewRequest, _ call: ServerContext) async throws(RPCError)

@@ -5,8 +5,8 @@ import SwarmRPC
 import SwarmStore
 
 /// `openswarm.v1.QualityService`: automated validation of results (BASIC level) and
-/// peer reviews (THOROUGH and EXPERT validation, RequestPeerReview, SubmitReview; see
-/// `QualityDesk+PeerReview.swift`).
+/// peer reviews (THOROUGH and EXPERT validation, RequestPeerReview, SubmitReview,
+/// GetReview; see `QualityDesk+PeerReview.swift`).
 struct QualityDesk: Sendable {
     let context: CoordinatorContext
 
@@ -19,6 +19,9 @@ struct QualityDesk: Sendable {
         }
         router.unary(Openswarm_V1_QualityService.Method.submitReview) { request, call in
             try await submitReview(request, call)
+        }
+        router.unary(Openswarm_V1_QualityService.Method.getReview) { request, call in
+            try await getReview(request, call)
         }
     }
 

@@ -1082,10 +1082,13 @@ public enum SwarmProtoFiles {
                 "openswarm.v1.RequestPeerReviewResponse",
                 "openswarm.v1.SubmitReviewRequest",
                 "openswarm.v1.SubmitReviewResponse",
+                "openswarm.v1.GetReviewRequest",
+                "openswarm.v1.GetReviewResponse",
                 "openswarm.v1.QualityService",
                 "openswarm.v1.QualityService.ValidateResult",
                 "openswarm.v1.QualityService.RequestPeerReview",
                 "openswarm.v1.QualityService.SubmitReview",
+                "openswarm.v1.QualityService.GetReview",
             ],
             base64: """
                 CiJvcGVuc3dhcm0vdjEvcXVhbGl0eV9zZXJ2aWNlLnByb3RvEgxvcGVuc3dhcm0udjEaHGdvb2dsZS9hcGkvYW5ub3RhdGlvbnMu
@@ -1111,13 +1114,16 @@ public enum SwarmProtoFiles {
                 aXRSZXZpZXdSZXF1ZXN0EhsKCXJldmlld19pZBgBIAEoCVIIcmV2aWV3SWQSMAoFc2NvcmUYAiABKAsyGi5vcGVuc3dhcm0udjEu
                 UXVhbGl0eVNjb3JlUgVzY29yZRIaCghmZWVkYmFjaxgDIAEoCVIIZmVlZGJhY2sSGQoIbGVhc2VfaWQYBCABKAlSB2xlYXNlSWQi
                 iAEKFFN1Ym1pdFJldmlld1Jlc3BvbnNlEj4KCnN1Ym1pc3Npb24YASABKAsyHi5vcGVuc3dhcm0udjEuUmV2aWV3U3VibWlzc2lv
-                blIKc3VibWlzc2lvbhIwCgZyZXZpZXcYAiABKAsyGC5vcGVuc3dhcm0udjEuUGVlclJldmlld1IGcmV2aWV3Mp0DCg5RdWFsaXR5
-                U2VydmljZRKAAQoOVmFsaWRhdGVSZXN1bHQSIy5vcGVuc3dhcm0udjEuVmFsaWRhdGVSZXN1bHRSZXF1ZXN0GiQub3BlbnN3YXJt
-                LnYxLlZhbGlkYXRlUmVzdWx0UmVzcG9uc2UiI4LT5JMCHSIYL2FwaS92MS9xdWFsaXR5L3ZhbGlkYXRlOgEqEoABChFSZXF1ZXN0
-                UGVlclJldmlldxImLm9wZW5zd2FybS52MS5SZXF1ZXN0UGVlclJldmlld1JlcXVlc3QaJy5vcGVuc3dhcm0udjEuUmVxdWVzdFBl
-                ZXJSZXZpZXdSZXNwb25zZSIagtPkkwIUIg8vYXBpL3YxL3Jldmlld3M6ASoShAEKDFN1Ym1pdFJldmlldxIhLm9wZW5zd2FybS52
-                MS5TdWJtaXRSZXZpZXdSZXF1ZXN0GiIub3BlbnN3YXJtLnYxLlN1Ym1pdFJldmlld1Jlc3BvbnNlIi2C0+STAiciIi9hcGkvdjEv
-                cmV2aWV3cy97cmV2aWV3X2lkfTpzdWJtaXQ6ASpiBnByb3RvMw==
+                blIKc3VibWlzc2lvbhIwCgZyZXZpZXcYAiABKAsyGC5vcGVuc3dhcm0udjEuUGVlclJldmlld1IGcmV2aWV3Ii8KEEdldFJldmll
+                d1JlcXVlc3QSGwoJcmV2aWV3X2lkGAEgASgJUghyZXZpZXdJZCJFChFHZXRSZXZpZXdSZXNwb25zZRIwCgZyZXZpZXcYASABKAsy
+                GC5vcGVuc3dhcm0udjEuUGVlclJldmlld1IGcmV2aWV3MpAECg5RdWFsaXR5U2VydmljZRKAAQoOVmFsaWRhdGVSZXN1bHQSIy5v
+                cGVuc3dhcm0udjEuVmFsaWRhdGVSZXN1bHRSZXF1ZXN0GiQub3BlbnN3YXJtLnYxLlZhbGlkYXRlUmVzdWx0UmVzcG9uc2UiI4LT
+                5JMCHSIYL2FwaS92MS9xdWFsaXR5L3ZhbGlkYXRlOgEqEoABChFSZXF1ZXN0UGVlclJldmlldxImLm9wZW5zd2FybS52MS5SZXF1
+                ZXN0UGVlclJldmlld1JlcXVlc3QaJy5vcGVuc3dhcm0udjEuUmVxdWVzdFBlZXJSZXZpZXdSZXNwb25zZSIagtPkkwIUIg8vYXBp
+                L3YxL3Jldmlld3M6ASoShAEKDFN1Ym1pdFJldmlldxIhLm9wZW5zd2FybS52MS5TdWJtaXRSZXZpZXdSZXF1ZXN0GiIub3BlbnN3
+                YXJtLnYxLlN1Ym1pdFJldmlld1Jlc3BvbnNlIi2C0+STAiciIi9hcGkvdjEvcmV2aWV3cy97cmV2aWV3X2lkfTpzdWJtaXQ6ASoS
+                cQoJR2V0UmV2aWV3Eh4ub3BlbnN3YXJtLnYxLkdldFJldmlld1JlcXVlc3QaHy5vcGVuc3dhcm0udjEuR2V0UmV2aWV3UmVzcG9u
+                c2UiI4LT5JMCHRIbL2FwaS92MS9yZXZpZXdzL3tyZXZpZXdfaWR9YgZwcm90bzM=
                 """),
         ProtoFileDescriptor(
             name: "openswarm/v1/swarm_service.proto", package: "openswarm.v1",
@@ -1532,6 +1538,8 @@ public enum SwarmProtoFiles {
         case "openswarm.v1.RequestPeerReviewResponse": return Openswarm_V1_RequestPeerReviewResponse.self
         case "openswarm.v1.SubmitReviewRequest": return Openswarm_V1_SubmitReviewRequest.self
         case "openswarm.v1.SubmitReviewResponse": return Openswarm_V1_SubmitReviewResponse.self
+        case "openswarm.v1.GetReviewRequest": return Openswarm_V1_GetReviewRequest.self
+        case "openswarm.v1.GetReviewResponse": return Openswarm_V1_GetReviewResponse.self
         case "openswarm.v1.SwarmConfiguration": return Openswarm_V1_SwarmConfiguration.self
         case "openswarm.v1.SwarmState": return Openswarm_V1_SwarmState.self
         case "openswarm.v1.SwarmMetrics": return Openswarm_V1_SwarmMetrics.self

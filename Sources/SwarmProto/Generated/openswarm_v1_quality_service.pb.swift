@@ -720,6 +720,160 @@ public struct Openswarm_V1_SubmitReviewResponse: ProtoMessage {
     }
 }
 
+/// Input of QualityService.GetReview.
+public struct Openswarm_V1_GetReviewRequest: ProtoMessage {
+    /// Review to read.
+    public var reviewID: String = ""
+
+    /// Fields from a newer schema, kept and written back unchanged.
+    public var unknownFields = ProtoUnknownFields()
+
+    public init() {}
+
+    public static let protoMessageName = "openswarm.v1.GetReviewRequest"
+
+    /// The `.proto` name of a field number, for error messages.
+    public static func protoFieldName(_ number: UInt32) -> String? {
+        switch number {
+        case 1: return "review_id"
+        default: return nil
+        }
+    }
+
+    public func serializedSize() -> Int {
+        var size = unknownFields.bytes.count
+        size += ProtoFieldSize.singular(10, ProtoString.self, self.reviewID)
+        return size
+    }
+
+    public func encode(to writer: inout ProtoWriter) {
+        writer.writeSingular(10, ProtoString.self, self.reviewID)
+        writer.writeRaw(unknownFields.bytes)
+    }
+
+    public mutating func decode(from reader: inout ProtoReader) throws(ProtoDecodingError) {
+        var tag: UInt32 = 0
+        do throws(ProtoDecodingError) {
+            while !reader.isAtEnd {
+                tag = 0
+                tag = try reader.readTag()
+                switch tag {
+                case 10: self.reviewID = try ProtoString.read(from: &reader)
+                default:
+                    if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
+                    try reader.preserveUnknownField(tag, in: &unknownFields)
+                }
+            }
+        } catch {
+            guard tag != 0 else { throw error }
+            throw error.within(Self.protoFieldName(tag >> 3) ?? "#\(tag >> 3)")
+        }
+    }
+
+    public func encodeJSON(to writer: inout ProtoJSONWriter) {
+        writer.beginObject()
+        writer.writeSingular("reviewId", "review_id", ProtoString.self, self.reviewID)
+        writer.endObject()
+    }
+
+    public mutating func decodeJSON(from json: ProtoJSONValue, options: ProtoJSONDecodingOptions)
+        throws(ProtoJSONError)
+    {
+        let members = try ProtoJSONField.members(json)
+        var key = ""
+        do throws(ProtoJSONError) {
+            for member in members {
+                key = member.key
+                switch member.key {
+                case "reviewId", "review_id":
+                    self.reviewID = try ProtoJSONField.singular(ProtoString.self, member.value, options)
+                default:
+                    try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
+                }
+            }
+        } catch {
+            throw error.within(key)
+        }
+    }
+}
+
+/// Output of QualityService.GetReview.
+public struct Openswarm_V1_GetReviewResponse: ProtoMessage {
+    /// The review as it stands.
+    public var review: Openswarm_V1_PeerReview? = nil
+
+    /// Fields from a newer schema, kept and written back unchanged.
+    public var unknownFields = ProtoUnknownFields()
+
+    public init() {}
+
+    public static let protoMessageName = "openswarm.v1.GetReviewResponse"
+
+    /// The `.proto` name of a field number, for error messages.
+    public static func protoFieldName(_ number: UInt32) -> String? {
+        switch number {
+        case 1: return "review"
+        default: return nil
+        }
+    }
+
+    public func serializedSize() -> Int {
+        var size = unknownFields.bytes.count
+        size += ProtoFieldSize.optional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        return size
+    }
+
+    public func encode(to writer: inout ProtoWriter) {
+        writer.writeOptional(10, ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.writeRaw(unknownFields.bytes)
+    }
+
+    public mutating func decode(from reader: inout ProtoReader) throws(ProtoDecodingError) {
+        var tag: UInt32 = 0
+        do throws(ProtoDecodingError) {
+            while !reader.isAtEnd {
+                tag = 0
+                tag = try reader.readTag()
+                switch tag {
+                case 10: try reader.readMessage(into: &self.review)
+                default:
+                    if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
+                    try reader.preserveUnknownField(tag, in: &unknownFields)
+                }
+            }
+        } catch {
+            guard tag != 0 else { throw error }
+            throw error.within(Self.protoFieldName(tag >> 3) ?? "#\(tag >> 3)")
+        }
+    }
+
+    public func encodeJSON(to writer: inout ProtoJSONWriter) {
+        writer.beginObject()
+        writer.writeOptional("review", "review", ProtoMessageCodec<Openswarm_V1_PeerReview>.self, self.review)
+        writer.endObject()
+    }
+
+    public mutating func decodeJSON(from json: ProtoJSONValue, options: ProtoJSONDecodingOptions)
+        throws(ProtoJSONError)
+    {
+        let members = try ProtoJSONField.members(json)
+        var key = ""
+        do throws(ProtoJSONError) {
+            for member in members {
+                key = member.key
+                switch member.key {
+                case "review":
+                    self.review = try ProtoJSONField.optional(ProtoMessageCodec<Openswarm_V1_PeerReview>.self, member.value, options)
+                default:
+                    try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
+                }
+            }
+        } catch {
+            throw error.within(key)
+        }
+    }
+}
+
 /// Validates results and runs peer reviews.
 public enum Openswarm_V1_QualityService {
     /// The fully-qualified service name.
@@ -750,12 +904,18 @@ public enum Openswarm_V1_QualityService {
             RPCMethodDescriptor(
                 service: "openswarm.v1.QualityService", method: "SubmitReview", kind: .unary,
                 requestType: "openswarm.v1.SubmitReviewRequest", responseType: "openswarm.v1.SubmitReviewResponse"))
+        /// Reads a peer review: its state, the reviews received and, once completed, the
+        /// aggregate score. Roles: the requester (user), reviewer, moderator, admin.
+        public static let getReview = RPCMethod<Openswarm_V1_GetReviewRequest, Openswarm_V1_GetReviewResponse>(
+            RPCMethodDescriptor(
+                service: "openswarm.v1.QualityService", method: "GetReview", kind: .unary,
+                requestType: "openswarm.v1.GetReviewRequest", responseType: "openswarm.v1.GetReviewResponse"))
     }
 
     /// The service with its methods and REST routes.
     public static let descriptor = RPCServiceDescriptor(
         name: name, file: "openswarm/v1/quality_service.proto",
-        methods: [Method.validateResult.descriptor, Method.requestPeerReview.descriptor, Method.submitReview.descriptor],
+        methods: [Method.validateResult.descriptor, Method.requestPeerReview.descriptor, Method.submitReview.descriptor, Method.getReview.descriptor],
         routes: [
             HTTPRoute(
                 verb: "POST", pathTemplate: "/api/v1/quality/validate", body: "*", responseBody: "",
@@ -766,5 +926,8 @@ public enum Openswarm_V1_QualityService {
             HTTPRoute(
                 verb: "POST", pathTemplate: "/api/v1/reviews/{review_id}:submit", body: "*", responseBody: "",
                 method: Method.submitReview.descriptor),
+            HTTPRoute(
+                verb: "GET", pathTemplate: "/api/v1/reviews/{review_id}", body: "", responseBody: "",
+                method: Method.getReview.descriptor),
         ])
 }

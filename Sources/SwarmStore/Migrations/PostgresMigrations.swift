@@ -78,5 +78,14 @@ enum PostgresMigrations {
         // heap and primary-key index are already that shape. Recorded so the numbers
         // stay the same on both engines.
         Migration(version: 5, name: "postings_clustered", statements: []),
+        // Idempotent submissions: see SQLite's migration 6.
+        Migration(
+            version: 6, name: "submission_keys",
+            statements: [
+                """
+                CREATE TABLE submission_keys (dag_id TEXT PRIMARY KEY, submitter TEXT NOT NULL,
+                  created_at_ms BIGINT NOT NULL)
+                """
+            ]),
     ]
 }

@@ -98,5 +98,16 @@ enum SQLiteMigrations {
                 "ALTER TABLE postings_clustered RENAME TO postings",
                 "CREATE INDEX postings_account ON postings (account_id)",
             ]),
+        // Idempotent submissions (issue 5, peer reviews' request ids): a submission
+        // whose DAG id the caller chose claims it here first, so a repeat fails on the
+        // key instead of overwriting the tasks (task rows are written as upserts).
+        Migration(
+            version: 6, name: "submission_keys",
+            statements: [
+                """
+                CREATE TABLE submission_keys (dag_id TEXT PRIMARY KEY, submitter TEXT NOT NULL,
+                  created_at_ms INTEGER NOT NULL)
+                """
+            ]),
     ]
 }

@@ -4,7 +4,8 @@ extension DurableStore {
     /// As `Scheduler.submit`: plan with `DagPlanner`, check balance and swarm budget,
     /// escrow the maximum cost, create the tasks (roots ready, others pending) and their
     /// edges. Refused, changing nothing, with `invalidDag`, `unknownSwarm`,
-    /// `unknownAccount`, `insufficientFunds` or `swarmBudgetExceeded`.
+    /// `unknownAccount`, `insufficientFunds`, `swarmBudgetExceeded`, or `alreadyExists`
+    /// when the caller chose a DAG id (`SubmitParams.dagID`) that was submitted before.
     public func submit(_ params: SubmitParams) throws(StoreError) -> SubmitOutcome {
         let plan: ExecutionPlan
         do {
@@ -13,6 +14,22 @@ extension DurableStore {
             throw StoreError(.invalidDag, error.message)
         }
         return try write { (work) throws(StoreError) -> SubmitOutcome in
+            if let chosen = params.dagID {
+                // Claimed first: two submissions of one id conflict on this key (on
+                // PostgreSQL the second waits for the first to commit), never on the
+                // task rows, which are upserts.
+                do throws(StoreError) {
+                    _ = try work.query(
+                        "INSERT INTO submission_keys (dag_id, submitter, created_at_ms) VALUES (?, ?, ?)",
+                        [
+                            .text(chosen.rawValue), .text(params.submitter.rawValue),
+                            .integer(params.now.millisecondsSinceEpoch),
+                        ])
+                } catch {
+                    guard error.code == .alreadyExists else { throw error }
+                    throw StoreError(.alreadyExists, "DAG \(chosen) was submitted before")
+                }
+            }
             let swarmID = params.submission.swarmID
             // The swarm row is the hottest row (every settlement changes it). Only a
             // swarm with a budget is read under its lock, for the budget check; an
