@@ -143,6 +143,12 @@ struct PeerReviewTests {
         #expect(review.reviewerCount == 2)
         #expect(review.expertise == ["math"])
         #expect(response.validationCostMicros == 5_000)
+        var empty = Openswarm_V1_ValidateResultRequest()
+        empty.subject = .result(Openswarm_V1_TaskResult())
+        empty.level = .thorough
+        let nothing = await harness.refusal(Openswarm_V1_QualityService.Method.validateResult, empty)
+        #expect(nothing?.code == .invalidArgument)
+        #expect(nothing?.message.contains("nothing for reviewers") == true)
         // Reviewers need the capability `review` and every expertise asked for.
         let generalist = try await harness.registerNode("generalist", capabilities: ["review"])
         #expect(try await generalist.lease().isEmpty)

@@ -55,6 +55,9 @@ struct QualityDesk: Sendable {
             throw RPCError(
                 .permissionDenied, "THOROUGH and EXPERT validation start a paid review: it needs the user role")
         }
+        if case .content(let content) = subject.subject, content.body.isEmpty {
+            throw RPCError(.invalidArgument, "result.output is empty: there is nothing for reviewers to score")
+        }
         guard request.maxCostMicros >= 0 else {
             throw RPCError(.invalidArgument, "max_cost_micros must not be negative, not \(request.maxCostMicros)")
         }
