@@ -134,12 +134,10 @@ struct ReviewCommand: AsyncParsableCommand {
         return lines
     }
 
-    /// A score with at most two decimals.
+    /// A score with at most two decimals ("8", "8.25").
     static func score(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        if fraction == 0 { return "\(hundredths / 100)" }
-        return "\(hundredths / 100)."
-            + (fraction % 10 == 0 ? "\(fraction / 10)" : (fraction < 10 ? "0" : "") + "\(fraction)")
+        var text = String((value * 100).rounded() / 100)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return text
     }
 }
