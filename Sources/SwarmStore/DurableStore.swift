@@ -35,6 +35,7 @@ public final class DurableStore: Store {
     let engine: any SQLEngine
     public let configuration: Configuration
     private let seeds: Mutex<SeededGenerator>
+    private let ids: IDSequence
     /// Accounts seen committed (never deleted), so transactions skip re-creating them.
     private let knownAccounts = Mutex<Set<AccountID>>([])
     /// On the view `group` hands its body: the open transaction every call joins.
@@ -44,13 +45,16 @@ public final class DurableStore: Store {
         self.engine = engine
         self.configuration = configuration
         var system = SystemRandomNumberGenerator()
-        seeds = Mutex(SeededGenerator(seed: configuration.seed ?? system.next()))
+        var generator = SeededGenerator(seed: configuration.seed ?? system.next())
+        ids = IDSequence(instance: generator.next())
+        seeds = Mutex(generator)
         joined = nil
     }
 
     private init(joining connection: any SQLConnection, of owner: DurableStore) {
         engine = owner.engine
         configuration = owner.configuration
+        ids = owner.ids
         seeds = Mutex(SeededGenerator(seed: owner.seeds.withLock { $0.next() }))
         knownAccounts.withLock { $0 = owner.knownAccounts.withLock { $0 } }
         joined = Joined(connection: connection)
@@ -132,7 +136,8 @@ public final class DurableStore: Store {
     private func makeWork(_ connection: any SQLConnection, readOnly: Bool) -> UnitOfWork {
         UnitOfWork(
             connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-            seed: seeds.withLock { $0.next() }, knownAccounts: knownAccounts.withLock { $0 })
+            seed: seeds.withLock { $0.next() }, idPrefix: ids.nextPrefix(), knownAccounts: knownAccounts.withLock { $0 }
+        )
     }
 
     /// One call inside a group's transaction, in a savepoint: what it wrote is undone

@@ -56,6 +56,7 @@ struct Fixture {
     /// The books balance and the supply is exactly what was minted.
     func checkLedger(minted: Int64 = Fixture.minted) throws {
         #expect(try store.ledgerTotal() == 0)
+        #expect(try store.ledgerAudit() == [])
         #expect(try store.balance(of: Ledger.issuance) == -minted)
     }
 }

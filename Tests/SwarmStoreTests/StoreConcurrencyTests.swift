@@ -55,6 +55,7 @@ struct StoreConcurrencyTests {
         #expect(Set(granted.map(\.taskID)) == Set(ids))
         #expect(try setup.taskCounts() == [.succeeded: taskCount])
         #expect(try setup.ledgerTotal() == 0)
+        #expect(try setup.ledgerAudit() == [])
         #expect(try setup.balance(of: Ledger.escrow) == 0)
         for store in stores { store.close() }
     }

@@ -100,6 +100,7 @@ import Testing
             }
             #expect(try store.balance(of: Ledger.escrow) == escrow)
             #expect(try store.ledgerTotal() == 0)
+            #expect(try store.ledgerAudit() == [])
             #expect(try store.balance(of: Ledger.issuance) == -minted)
             let succeeded = tasks.filter { $0.state == .succeeded }.count
             #expect(try store.balance(of: "wallet-op1") == Int64(succeeded) * 1_000)

@@ -40,6 +40,65 @@ struct StoreMigrationTests {
         #expect(try store.ledgerTotal() == 0)
     }
 
+    @Test("Migration 7 drops the postings' foreign keys and keeps every leg; the audit finds the books whole")
+    func postingsUnreferenced() throws {
+        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        TemporaryFiles.remove(atExit: path)
+        let old = DurableStore(
+            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 6 }),
+            configuration: DurableStore.Configuration())
+        try old.mint(1_000_000, to: "alice", now: now)
+        _ = try old.transfer(
+            TransferParams(from: "alice", to: "bob", amountMicros: 250_000, requestID: "r1", now: now))
+        let bob = try old.ledgerEntries(account: "bob", limit: 100)
+        #expect(try Self.postingsTable(old).contains("REFERENCES"))
+        old.close()
+
+        let store = try DurableStore.sqlite(path: path)
+        defer { store.close() }
+        let table = try Self.postingsTable(store)
+        #expect(!table.contains("REFERENCES") && table.contains("WITHOUT ROWID"))
+        #expect(try store.ledgerEntries(account: "bob", limit: 100) == bob)
+        #expect(try store.ledgerAudit() == [])
+        _ = try store.transfer(
+            TransferParams(from: "bob", to: "carol", amountMicros: 50_000, requestID: "r2", now: now))
+        #expect(try store.balance(of: "carol") == 50_000)
+        #expect(try store.ledgerAudit() == [])
+    }
+
+    @Test(
+        "The ledger audit names what is wrong: a balance that is not its postings, a one-legged or unbalanced transaction, a leg to nowhere"
+    )
+    func auditFindsDamage() throws {
+        let path = "/tmp/openswarm-audit-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        TemporaryFiles.remove(atExit: path)
+        let store = try DurableStore.sqlite(path: path)
+        defer { store.close() }
+        try store.mint(1_000_000, to: "alice", now: now)
+        #expect(try store.ledgerAudit() == [])
+        // Damage the books behind the store's back, as a bad restore or a hand edit would.
+        try store.write { (work) throws(StoreError) in
+            try work.query("UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'alice'")
+            try work.query(
+                "UPDATE accounts SET balance_micros = balance_micros - 5 WHERE id = ?",
+                [.text(Ledger.issuance.rawValue)])
+            try work.query(
+                "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (1, 2, 'ghost', 7)")
+            try work.query(
+                "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (99, 0, 'alice', 0)")
+        }
+        let problems = try store.ledgerAudit()
+        #expect(problems.contains("account alice holds 1000005 micro-tokens but its postings sum to 1000000"))
+        #expect(
+            problems.contains(
+                "account \(Ledger.issuance) holds -1000005 micro-tokens but its postings sum to -1000000"))
+        #expect(problems.contains("ledger transaction #1 has 3 legs summing to 7"))
+        #expect(problems.contains("ledger transaction #1 posts to account ghost, which does not exist"))
+        #expect(problems.contains("ledger transaction #99 has 1 leg summing to 0"))
+        #expect(problems.contains("postings name ledger transaction #99, which does not exist"))
+        #expect(problems.count == 6, "\(problems)")
+    }
+
     /// The `CREATE TABLE` statement SQLite keeps for `postings`.
     static func postingsTable(_ store: DurableStore) throws -> String {
         try store.read { (work) throws(StoreError) -> String in

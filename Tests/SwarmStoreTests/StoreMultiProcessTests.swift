@@ -74,6 +74,7 @@ import Testing
             #expect(byNode["n1", default: 0] > 0 && byNode["n2", default: 0] > 0, "\(byNode)")
             let count = Int64(Self.taskCount)
             #expect(try reopened.ledgerTotal() == 0)
+            #expect(try reopened.ledgerAudit() == [])
             #expect(try reopened.balance(of: Ledger.issuance) == -minted)
             #expect(try reopened.balance(of: Ledger.escrow) == 0)
             #expect(try reopened.balance(of: "wallet-op1") + reopened.balance(of: "wallet-op2") == count * 1_000)

@@ -89,6 +89,7 @@ struct StorePropertyTests {
         #expect(all.contains { $0.state != .succeeded })
         #expect(all.contains { $0.attempts.contains { $0.verdict == .dissented } })
         #expect(try store.ledgerTotal() == 0)
+        #expect(try store.ledgerAudit() == [])
         #expect(try store.balance(of: Ledger.escrow) == 0)
         #expect(try store.balance(of: Ledger.issuance) == -minted)
         for index in 0..<nodeCount { #expect(try store.node(NodeID("n\(index)")).activeLeases == 0) }

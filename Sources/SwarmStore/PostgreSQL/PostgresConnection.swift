@@ -59,34 +59,13 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     private func run(_ sql: String, _ parameters: [SQLValue], eachTime: Bool) throws(StoreError) -> [SQLRow] {
         guard let conn else { throw StoreError(.unavailable, "the PostgreSQL connection is closed") }
         let name = eachTime ? nil : try prepared(sql, parameterCount: parameters.count, conn: conn)
-        // Keep every parameter's bytes alive until PQexecPrepared returns.
-        var buffers: [[CChar]?] = []
-        var formats: [Int32] = []
-        var lengths: [Int32] = []
-        for parameter in parameters {
-            switch parameter {
-            case .null:
-                buffers.append(nil)
-                formats.append(0)
-                lengths.append(0)
-            case .integer(let v): appendText(String(v), &buffers, &formats, &lengths)
-            case .real(let v):
-                appendText(
-                    v.isNaN ? "NaN" : v.isInfinite ? (v > 0 ? "Infinity" : "-Infinity") : "\(v)", &buffers, &formats,
-                    &lengths)
-            case .text(let s): appendText(s, &buffers, &formats, &lengths)
-            case .blob(let b):
-                buffers.append(b.map { CChar(bitPattern: $0) } + [0])
-                formats.append(1)
-                lengths.append(Int32(b.count))
-            }
-        }
-        let result = withPointers(buffers) { pointers in
+        let result = PostgresParameters.withEncoded(parameters) { values, lengths, formats in
+            // Results in binary format: integers and doubles without parsing, `bytea`
+            // without hex (half the bytes from the server, no decoding here).
             if let name {
-                PQexecPrepared(conn, name, Int32(parameters.count), pointers, lengths, formats, 0)
-            } else {
-                PQexecParams(conn, numberedOnce(sql), Int32(parameters.count), nil, pointers, lengths, formats, 0)
+                return PQexecPrepared(conn, name, Int32(parameters.count), values, lengths, formats, 1)
             }
+            return PQexecParams(conn, numberedOnce(sql), Int32(parameters.count), nil, values, lengths, formats, 1)
         }
         defer { PQclear(result) }
         try check(result, sql: sql)
@@ -101,56 +80,16 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             var values: [SQLValue] = []
             values.reserveCapacity(Int(columnCount))
             for c in 0..<columnCount {
-                if PQgetisnull(result, r, c) != 0 {
+                guard PQgetisnull(result, r, c) == 0, let raw = PQgetvalue(result, r, c) else {
                     values.append(.null)
                     continue
                 }
-                guard let raw = PQgetvalue(result, r, c) else {
-                    values.append(.null)
-                    continue
-                }
-                if types[Int(c)] == 17 {
-                    let length = Int(PQgetlength(result, r, c))
-                    let bytes = UnsafeRawBufferPointer(start: raw, count: length).bindMemory(to: UInt8.self)
-                    values.append(.blob(try Self.decodeHex(bytes)))
-                    continue
-                }
-                let text = String(cString: raw)
-                switch types[Int(c)] {
-                case 20, 21, 23: values.append(Int64(text).map { .integer($0) } ?? .text(text))
-                case 700, 701: values.append(Double(text).map { .real($0) } ?? .text(text))
-                case 1700:
-                    values.append(Int64(text).map { .integer($0) } ?? Double(text).map { .real($0) } ?? .text(text))
-                default: values.append(.text(text))
-                }
+                let bytes = UnsafeRawBufferPointer(start: raw, count: Int(PQgetlength(result, r, c)))
+                values.append(try PostgresBinary.decode(bytes, type: types[Int(c)]))
             }
             rows.append(SQLRow(values: values))
         }
         return rows
-    }
-
-    private func appendText(
-        _ s: String, _ buffers: inout [[CChar]?], _ formats: inout [Int32], _ lengths: inout [Int32]
-    ) {
-        buffers.append(Array(s.utf8CString))
-        formats.append(0)
-        lengths.append(0)
-    }
-
-    private func withPointers<R>(_ buffers: [[CChar]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        var pointers: [UnsafePointer<CChar>?] = []
-        func recurse(_ index: Int) -> R {
-            if index == buffers.count { return body(pointers) }
-            guard let buffer = buffers[index] else {
-                pointers.append(nil)
-                return recurse(index + 1)
-            }
-            return buffer.withUnsafeBufferPointer { pointer in
-                pointers.append(pointer.baseAddress)
-                return recurse(index + 1)
-            }
-        }
-        return recurse(0)
     }
 
     private func prepared(_ sql: String, parameterCount: Int, conn: OpaquePointer) throws(StoreError) -> String {
@@ -210,42 +149,5 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             return StoreError(.unavailable, "PostgreSQL connection failed: \(message)")
         }
         return StoreError(.database, "PostgreSQL error \(sqlState): \(message) in: \(sql.prefix(120))")
-    }
-
-    /// `bytea` in text output format (`\x` then two hex digits per byte), straight from
-    /// libpq's result buffer (no String in between).
-    static func decodeHex(_ bytes: UnsafeBufferPointer<UInt8>) throws(StoreError) -> [UInt8] {
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0
-        else {
-            throw StoreError.corrupt("bytea value is not in hex format")
-        }
-        let count = (bytes.count - 2) / 2
-        guard count > 0, let base = bytes.baseAddress else { return [] }
-        // Plain arithmetic on raw pointers: this loop touches every byte of every record
-        // read, and must stay cheap in debug builds too (the multi-process test).
-        var bad: UInt8 = 0
-        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard let target = buffer.baseAddress else { return }
-            var source = base + 2
-            var index = 0
-            while index < count {
-                // A digit is '0'...'9' (value 0...9) or, lowercased with | 0x20, 'a'...'f'
-                // (10...15); anything else sets `bad`.
-                let hDigit = source[0] &- 48
-                let hLetter = (source[0] | 0x20) &- 97
-                let lDigit = source[1] &- 48
-                let lLetter = (source[1] | 0x20) &- 97
-                bad |= (hDigit < 10 ? 0 : 1) & (hLetter < 6 ? 0 : 1)
-                bad |= (lDigit < 10 ? 0 : 1) & (lLetter < 6 ? 0 : 1)
-                let high = hDigit < 10 ? hDigit : hLetter &+ 10
-                let low = lDigit < 10 ? lDigit : lLetter &+ 10
-                target[index] = high &<< 4 | low & 15
-                source += 2
-                index += 1
-            }
-            initialized = count
-        }
-        guard bad == 0 else { throw StoreError.corrupt("bytea value has a bad hex digit") }
-        return out
     }
 }

@@ -53,22 +53,21 @@ final class UnitOfWork {
 
     init(
         connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64,
-        knownAccounts: Set<AccountID> = []
+        idPrefix: String, knownAccounts: Set<AccountID> = []
     ) {
         self.knownAccounts = knownAccounts
         self.connection = connection
         self.dialect = dialect
         self.configuration = configuration
         self.random = SeededGenerator(seed: seed)
-        var hex = String(seed, radix: 16)
-        while hex.count < 16 { hex = "0" + hex }
-        self.idPrefix = hex
+        self.idPrefix = idPrefix
     }
 
-    /// A new id unique across processes: 64 random bits per transaction and a counter.
+    /// A new id unique across processes: the store's `IDSequence` prefix (random per
+    /// store, then a block number that grows with every transaction) and a counter.
     func newID(_ kind: String) -> String {
         idCounter += 1
-        return "\(kind)-\(idPrefix)-\(idCounter)"
+        return "\(kind)-\(idPrefix)-\(IDSequence.base36(idCounter, digits: 4))"
     }
 
     /// An ad-hoc statement of a transition; the deferred writes go out first, so it sees
