@@ -60,6 +60,66 @@ struct StoreConcurrencyTests {
         for store in stores { store.close() }
     }
 
+    @Test(
+        "Two stores spending one balance at once: exactly one spends it, the other is refused, nothing deadlocks",
+        arguments: Engine.allCases)
+    func doubleSpend(engine: Engine) throws {
+        let stores = try engine.makeStores(2)
+        defer { for store in stores { store.close() } }
+        let now = Instant(millisecondsSinceEpoch: 1_000_000)
+        try stores[0].createSwarm(SwarmPolicy(id: "default"))
+        try stores[0].createAccount(Account(id: "alice", kind: .user))
+        for round in 0..<20 {
+            // Alice holds 100,000; each store spends 60,000 of it, one by a transfer and
+            // one by a submission escrowing its maximum cost, released together.
+            try stores[0].mint(100_000 - (try stores[0].balance(of: "alice")), to: "alice", now: now)
+            let outcomes = Mutex<[String: StoreError.Code?]>([:])
+            let start = Mutex(false)
+            let spenders: [(String, @Sendable () throws(StoreError) -> Void)] = [
+                (
+                    "transfer",
+                    { () throws(StoreError) in
+                        _ = try stores[0].transfer(
+                            TransferParams(
+                                from: "alice", to: "bob", amountMicros: 60_000, requestID: "r\(round)", now: now))
+                    }
+                ),
+                (
+                    "submit",
+                    { () throws(StoreError) in
+                        var spec = Fixture.spec()
+                        spec.maxCostMicros = 60_000
+                        _ = try stores[1].submit(
+                            SubmitParams(task: spec, submitter: "alice", account: "alice", now: now))
+                    }
+                ),
+            ]
+            var threads: [Thread] = []
+            for (name, spend) in spenders {
+                let thread = Thread {
+                    while !start.withLock({ $0 }) { usleep(50) }
+                    do throws(StoreError) {
+                        try spend()
+                        outcomes.withLock { $0[name] = .some(nil) }
+                    } catch {
+                        outcomes.withLock { $0[name] = .some(error.code) }
+                    }
+                }
+                threads.append(thread)
+                thread.start()
+            }
+            start.withLock { $0 = true }
+            while outcomes.withLock({ $0.count }) < 2 { usleep(500) }
+            _ = threads
+            let codes = outcomes.withLock { $0 }
+            let refused = codes.values.filter { $0 == .insufficientFunds }.count
+            let spent = codes.values.filter { $0 == nil }.count
+            #expect(refused == 1 && spent == 1, "round \(round): \(codes)")
+            #expect(try stores[0].balance(of: "alice") == 40_000)
+        }
+        #expect(try stores[0].ledgerAudit() == [])
+    }
+
     /// One coordinator's loop: lease for its nodes and report every lease in one batch,
     /// until the queue stays empty.
     static func work(_ store: DurableStore, nodes: [Int], now: Instant) -> Result<[GrantedLease], StoreError> {

@@ -43,7 +43,8 @@ extension DurableStore {
             let limited = unlocked.tokenBudgetMicros > 0
             let swarm = limited ? (try work.swarm(swarmID) ?? unlocked) : unlocked
             let cost = plan.estimatedCostMicros
-            guard let balance = try work.balance(of: params.account) else {
+            // Read without the row lock: `post` debits it with a guarded update at flush.
+            guard let balance = try work.balance(of: params.account, lock: false) else {
                 throw StoreError(
                     .unknownAccount, "account \(params.account) does not exist; create it or mint to it first")
             }

@@ -34,6 +34,9 @@ final class UnitOfWork {
     /// Settlement's changes to swarms' money not yet folded into a locked copy.
     private var swarmDeltas: [SwarmID: (escrowed: Int64, spent: Int64)] = [:]
     private var balanceDeltas: [AccountID: Int64] = [:]
+    /// Accounts that must not go negative, debited by this transaction: their debits at
+    /// flush are guarded updates.
+    private var guaranteed: Set<AccountID> = []
     /// Accounts known to exist: those this transaction ensured, and those the store saw
     /// committed before (accounts are never deleted), so `post` does not ask again.
     private(set) var knownAccounts: Set<AccountID>
@@ -294,9 +297,10 @@ final class UnitOfWork {
         knownAccounts.insert(id)
     }
 
-    func balance(of id: AccountID) throws(StoreError) -> Int64? {
+    /// The committed balance, read under the row lock unless `lock` is false.
+    func balance(of id: AccountID, lock: Bool = true) throws(StoreError) -> Int64? {
         try connection.query(
-            "SELECT balance_micros FROM accounts WHERE id = ?" + dialect.forUpdate, [.text(id.rawValue)]
+            "SELECT balance_micros FROM accounts WHERE id = ?" + (lock ? dialect.forUpdate : ""), [.text(id.rawValue)]
         )
         .first.map { (row) throws(StoreError) in try row.int(0) }
     }
@@ -311,11 +315,17 @@ final class UnitOfWork {
         guard amount > 0, from != to else {
             throw StoreError(.invalidArgument, "a transaction moves a positive amount between two accounts")
         }
-        // A user account's balance is checked under its row lock; the system accounts
-        // need no check (issuance may go negative; escrow never holds less than the
-        // open tasks' escrow, which is what is paid out of it).
+        // A user account's balance is checked here without its row lock (a clear error
+        // early) and again at flush, where the debit is a guarded update: account rows
+        // are locked only at flush, in id order, after the swarm rows, as by every
+        // transaction. (A lock here, early, deadlocked a submission holding its payer
+        // and waiting for the swarm row against a settlement holding the swarm row and
+        // refunding that payer.) The system accounts need no check: issuance may go
+        // negative; escrow never holds less than the open tasks' escrow, which is what
+        // is paid out of it.
         if from != Ledger.issuance && from != Ledger.escrow {
-            guard let stored = try balance(of: from) else {
+            guaranteed.insert(from)
+            guard let stored = try balance(of: from, lock: false) else {
                 throw StoreError(.unknownAccount, "account \(from) does not exist; create it or mint to it first")
             }
             let available = stored + (balanceDeltas[from] ?? 0)
@@ -480,15 +490,31 @@ final class UnitOfWork {
                 [.integer(delta.escrowed), .integer(delta.spent), .text(id.rawValue)])
         }
         for (account, delta) in balanceDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
-            _ = try connection.query(
-                "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
-                [.integer(delta), .text(account.rawValue)])
+            guard delta < 0, guaranteed.contains(account) else {
+                _ = try connection.query(
+                    "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
+                    [.integer(delta), .text(account.rawValue)])
+                continue
+            }
+            // The debit happens only if it leaves the balance at zero or above, checked
+            // on the row as it is now (PostgreSQL re-reads a row another transaction
+            // changed meanwhile): two transactions that both saw enough funds cannot
+            // both spend them.
+            let debited = try connection.query(
+                "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ? AND balance_micros + ? >= 0"
+                    + " RETURNING balance_micros",
+                [.integer(delta), .text(account.rawValue), .integer(delta)])
+            guard debited.isEmpty else { continue }
+            let held = try balance(of: account, lock: false) ?? 0
+            throw StoreError(
+                .insufficientFunds, "account \(account) holds \(held) micro-tokens but \(-delta) are needed")
         }
         dirtyTaskCount = 0
         dirtyNodes = []
         dirtySwarms = []
         swarmDeltas = [:]
         balanceDeltas = [:]
+        guaranteed = []
     }
 }
 
