@@ -1,7 +1,7 @@
 import SwarmCore
 
 /// Transfers between accounts (LedgerService.Transfer): one balanced transaction, the
-/// source's balance checked under its row lock by `UnitOfWork.post`.
+/// source's balance checked by `UnitOfWork.post` and debited at flush by a guarded update.
 extension DurableStore {
     public func transfer(_ params: TransferParams) throws(StoreError) -> TransferOutcome {
         guard params.amountMicros > 0 else {
@@ -39,10 +39,12 @@ extension DurableStore {
             let entry = try work.post(
                 .transfer, from: params.from, to: params.to, amount: params.amountMicros, reference: reference,
                 now: params.now)
-            // `post` applies balances at flush; the source's balance after is its locked
-            // balance minus the amount.
-            let before = try work.balance(of: params.from) ?? 0
-            return TransferOutcome(entry: entry, fromBalance: before - params.amountMicros, repeated: false)
+            // `post` debits at flush (a guarded update, the first lock this transaction
+            // takes on an account); after it, the row this transaction holds is the
+            // source's balance.
+            try work.flush()
+            let after = try work.balance(of: params.from) ?? 0
+            return TransferOutcome(entry: entry, fromBalance: after, repeated: false)
         }
     }
 }
