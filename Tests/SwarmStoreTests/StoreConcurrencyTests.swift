@@ -120,6 +120,40 @@ struct StoreConcurrencyTests {
         #expect(try stores[0].ledgerAudit() == [])
     }
 
+    @Test(
+        "Two stores sending one transfer (one request id) at once: it moves the tokens once, the other call gets it back",
+        arguments: Engine.allCases)
+    func repeatedTransfer(engine: Engine) throws {
+        let stores = try engine.makeStores(2)
+        defer { for store in stores { store.close() } }
+        let now = Instant(millisecondsSinceEpoch: 1_000_000)
+        try stores[0].createAccount(Account(id: "alice", kind: .user))
+        try stores[0].mint(1_000_000, to: "alice", now: now)
+        for round in 0..<20 {
+            let params = TransferParams(from: "alice", to: "bob", amountMicros: 1_000, requestID: "r\(round)", now: now)
+            let outcomes = Mutex<[Result<TransferOutcome, StoreError>]>([])
+            let start = Mutex(false)
+            var threads: [Thread] = []
+            for store in stores {
+                let thread = Thread {
+                    while !start.withLock({ $0 }) { usleep(50) }
+                    let outcome = Result { () throws(StoreError) -> TransferOutcome in try store.transfer(params) }
+                    outcomes.withLock { $0.append(outcome) }
+                }
+                threads.append(thread)
+                thread.start()
+            }
+            start.withLock { $0 = true }
+            while outcomes.withLock({ $0.count }) < 2 { usleep(500) }
+            _ = threads
+            let results = try outcomes.withLock { $0 }.map { try $0.get() }
+            #expect(results.filter(\.repeated).count == 1, "round \(round)")
+            #expect(results[0].entry == results[1].entry)
+            #expect(try stores[0].balance(of: "bob") == Int64(round + 1) * 1_000)
+        }
+        #expect(try stores[0].ledgerAudit() == [])
+    }
+
     /// One coordinator's loop: lease for its nodes and report every lease in one batch,
     /// until the queue stays empty.
     static func work(_ store: DurableStore, nodes: [Int], now: Instant) -> Result<[GrantedLease], StoreError> {

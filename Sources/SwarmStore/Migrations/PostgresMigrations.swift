@@ -97,5 +97,11 @@ enum PostgresMigrations {
                 "ALTER TABLE postings DROP CONSTRAINT IF EXISTS postings_transaction_seq_fkey",
                 "ALTER TABLE postings DROP CONSTRAINT IF EXISTS postings_account_id_fkey",
             ]),
+        // Transfers' idempotency keys: see SQLite's migration 8.
+        Migration(
+            version: 8, name: "transfer_references",
+            statements: [
+                "CREATE INDEX ledger_transfer_references ON ledger_transactions (reference) WHERE type = 'transfer'"
+            ]),
     ]
 }

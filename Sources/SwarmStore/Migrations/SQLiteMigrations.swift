@@ -131,5 +131,14 @@ enum SQLiteMigrations {
                 "ALTER TABLE postings_unreferenced RENAME TO postings",
                 "CREATE INDEX postings_account ON postings (account_id)",
             ]),
+        // Transfers' idempotency keys (issue 5, LedgerService.Transfer): a repeated
+        // request_id is found by its transaction's reference; without an index that was a
+        // scan of the whole ledger per transfer. Partial: only transfers carry such keys,
+        // so settlements (the ledger's bulk) pay nothing for it.
+        Migration(
+            version: 8, name: "transfer_references",
+            statements: [
+                "CREATE INDEX ledger_transfer_references ON ledger_transactions (reference) WHERE type = 'transfer'"
+            ]),
     ]
 }

@@ -18,11 +18,17 @@ extension DurableStore {
         let reference = params.requestID.map { "transfer:\(params.from):\($0)" } ?? "transfer"
         return try write { (work) throws(StoreError) -> TransferOutcome in
             if params.requestID != nil {
+                // Two transfers with one key, at once: the source's row lock makes the
+                // second wait for the first's commit, then find it (each statement sees
+                // what committed before it). Both accounts are locked, in id order, as
+                // every transaction locks accounts: the destination's row would
+                // otherwise be taken at flush after the source's, against that order.
+                try work.lockAccounts([params.from, params.to])
                 let rows = try work.query(
                     """
                     SELECT t.seq, t.id, t.type, t.reference, p.account_id, p.amount_micros
                     FROM ledger_transactions t JOIN postings p ON p.transaction_seq = t.seq
-                    WHERE t.reference = ? ORDER BY t.seq, p.leg
+                    WHERE t.reference = ? AND t.type = 'transfer' ORDER BY t.seq, p.leg
                     """, [.text(reference)])
                 if let earlier = try Self.ledgerEntries(rows).first {
                     let same =

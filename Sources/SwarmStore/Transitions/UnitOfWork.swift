@@ -305,6 +305,16 @@ final class UnitOfWork {
         .first.map { (row) throws(StoreError) in try row.int(0) }
     }
 
+    /// Locks the accounts that exist among `ids`, in id order (the order of every
+    /// account lock: the debits and credits at flush go in that order too).
+    func lockAccounts(_ ids: [AccountID]) throws(StoreError) {
+        let sorted = Set(ids).sorted()
+        guard !sorted.isEmpty, !dialect.forUpdate.isEmpty else { return }
+        _ = try bulk(
+            "SELECT id FROM accounts WHERE id IN (", row: "?", tail: ") ORDER BY id" + dialect.forUpdate,
+            sorted.map { [.text($0.rawValue)] })
+    }
+
     /// One balanced two-leg transaction, as `Ledger.post`: a positive amount between two
     /// different accounts, and only the issuance account may go negative.
     @discardableResult
