@@ -35,7 +35,6 @@ public final class DurableStore: Store {
     let engine: any SQLEngine
     public let configuration: Configuration
     private let seeds: Mutex<SeededGenerator>
-    private let ids: IDSequence
     /// Accounts seen committed (never deleted), so transactions skip re-creating them.
     private let knownAccounts = Mutex<Set<AccountID>>([])
     /// On the view `group` hands its body: the open transaction every call joins.
@@ -45,16 +44,13 @@ public final class DurableStore: Store {
         self.engine = engine
         self.configuration = configuration
         var system = SystemRandomNumberGenerator()
-        var generator = SeededGenerator(seed: configuration.seed ?? system.next())
-        ids = IDSequence(instance: generator.next())
-        seeds = Mutex(generator)
+        seeds = Mutex(SeededGenerator(seed: configuration.seed ?? system.next()))
         joined = nil
     }
 
     private init(joining connection: any SQLConnection, of owner: DurableStore) {
         engine = owner.engine
         configuration = owner.configuration
-        ids = owner.ids
         seeds = Mutex(SeededGenerator(seed: owner.seeds.withLock { $0.next() }))
         knownAccounts.withLock { $0 = owner.knownAccounts.withLock { $0 } }
         joined = Joined(connection: connection)
@@ -136,8 +132,7 @@ public final class DurableStore: Store {
     private func makeWork(_ connection: any SQLConnection, readOnly: Bool) -> UnitOfWork {
         UnitOfWork(
             connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-            seed: seeds.withLock { $0.next() }, idPrefix: ids.nextPrefix(), knownAccounts: knownAccounts.withLock { $0 }
-        )
+            seed: seeds.withLock { $0.next() }, knownAccounts: knownAccounts.withLock { $0 })
     }
 
     /// One call inside a group's transaction, in a savepoint: what it wrote is undone
@@ -181,6 +176,16 @@ extension DurableStore {
         try admin.execute("CREATE SCHEMA \(name)")
         let separator = url.contains("?") ? "&" : "?"
         return url + separator + "options=-c%20search_path%3D\(name)"
+    }
+
+    /// How far the server's write-ahead log has come, in bytes since its start: the
+    /// difference over a run is the WAL that run made the server write (the store bench's
+    /// PostgreSQL counterpart of the bytes SQLite writes), the same for the same work.
+    @_spi(Benchmarks)
+    public static func postgresWALPosition(url: String) throws(StoreError) -> Int64 {
+        let admin = try PostgresConnection(url: url)
+        defer { admin.close() }
+        return try admin.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint", []).first?.int(0) ?? 0
     }
 
     /// Drops a schema made by `postgresScratchSchema` with everything in it.

@@ -9,10 +9,11 @@ import SwarmCore
 // independent tasks submitted (not timed), then the timed loop: a node's cycle, in one
 // transaction (`reportAndLease`), reports its last batch done and leases up to `batch`
 // tasks more, until every task has succeeded. Each line also gives this process's CPU
-// time per task and the bytes it wrote per task (SQLite's WAL and checkpoints; on this
-// shared machine the rate and CPU time swing by a quarter from run to run, the bytes do
-// not, so they show what a schema change saves). The settings are the durable ones the store always
-// uses: SQLite in WAL mode with synchronous=FULL, PostgreSQL with synchronous_commit=on.
+// time per task and the bytes written per task: SQLite's WAL and checkpoints (written by
+// this process), PostgreSQL's WAL (written by the server). On this shared machine the
+// rate and CPU time swing by a quarter from run to run, the bytes do not, so they show
+// what a schema change saves. The settings are the durable ones the store always uses:
+// SQLite in WAL mode with synchronous=FULL, PostgreSQL with synchronous_commit=on.
 //
 // PostgreSQL comes from OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL
 // (`make bench` starts a throwaway server with Tests/support/with-postgres.sh); without
@@ -85,10 +86,14 @@ func processCPUSeconds() -> Double {
     return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }
 
-/// Bytes this process has handed to `write`/`pwrite` so far (`wchar` in
-/// /proc/self/io), or nil where that file is missing. For SQLite it is the WAL and
-/// checkpoint traffic: the same for the same work, however busy the machine.
-func bytesWritten() -> Int? {
+/// Bytes written for `engine` so far: for SQLite, what this process has handed to
+/// `write`/`pwrite` (`wchar` in /proc/self/io: the WAL and checkpoint traffic); for
+/// PostgreSQL, the server's WAL position. Either is the same for the same work, however
+/// busy the machine; nil where it cannot be read.
+func bytesWritten(_ engine: Engine) -> Int? {
+    if engine == .postgres {
+        return postgresURL.flatMap { url in try? DurableStore.postgresWALPosition(url: url) }.map { Int($0) }
+    }
     guard let file = fopen("/proc/self/io", "r") else { return nil }
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 128)
@@ -122,7 +127,7 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError)
     let clock = ContinuousClock()
     let start = clock.now
     let cpuStart = processCPUSeconds()
-    let writtenStart = bytesWritten()
+    let writtenStart = bytesWritten(engine)
     // A node's cycle: hand in the batch it ran and take the next one, in one
     // transaction (`reportAndLease`); the first batch is a plain lease.
     var done = 0
@@ -138,7 +143,7 @@ func round(_ engine: Engine, batch: Int, count: Int) throws(StoreError)
     }
     let elapsed = clock.now - start
     let cpu = processCPUSeconds() - cpuStart
-    let written = bytesWritten().flatMap { end in writtenStart.map { Double(end - $0) / Double(count) } }
+    let written = bytesWritten(engine).flatMap { end in writtenStart.map { Double(end - $0) / Double(count) } }
     let succeeded = try store.taskCounts()[.succeeded] ?? 0
     guard done == count, succeeded == count, try store.ledgerTotal() == 0 else {
         throw StoreError(.database, "the round ended with \(succeeded) of \(count) tasks done")
@@ -207,8 +212,12 @@ for engine in engines {
         line += " \(pad(grouped(median), 7)) tasks/s"
         line += "  (min \(grouped(Int(rates[0]))), max \(grouped(Int(rates[rates.count - 1]))); \(count) tasks a round;"
         line += " \(Int(cpu[cpu.count / 2].rounded())) µs CPU"
-        if !written.isEmpty { line += ", \(grouped(Int(written[written.count / 2].rounded()))) bytes written" }
-        line += " a task here)"
+        if !written.isEmpty {
+            let bytes = grouped(Int(written[written.count / 2].rounded()))
+            line += engine == .sqlite ? ", \(bytes) bytes written a task here)" : ", \(bytes) WAL bytes a task)"
+        } else {
+            line += ")"
+        }
         if let goal = target(engine, batch: batch) {
             let ratio = (Double(median) / Double(goal) * 100).rounded() / 100
             line += "  target >= \(grouped(goal)): \(ratio)x"

@@ -58,6 +58,7 @@ extension DurableStore {
                     + work.dialect.skipLocked,
                 [.integer(params.now.millisecondsSinceEpoch), .integer(Int64(pageSize)), .integer(Int64(offset))])
             offset += rows.count
+            work.reserveTasks(rows.count)
             for row in rows {
                 guard leases.count < params.maxTasks, let node = try work.node(params.node), node.isOnline,
                     node.freeSlots > 0

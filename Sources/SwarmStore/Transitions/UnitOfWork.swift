@@ -56,21 +56,22 @@ final class UnitOfWork {
 
     init(
         connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64,
-        idPrefix: String, knownAccounts: Set<AccountID> = []
+        knownAccounts: Set<AccountID> = []
     ) {
         self.knownAccounts = knownAccounts
         self.connection = connection
         self.dialect = dialect
         self.configuration = configuration
         self.random = SeededGenerator(seed: seed)
-        self.idPrefix = idPrefix
+        var hex = String(seed, radix: 16)
+        while hex.count < 16 { hex = "0" + hex }
+        self.idPrefix = hex
     }
 
-    /// A new id unique across processes: the store's `IDSequence` prefix (random per
-    /// store, then a block number that grows with every transaction) and a counter.
+    /// A new id unique across processes: 64 random bits per transaction and a counter.
     func newID(_ kind: String) -> String {
         idCounter += 1
-        return "\(kind)-\(idPrefix)-\(IDSequence.base36(idCounter, digits: 4))"
+        return "\(kind)-\(idPrefix)-\(idCounter)"
     }
 
     /// An ad-hoc statement of a transition; the deferred writes go out first, so it sees
@@ -128,6 +129,11 @@ final class UnitOfWork {
         return task
     }
 
+    /// Makes room for `count` more tasks (a claimed page of the queue) in one step.
+    func reserveTasks(_ count: Int) {
+        tasks.reserveCapacity(tasks.count + count)
+    }
+
     /// A task row already locked by the caller's claim query.
     func adopt(_ task: StoredTask) -> StoredTask {
         if let cached = tasks[task.id] { return cached.task }
@@ -171,6 +177,9 @@ final class UnitOfWork {
     func prefetchTasks(_ ids: [TaskID]) throws(StoreError) {
         let wanted = Set(ids.filter { tasks[$0]?.locked != true }).sorted()
         guard !wanted.isEmpty else { return }
+        // Room for the batch at once, instead of regrowing (and rehashing every entry)
+        // several times as a batch of 100 comes in.
+        tasks.reserveCapacity(tasks.count + wanted.count)
         let rows = try bulk(
             "SELECT id, record FROM tasks WHERE id IN (", row: "?", tail: ") ORDER BY id" + dialect.forUpdate,
             keyed: true,
@@ -375,6 +384,7 @@ final class UnitOfWork {
     func prefetchLeases(_ ids: [LeaseID]) throws(StoreError) {
         let wanted = Set(ids.filter { leaseRows[$0] == nil }).sorted()
         guard !wanted.isEmpty else { return }
+        leaseRows.reserveCapacity(leaseRows.count + wanted.count)
         let rows = try bulk(
             "SELECT id, task_id, attempt, node_id FROM leases WHERE id IN (", row: "?", tail: ")", keyed: true,
             wanted.map { [.text($0.rawValue)] })
