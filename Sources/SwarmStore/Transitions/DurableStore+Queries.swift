@@ -85,15 +85,29 @@ extension DurableStore {
 
     public func taskCounts() throws(StoreError) -> [TaskState: Int] {
         try read { (work) throws(StoreError) -> [TaskState: Int] in
-            var counts: [TaskState: Int] = [:]
-            for row in try work.query("SELECT state, COUNT(*) FROM tasks GROUP BY state") {
-                let name = try row.text(0)
-                guard let state = StoredEnums.taskStates.first(where: { StoredEnums.name($0) == name }) else {
-                    throw StoreError.corrupt("unknown task state \(name)")
-                }
-                counts[state] = Int(try row.int(1))
-            }
-            return counts
+            try Self.counts(try work.query("SELECT state, COUNT(*) FROM tasks GROUP BY state"))
         }
+    }
+
+    /// Number of tasks per state in one DAG (through the DAG index: cheap to poll, unlike
+    /// `taskCounts`, which reads every task).
+    public func taskCounts(inDag dag: DagID) throws(StoreError) -> [TaskState: Int] {
+        try read { (work) throws(StoreError) -> [TaskState: Int] in
+            try Self.counts(
+                try work.query(
+                    "SELECT state, COUNT(*) FROM tasks WHERE dag_id = ? GROUP BY state", [.text(dag.rawValue)]))
+        }
+    }
+
+    private static func counts(_ rows: [SQLRow]) throws(StoreError) -> [TaskState: Int] {
+        var counts: [TaskState: Int] = [:]
+        for row in rows {
+            let name = try row.text(0)
+            guard let state = StoredEnums.taskStates.first(where: { StoredEnums.name($0) == name }) else {
+                throw StoreError.corrupt("unknown task state \(name)")
+            }
+            counts[state] = Int(try row.int(1))
+        }
+        return counts
     }
 }
