@@ -73,47 +73,25 @@ struct StoreConcurrencyTests {
             // Alice holds 100,000; each store spends 60,000 of it, one by a transfer and
             // one by a submission escrowing its maximum cost, released together.
             try stores[0].mint(100_000 - (try stores[0].balance(of: "alice")), to: "alice", now: now)
-            let outcomes = Mutex<[String: StoreError.Code?]>([:])
-            let start = Mutex(false)
-            let spenders: [(String, @Sendable () throws(StoreError) -> Void)] = [
-                (
-                    "transfer",
-                    { () throws(StoreError) in
+            let codes: [StoreError.Code?] = Self.together([
+                { @Sendable () -> StoreError.Code? in
+                    Self.code { () throws(StoreError) in
                         _ = try stores[0].transfer(
                             TransferParams(
                                 from: "alice", to: "bob", amountMicros: 60_000, requestID: "r\(round)", now: now))
                     }
-                ),
-                (
-                    "submit",
-                    { () throws(StoreError) in
+                },
+                { @Sendable () -> StoreError.Code? in
+                    Self.code { () throws(StoreError) in
                         var spec = Fixture.spec()
                         spec.maxCostMicros = 60_000
                         _ = try stores[1].submit(
                             SubmitParams(task: spec, submitter: "alice", account: "alice", now: now))
                     }
-                ),
-            ]
-            var threads: [Thread] = []
-            for (name, spend) in spenders {
-                let thread = Thread {
-                    while !start.withLock({ $0 }) { usleep(50) }
-                    do throws(StoreError) {
-                        try spend()
-                        outcomes.withLock { $0[name] = .some(nil) }
-                    } catch {
-                        outcomes.withLock { $0[name] = .some(error.code) }
-                    }
-                }
-                threads.append(thread)
-                thread.start()
-            }
-            start.withLock { $0 = true }
-            while outcomes.withLock({ $0.count }) < 2 { usleep(500) }
-            _ = threads
-            let codes = outcomes.withLock { $0 }
-            let refused = codes.values.filter { $0 == .insufficientFunds }.count
-            let spent = codes.values.filter { $0 == nil }.count
+                },
+            ])
+            let refused = codes.filter { $0 == .insufficientFunds }.count
+            let spent = codes.filter { $0 == nil }.count
             #expect(refused == 1 && spent == 1, "round \(round): \(codes)")
             #expect(try stores[0].balance(of: "alice") == 40_000)
         }
@@ -131,27 +109,48 @@ struct StoreConcurrencyTests {
         try stores[0].mint(1_000_000, to: "alice", now: now)
         for round in 0..<20 {
             let params = TransferParams(from: "alice", to: "bob", amountMicros: 1_000, requestID: "r\(round)", now: now)
-            let outcomes = Mutex<[Result<TransferOutcome, StoreError>]>([])
-            let start = Mutex(false)
-            var threads: [Thread] = []
-            for store in stores {
-                let thread = Thread {
-                    while !start.withLock({ $0 }) { usleep(50) }
-                    let outcome = Result { () throws(StoreError) -> TransferOutcome in try store.transfer(params) }
-                    outcomes.withLock { $0.append(outcome) }
-                }
-                threads.append(thread)
-                thread.start()
-            }
-            start.withLock { $0 = true }
-            while outcomes.withLock({ $0.count }) < 2 { usleep(500) }
-            _ = threads
-            let results = try outcomes.withLock { $0 }.map { try $0.get() }
+            let outcomes = Self.together(
+                stores.map { store in
+                    { Result { () throws(StoreError) -> TransferOutcome in try store.transfer(params) } }
+                })
+            let results = try outcomes.map { try $0.get() }
             #expect(results.filter(\.repeated).count == 1, "round \(round)")
             #expect(results[0].entry == results[1].entry)
             #expect(try stores[0].balance(of: "bob") == Int64(round + 1) * 1_000)
         }
         #expect(try stores[0].ledgerAudit() == [])
+    }
+
+    /// Runs each body on a thread of its own, all released at once (the cooperative pool,
+    /// two threads here and shared with other tests, would not run them together), and
+    /// returns their results in order.
+    static func together<T: Sendable>(_ bodies: [@Sendable () -> T]) -> [T] {
+        let results = Mutex<[Int: T]>([:])
+        let start = Mutex(false)
+        var threads: [Thread] = []
+        for (index, body) in bodies.enumerated() {
+            let thread = Thread {
+                while !start.withLock({ $0 }) { usleep(50) }
+                let result = body()
+                results.withLock { $0[index] = result }
+            }
+            threads.append(thread)
+            thread.start()
+        }
+        start.withLock { $0 = true }
+        while results.withLock({ $0.count }) < bodies.count { usleep(500) }
+        _ = threads
+        return results.withLock { results in bodies.indices.compactMap { results[$0] } }
+    }
+
+    /// nil when `body` succeeds, else its error's code.
+    static func code(_ body: () throws(StoreError) -> Void) -> StoreError.Code? {
+        do throws(StoreError) {
+            try body()
+            return nil
+        } catch {
+            return error.code
+        }
     }
 
     /// One coordinator's loop: lease for its nodes and report every lease in one batch,
