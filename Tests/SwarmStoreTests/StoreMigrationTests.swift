@@ -67,6 +67,37 @@ struct StoreMigrationTests {
     }
 
     @Test(
+        "Migration 9 takes escrow's legs out of the account index; every account's history reads the same, through it")
+    func postingsAccountExceptEscrow() throws {
+        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        TemporaryFiles.remove(atExit: path)
+        let old = DurableStore(
+            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 8 }),
+            configuration: DurableStore.Configuration())
+        try old.createSwarm(SwarmPolicy(id: "default"))
+        try old.mint(1_000_000, to: "alice", now: now)
+        _ = try old.submit(
+            SubmitParams(task: Fixture.spec(), submitter: "alice", account: "alice", now: now))
+        let accounts = [AccountID("alice"), Ledger.escrow, Ledger.issuance]
+        let histories = try accounts.map { try old.ledgerEntries(account: $0, limit: 100) }
+        #expect(histories[1].count == 1)  // the escrow of the submission
+        old.close()
+
+        let store = try DurableStore.sqlite(path: path)
+        defer { store.close() }
+        #expect(try accounts.map { try store.ledgerEntries(account: $0, limit: 100) } == histories)
+        #expect(try store.ledgerAudit() == [])
+        // A user's legs are found through the index; escrow's by the ledger's order.
+        let plan = try store.read { (work) throws(StoreError) -> String in
+            try work.query(
+                "EXPLAIN QUERY PLAN SELECT transaction_seq FROM postings WHERE " + LedgerSQL.postingsOf("alice"),
+                [.text("alice")]
+            ).map { (row) throws(StoreError) in try row.text(3) }.joined(separator: "; ")
+        }
+        #expect(plan.contains("postings_account_except_escrow"), "\(plan)")
+    }
+
+    @Test(
         "The ledger audit names what is wrong: a balance that is not its postings, a one-legged or unbalanced transaction, a leg to nowhere"
     )
     func auditFindsDamage() throws {

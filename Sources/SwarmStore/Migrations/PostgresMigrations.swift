@@ -1,3 +1,5 @@
+import SwarmCore
+
 /// The PostgreSQL schema, by migration number: the same tables as `SQLiteMigrations`
 /// in PostgreSQL's types (`bigint`, `double precision`, `bytea`, `bigserial`).
 enum PostgresMigrations {
@@ -102,6 +104,14 @@ enum PostgresMigrations {
             version: 8, name: "transfer_references",
             statements: [
                 "CREATE INDEX ledger_transfer_references ON ledger_transactions (reference) WHERE type = 'transfer'"
+            ]),
+        // Escrow's legs leave the account index: see SQLite's migration 9 (PostgreSQL: 3,885
+        // -> 3,740 WAL bytes a task).
+        Migration(
+            version: 9, name: "postings_account_except_escrow",
+            statements: [
+                "DROP INDEX postings_account",
+                "CREATE INDEX postings_account_except_escrow ON postings (account_id) WHERE account_id <> '\(Ledger.escrow.rawValue)'",
             ]),
     ]
 }

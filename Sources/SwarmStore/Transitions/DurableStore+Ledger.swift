@@ -10,7 +10,7 @@ extension DurableStore {
                 """
                 SELECT t.seq, t.id, t.type, t.reference, p.account_id, p.amount_micros
                 FROM ledger_transactions t JOIN postings p ON p.transaction_seq = t.seq
-                WHERE t.seq IN (SELECT transaction_seq FROM postings WHERE account_id = ?
+                WHERE t.seq IN (SELECT transaction_seq FROM postings WHERE \(LedgerSQL.postingsOf(account))
                                 ORDER BY transaction_seq DESC LIMIT ?)
                 ORDER BY t.seq, p.leg
                 """, [.text(account.rawValue), .integer(Int64(limit))])

@@ -56,7 +56,7 @@ extension DurableStore {
         return try read { (work) throws(StoreError) -> Earnings in
             let join = """
                 FROM postings p JOIN ledger_transactions t ON t.seq = p.transaction_seq
-                WHERE p.account_id = ? AND t.type = ? AND p.amount_micros > 0
+                WHERE \(LedgerSQL.postingsOf(account, column: "p.account_id")) AND t.type = ? AND p.amount_micros > 0
                 """
             let total =
                 try work.query(
