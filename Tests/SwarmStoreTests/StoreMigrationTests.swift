@@ -109,13 +109,13 @@ struct StoreMigrationTests {
         #expect(try store.ledgerAudit() == [])
         // Damage the books behind the store's back, as a bad restore or a hand edit would.
         try store.write { (work) throws(StoreError) in
-            try work.query("UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'alice'")
-            try work.query(
+            _ = try work.query("UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'alice'")
+            _ = try work.query(
                 "UPDATE accounts SET balance_micros = balance_micros - 5 WHERE id = ?",
                 [.text(Ledger.issuance.rawValue)])
-            try work.query(
+            _ = try work.query(
                 "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (1, 2, 'ghost', 7)")
-            try work.query(
+            _ = try work.query(
                 "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES (99, 0, 'alice', 0)")
         }
         let problems = try store.ledgerAudit()
