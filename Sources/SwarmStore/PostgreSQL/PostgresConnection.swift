@@ -4,7 +4,8 @@ private import CLibpq
 ///
 /// Statements are written with `?` placeholders (as for SQLite) and rewritten to `$n`
 /// once, when first prepared. Parameters go as text, except blobs, which go in binary
-/// format (no escaping); results come back as text and are typed by column OID.
+/// format (no escaping), all from one buffer (`PostgresParameters`); results come back
+/// in binary format and are decoded by column OID (`PostgresBinary`).
 ///
 /// `@unchecked Sendable`: used by one thread at a time, handed between threads only
 /// through `PostgresEngine`'s pool lock.
