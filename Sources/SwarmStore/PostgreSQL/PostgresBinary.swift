@@ -87,9 +87,11 @@ enum PostgresBinary {
         return value
     }
 
+    /// 10,000^exponent; past 80 steps (10^320) it is infinite or zero anyway, so a
+    /// weight of 32,767 costs no more than one of 80.
     private static func pow10000(_ exponent: Int) -> Double {
         var result = 1.0
-        for _ in 0..<abs(exponent) { result *= 10_000 }
+        for _ in 0..<min(abs(exponent), 80) { result *= 10_000 }
         return exponent >= 0 ? result : 1 / result
     }
 }
