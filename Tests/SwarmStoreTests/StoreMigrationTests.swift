@@ -11,12 +11,8 @@ struct StoreMigrationTests {
 
     @Test("Migration 5 clusters SQLite's postings and keeps every leg and balance")
     func postingsClustered() throws {
-        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
-        TemporaryFiles.remove(atExit: path)
         // A database as the schema of migration 4 left it, with a ledger.
-        let old = DurableStore(
-            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 4 }),
-            configuration: DurableStore.Configuration())
+        let (path, old) = try Self.database(upTo: 4)
         try old.mint(1_000_000, to: "alice", now: now)
         _ = try old.transfer(
             TransferParams(from: "alice", to: "bob", amountMicros: 250_000, requestID: "r1", now: now))
@@ -42,11 +38,7 @@ struct StoreMigrationTests {
 
     @Test("Migration 7 drops the postings' foreign keys and keeps every leg; the audit finds the books whole")
     func postingsUnreferenced() throws {
-        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
-        TemporaryFiles.remove(atExit: path)
-        let old = DurableStore(
-            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 6 }),
-            configuration: DurableStore.Configuration())
+        let (path, old) = try Self.database(upTo: 6)
         try old.mint(1_000_000, to: "alice", now: now)
         _ = try old.transfer(
             TransferParams(from: "alice", to: "bob", amountMicros: 250_000, requestID: "r1", now: now))
@@ -69,11 +61,7 @@ struct StoreMigrationTests {
     @Test(
         "Migration 9 takes escrow's legs out of the account index; every account's history reads the same, through it")
     func postingsAccountExceptEscrow() throws {
-        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
-        TemporaryFiles.remove(atExit: path)
-        let old = DurableStore(
-            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 8 }),
-            configuration: DurableStore.Configuration())
+        let (path, old) = try Self.database(upTo: 8)
         try old.createSwarm(SwarmPolicy(id: "default"))
         try old.mint(1_000_000, to: "alice", now: now)
         _ = try old.submit(
@@ -128,6 +116,17 @@ struct StoreMigrationTests {
         #expect(problems.contains("ledger transaction #99 has 1 leg summing to 0"))
         #expect(problems.contains("postings name ledger transaction #99, which does not exist"))
         #expect(problems.count == 6, "\(problems)")
+    }
+
+    /// A fresh SQLite file (removed at exit) with the schema of the migrations up to
+    /// `version` only, as an earlier release left it.
+    static func database(upTo version: Int) throws -> (path: String, store: DurableStore) {
+        let path = "/tmp/openswarm-migration-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        TemporaryFiles.remove(atExit: path)
+        let store = DurableStore(
+            engine: try SQLiteEngine(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= version }),
+            configuration: DurableStore.Configuration())
+        return (path, store)
     }
 
     /// The `CREATE TABLE` statement SQLite keeps for `postings`.
