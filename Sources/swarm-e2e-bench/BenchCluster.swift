@@ -77,6 +77,33 @@ final class BenchCluster {
         processes.append(process)
     }
 
+    /// CPU seconds (user and system) used so far by the coordinator and by all the
+    /// workers, from /proc: what a task costs each side, steadier than a rate on a
+    /// shared machine. Nil where /proc cannot be read.
+    func cpuSeconds() -> (coordinator: Double, workers: Double)? {
+        guard let coordinator = processes.first,
+            let own = Self.cpuSeconds(of: coordinator.processIdentifier)
+        else { return nil }
+        var workers = 0.0
+        for worker in processes.dropFirst() {
+            guard let used = Self.cpuSeconds(of: worker.processIdentifier) else { return nil }
+            workers += used
+        }
+        return (own, workers)
+    }
+
+    /// utime + stime of a process (fields 14 and 15 of /proc/PID/stat, after the
+    /// parenthesised command name, which may contain spaces).
+    private static func cpuSeconds(of pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func stop() async {
         await client?.close()
         for process in processes.reversed() where process.isRunning { process.terminate() }

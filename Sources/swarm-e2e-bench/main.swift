@@ -60,8 +60,18 @@ for (name, store, target, count) in engines {
     let cluster = BenchCluster(binary: binary, directory: try workDirectory(), store: store)
     do {
         try await cluster.start(workers: 2, slots: slots)
+        let cpuBefore = cluster.cpuSeconds()
         let rate = try await Measurements.throughput(cluster, total: count, batch: 1_000)
-        print("\(name), \(count) tasks: \(Int(rate)) tasks/s (target \(Int(target)); ratio \(format(rate / target)))")
+        var cost = ""
+        if let before = cpuBefore, let after = cluster.cpuSeconds() {
+            let perTask = { (seconds: Double) in Int((seconds / Double(count) * 1e6).rounded()) }
+            cost =
+                "; CPU a task: coordinator \(perTask(after.coordinator - before.coordinator)) µs,"
+                + " workers \(perTask(after.workers - before.workers)) µs"
+        }
+        print(
+            "\(name), \(count) tasks: \(Int(rate)) tasks/s (target \(Int(target)); ratio \(format(rate / target))\(cost))"
+        )
         if name == "SQLite" {
             let (start, result) = try await Measurements.latency(cluster, samples: 200)
             print(

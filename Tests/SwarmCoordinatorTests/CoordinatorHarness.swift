@@ -147,6 +147,16 @@ struct TestNode: Sendable {
         return try await client.unary(Openswarm_V1_WorkerService.Method.reportResults, request, options: options).acks
     }
 
+    /// Reports results and asks, in the same call, for up to `max` more leases.
+    func reportAndLease(_ results: [Openswarm_V1_TaskResult], max: UInt32) async throws
+        -> Openswarm_V1_ReportResultsResponse
+    {
+        var request = Openswarm_V1_ReportResultsRequest()
+        request.results = results
+        request.leaseMaxTasks = max
+        return try await client.unary(Openswarm_V1_WorkerService.Method.reportResults, request, options: options)
+    }
+
     func heartbeat(_ leases: [Openswarm_V1_Lease], percent: Double = 0, step: String = "") async throws
         -> Openswarm_V1_HeartbeatResponse
     {

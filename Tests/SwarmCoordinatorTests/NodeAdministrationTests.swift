@@ -34,8 +34,10 @@ struct NodeAdministrationTests {
         #expect(beat.nodeStatus == .draining)
         #expect(beat.renewals.map(\.leaseID) == [lease.leaseID], "a drained node's held lease is still extended")
 
-        // What it holds finishes and settles as usual.
-        #expect(try await node.report([try node.result(for: lease, output: "running")]).map(\.status) == [.accepted])
+        // What it holds finishes and settles as usual; asking for more with it gets none.
+        let report = try await node.reportAndLease([try node.result(for: lease, output: "running")], max: 4)
+        #expect(report.acks.map(\.status) == [.accepted])
+        #expect(report.leases.isEmpty, "a drained node leases nothing, however it asks")
         #expect(try await harness.task(first).state == .succeeded)
         #expect(try await node.lease(wait: .milliseconds(200)).isEmpty, "still drained with a free slot")
 

@@ -29,6 +29,40 @@ struct WorkerControlPlaneTests {
         await harness.stop()
     }
 
+    @Test func aReportLeasesTheNextTasksInTheSameCallUpToTheFreeSlots() async throws {
+        let harness = try await CoordinatorHarness()
+        try await harness.mint(10)
+        let node = try await harness.registerNode("n1", slots: 4)
+        let first = try await harness.submit(prompt: "one")
+        let lease = try #require(try await node.lease().first)
+        let second = try await harness.submit(prompt: "two")
+        let third = try await harness.submit(prompt: "three")
+
+        let response = try await node.reportAndLease([try node.result(for: lease, output: "one")], max: 5)
+        #expect(response.acks.map(\.status) == [.accepted])
+        #expect(try await harness.task(first).state == .succeeded)
+        #expect(Set(response.leases.map(\.taskID)) == [second, third], "all that was queued, fewer than asked")
+        for id in [second, third] { #expect(try await harness.task(id).state == .leased) }
+        let held = response.leases
+
+        // Never more than the node's free slots: it holds 2 of 4.
+        var queued: [String] = []
+        for index in 0..<4 { queued.append(try await harness.submit(prompt: "more \(index)")) }
+        let capped = try await node.reportAndLease([try node.result(for: held[0], output: "x")], max: 10)
+        #expect(capped.acks.map(\.status) == [.accepted])
+        #expect(capped.leases.count == 3, "4 slots, 1 still held")
+
+        // Zero asks for nothing, with work queued; a duplicate report still leases.
+        let plain = try await node.reportAndLease([try node.result(for: held[1], output: "x")], max: 0)
+        #expect(plain.leases.isEmpty)
+        let again = try await node.reportAndLease([try node.result(for: held[1], output: "x")], max: 1)
+        #expect(again.acks.map(\.status) == [.duplicate])
+        #expect(again.leases.count == 1)
+        let leasedNow = Set((capped.leases + again.leases).map(\.taskID))
+        #expect(leasedNow == Set(queued), "each queued task leased once")
+        await harness.stop()
+    }
+
     @Test func aLongPollAnswersAsSoonAsWorkArrives() async throws {
         let harness = try await CoordinatorHarness()
         try await harness.mint(10)

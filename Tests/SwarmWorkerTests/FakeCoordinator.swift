@@ -23,6 +23,18 @@ final class FakeCoordinator: Sendable {
         var leaseCalls = 0
         var cancellations: [Openswarm_V1_LeaseCancellation] = []
         var unauthenticatedCalls = 0
+        /// Leases handed out only to ReportResults calls that ask for some.
+        var leasesForReports: [Openswarm_V1_Lease] = []
+        /// Each ReportResults call's lease_max_tasks.
+        var reportLeaseRequests: [UInt32] = []
+        /// Leases handed out and not yet reported on, and the most there ever were.
+        var outstanding = 0
+        var mostOutstanding = 0
+
+        mutating func handOut(_ count: Int) {
+            outstanding += count
+            mostOutstanding = max(mostOutstanding, outstanding)
+        }
     }
 
     let state = Mutex(State())
@@ -103,6 +115,7 @@ final class FakeCoordinator: Sendable {
                 let leases = self.state.withLock { state -> [Openswarm_V1_Lease] in
                     state.leaseCalls += 1
                     let count = min(Int(request.maxTasks), state.queuedLeases.count)
+                    state.handOut(count)
                     defer { state.queuedLeases.removeFirst(count) }
                     return Array(state.queuedLeases.prefix(count))
                 }
@@ -128,7 +141,10 @@ final class FakeCoordinator: Sendable {
                     let duplicate = state.results.contains {
                         $0.leaseID == result.leaseID && $0.attemptNumber == result.attemptNumber
                     }
-                    if !duplicate { state.results.append(result) }
+                    if !duplicate {
+                        state.results.append(result)
+                        state.outstanding -= 1
+                    }
                     var ack = Openswarm_V1_ReportAck()
                     ack.leaseID = result.leaseID
                     ack.taskID = result.taskID
@@ -136,12 +152,20 @@ final class FakeCoordinator: Sendable {
                     ack.status = duplicate ? .duplicate : .accepted
                     response.acks.append(ack)
                 }
+                state.reportLeaseRequests.append(request.leaseMaxTasks)
+                let count = min(Int(request.leaseMaxTasks), state.leasesForReports.count)
+                state.handOut(count)
+                response.leases = Array(state.leasesForReports.prefix(count))
+                state.leasesForReports.removeFirst(count)
             }
             return response
         }
         router.unary(Openswarm_V1_WorkerService.Method.reportFailure) { request, context in
             try self.authenticate(context)
-            self.state.withLock { $0.failures.append(request) }
+            self.state.withLock { state in
+                state.failures.append(request)
+                state.outstanding -= 1
+            }
             var response = Openswarm_V1_ReportFailureResponse()
             var ack = Openswarm_V1_ReportAck()
             ack.leaseID = request.leaseID

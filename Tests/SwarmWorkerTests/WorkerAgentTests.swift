@@ -77,6 +77,35 @@ final class WorkerAgentTests: XCTestCase {
         await coordinator.stop()
     }
 
+    func testAReportAsksForTheNextLeasesWithTheSlotsItsResultsFreeAndNeverOverfillsThem() async throws {
+        let coordinator = FakeCoordinator()
+        let port = try await coordinator.start()
+        coordinator.enqueue(FakeCoordinator.lease("l-0", capability: "echo", input: "first"))
+        // These go only to reports that ask for leases: the agent gets them only by
+        // asking with its results.
+        coordinator.state.withLock { state in
+            state.leasesForReports = (1...9).map {
+                FakeCoordinator.lease("l-\($0)", capability: "echo", input: "\($0)")
+            }
+        }
+        let agent = WorkerAgent(configuration: configuration(port: port, state: temporaryDirectory()), logger: logger())
+        let run = start(agent)
+        let reported = await eventually { coordinator.snapshot.results.count == 10 }
+        XCTAssertTrue(reported, "every lease handed out with a report ran and was reported")
+        agent.drain()
+        try await run.value
+
+        let snapshot = coordinator.snapshot
+        XCTAssertEqual(Set(snapshot.results.map(\.leaseID)), Set((0...9).map { "l-\($0)" }))
+        XCTAssertTrue(snapshot.reportLeaseRequests.contains { $0 > 0 }, "reports asked for leases")
+        XCTAssertTrue(
+            snapshot.reportLeaseRequests.allSatisfy { $0 <= 2 },
+            "never more than the 2 slots: \(snapshot.reportLeaseRequests)")
+        XCTAssertLessThanOrEqual(snapshot.mostOutstanding, 2, "never more leases held than slots")
+        XCTAssertTrue(snapshot.failures.isEmpty)
+        await coordinator.stop()
+    }
+
     func testCancellationFromAHeartbeatStopsTheAttemptWithoutReport() async throws {
         let coordinator = FakeCoordinator()
         let port = try await coordinator.start()

@@ -229,16 +229,25 @@ struct WorkerControlPlane: Sendable {
         let submitted = reports
         let positions = reportIndex
         let attempts = request.results.map { ($0.taskID, Int($0.attemptNumber), $0.leaseID) }
-        let outcomes = try await context.executor.run {
-            (store) throws(StoreError) -> [(Result<ReportOutcome, StoreError>, String?)] in
-            let results = try store.report(submitted)
+        // The next leases, when asked for, in the same transaction as the results: the
+        // slots the results freed are already free for them, and one commit serves both.
+        let lease = LeaseParams(
+            node: node.nodeID,
+            maxTasks: Int(min(request.leaseMaxTasks, UInt32(context.configuration.maxLeasesPerCall))),
+            now: now)
+        let (outcomes, granted) = try await context.executor.run {
+            (store) throws(StoreError) -> ([(Result<ReportOutcome, StoreError>, String?)], [GrantedLease]) in
+            let (results, granted) =
+                lease.maxTasks > 0
+                ? try store.reportAndLease(submitted, lease: lease) : (try store.report(submitted), [])
             // Refusals need a look at the task to tell a duplicate from a stale lease.
-            return results.enumerated().map { position, outcome in
-                guard case .failure(let error) = outcome else { return (outcome, nil) }
+            let outcomes = results.enumerated().map { position, outcome in
+                guard case .failure(let error) = outcome else { return (outcome, String?.none) }
                 let (taskID, attempt, leaseID) = attempts[positions[position]]
                 let status = Self.refusalStatus(error, store: store, task: taskID, attempt: attempt, lease: leaseID)
                 return (outcome, status)
             }
+            return (outcomes, granted)
         }
         var retryAt: Instant?
         var touched = request.results.map { TaskID($0.taskID) }
@@ -255,9 +264,11 @@ struct WorkerControlPlane: Sendable {
             }
         }
         context.workChanged(retryAt: retryAt)
+        touched += granted.map(\.taskID)
         context.tracker.touched(touched)
         var response = Openswarm_V1_ReportResultsResponse()
         response.acks = acks
+        response.leases = granted.map(LeaseMapping.lease)
         return response
     }
 

@@ -1051,6 +1051,13 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
     /// does not verify, every result of the batch is refused with BAD_SIGNATURE.
     public var batchSignature: [UInt8] = []
 
+    /// Optional: after recording the results, lease up to this many more tasks to the
+    /// node, as LeaseTasks would without waiting, in the same store transaction (one
+    /// durable commit for both); they come back in ReportResultsResponse.leases. An agent
+    /// normally asks for the slots its results freed: for short tasks this halves the
+    /// calls and commits per task. Zero means no lease; capped as LeaseTasks.max_tasks is.
+    public var leaseMaxTasks: UInt32 = 0
+
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
 
@@ -1063,6 +1070,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
         switch number {
         case 1: return "results"
         case 2: return "batch_signature"
+        case 3: return "lease_max_tasks"
         default: return nil
         }
     }
@@ -1071,12 +1079,14 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
         var size = unknownFields.bytes.count
         size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         size += ProtoFieldSize.singular(18, ProtoBytes.self, self.batchSignature)
+        size += ProtoFieldSize.singular(24, ProtoUInt32.self, self.leaseMaxTasks)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
         writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         writer.writeSingular(18, ProtoBytes.self, self.batchSignature)
+        writer.writeSingular(24, ProtoUInt32.self, self.leaseMaxTasks)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1089,6 +1099,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                 switch tag {
                 case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, into: &self.results)
                 case 18: self.batchSignature = try ProtoBytes.read(from: &reader)
+                case 24: self.leaseMaxTasks = try ProtoUInt32.read(from: &reader)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1104,6 +1115,7 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
         writer.beginObject()
         writer.writeRepeated("results", "results", ProtoMessageCodec<Openswarm_V1_TaskResult>.self, self.results)
         writer.writeSingular("batchSignature", "batch_signature", ProtoBytes.self, self.batchSignature)
+        writer.writeSingular("leaseMaxTasks", "lease_max_tasks", ProtoUInt32.self, self.leaseMaxTasks)
         writer.endObject()
     }
 
@@ -1120,6 +1132,8 @@ public struct Openswarm_V1_ReportResultsRequest: ProtoMessage {
                     self.results = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_TaskResult>.self, member.value, options)
                 case "batchSignature", "batch_signature":
                     self.batchSignature = try ProtoJSONField.singular(ProtoBytes.self, member.value, options)
+                case "leaseMaxTasks", "lease_max_tasks":
+                    self.leaseMaxTasks = try ProtoJSONField.singular(ProtoUInt32.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }
@@ -1253,6 +1267,10 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
     /// transport failure) must be reported again.
     public var acks: [Openswarm_V1_ReportAck] = []
 
+    /// Leases granted for ReportResultsRequest.lease_max_tasks, possibly fewer than asked
+    /// for, possibly none (nothing matching is queued, or the node is draining).
+    public var leases: [Openswarm_V1_Lease] = []
+
     /// Fields from a newer schema, kept and written back unchanged.
     public var unknownFields = ProtoUnknownFields()
 
@@ -1264,6 +1282,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
     public static func protoFieldName(_ number: UInt32) -> String? {
         switch number {
         case 1: return "acks"
+        case 2: return "leases"
         default: return nil
         }
     }
@@ -1271,11 +1290,13 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
     public func serializedSize() -> Int {
         var size = unknownFields.bytes.count
         size += ProtoFieldSize.repeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
+        size += ProtoFieldSize.repeated(18, ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
         return size
     }
 
     public func encode(to writer: inout ProtoWriter) {
         writer.writeRepeated(10, ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
+        writer.writeRepeated(18, ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
         writer.writeRaw(unknownFields.bytes)
     }
 
@@ -1287,6 +1308,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
                 tag = try reader.readTag()
                 switch tag {
                 case 10: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, into: &self.acks)
+                case 18: try reader.readRepeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, into: &self.leases)
                 default:
                     if Self.protoFieldName(tag >> 3) != nil { throw reader.wrongWireType(tag) }
                     try reader.preserveUnknownField(tag, in: &unknownFields)
@@ -1301,6 +1323,7 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
     public func encodeJSON(to writer: inout ProtoJSONWriter) {
         writer.beginObject()
         writer.writeRepeated("acks", "acks", ProtoMessageCodec<Openswarm_V1_ReportAck>.self, self.acks)
+        writer.writeRepeated("leases", "leases", ProtoMessageCodec<Openswarm_V1_Lease>.self, self.leases)
         writer.endObject()
     }
 
@@ -1315,6 +1338,8 @@ public struct Openswarm_V1_ReportResultsResponse: ProtoMessage {
                 switch member.key {
                 case "acks":
                     self.acks = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_ReportAck>.self, member.value, options)
+                case "leases":
+                    self.leases = try ProtoJSONField.repeated(ProtoMessageCodec<Openswarm_V1_Lease>.self, member.value, options)
                 default:
                     try ProtoJSONField.unknownKey(member.key, in: Self.protoMessageName, options)
                 }

@@ -7,7 +7,7 @@ import SwarmProto
 /// outcome in the outbox.
 extension AgentSession {
     /// How long a busy node waits, after one slot frees, for a quarter of its slots to
-    /// be free before it leases (`SlotPool.waitForFreeSlots`). Only a node with fewer
+    /// be free before it leases (`SlotPool.waitForAvailableSlots`). Only a node with fewer
     /// than a quarter free waits at all (it has work in hand); at 2 ms, short tasks made
     /// every big lease trail a small one (the few slots that freed during its round
     /// trip), each a store transaction of its own at the coordinator.
@@ -16,13 +16,16 @@ extension AgentSession {
     func leaseLoop(_ group: inout DiscardingTaskGroup) async {
         var backoff = Backoff(configuration)
         while !control.isDraining {
-            await slots.waitForFreeSlots(
+            await slots.waitForAvailableSlots(
                 max(1, slots.capacity / 4), within: Self.leaseCoalescingWindow
             ) { control.isDraining }
             if control.isDraining { break }
             if needsFlush.withLock({ $0 }) { _ = try? await flushOutbox() }
+            // The request holds the slots it asks for (a report may be leasing too).
+            let reserved = slots.reserve(upTo: slots.capacity)
+            guard reserved > 0 else { continue }
             var request = Openswarm_V1_LeaseTasksRequest()
-            request.maxTasks = UInt32(max(1, slots.free))
+            request.maxTasks = UInt32(reserved)
             request.maxWait = Google_Protobuf_Duration(configuration.leaseWait)
             request.warmModelIDs = runtimes.capabilities.models.map(\.modelID)
             let identity = client.identity
@@ -34,23 +37,12 @@ extension AgentSession {
                     try await client.call(Openswarm_V1_WorkerService.Method.leaseTasks, sent, timeout: timeout)
                 }
                 backoff.reset()
-                for lease in response.leases {
-                    if control.isDraining {
-                        // Granted while we began draining: hand it straight back.
-                        book.add(lease, phase: .reporting)
-                        enqueue(
-                            .failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is draining"))))
-                        continue
-                    }
-                    slots.acquire()
-                    book.add(lease)
-                    logger.debug("leased", metadata: ["lease_id": "\(lease.leaseID)", "task_id": "\(lease.taskID)"])
-                    group.addTask { await self.runLease(lease) }
-                }
+                start(response.leases, reserved: reserved, in: &group)
                 if response.leases.isEmpty, let retry = response.retryAfter?.swiftDuration, retry > .zero {
                     await pause(retry)
                 }
             } catch {
+                slots.release(reserved)
                 if control.isDraining { break }
                 if Self.isUnauthenticated(error) {
                     await reregister(after: identity)
@@ -63,11 +55,33 @@ extension AgentSession {
         }
     }
 
+    /// Starts granted leases on `reserved` slots held for them, and gives back the slots
+    /// left over. A lease granted while the node began draining, or beyond the slots
+    /// asked for, goes straight back (ERROR_KIND_NODE_SHUTTING_DOWN: retried elsewhere
+    /// without spending an attempt).
+    func start(_ leases: [Openswarm_V1_Lease], reserved: Int, in group: inout DiscardingTaskGroup) {
+        var started = 0
+        for lease in leases {
+            if control.isDraining || started == reserved {
+                book.add(lease, phase: .reporting)
+                let reason = control.isDraining ? "the node is draining" : "more leases than free slots"
+                enqueue(.failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, reason))))
+                continue
+            }
+            started += 1
+            slots.start()
+            book.add(lease)
+            logger.debug("leased", metadata: ["lease_id": "\(lease.leaseID)", "task_id": "\(lease.taskID)"])
+            group.addTask { await self.runLease(lease) }
+        }
+        slots.release(reserved - started)
+    }
+
     /// Runs one lease to its end and leaves its outcome in the outbox.
     func runLease(_ lease: Openswarm_V1_Lease) async {
         let definition = lease.definition ?? Openswarm_V1_TaskDefinition()
         guard let (runtime, modelID) = runtimes.select(for: definition) else {
-            slots.release()
+            slots.finish()
             book.markReporting(lease.leaseID)
             let wanted = (definition.requirements?.modelIDs ?? []) + (definition.requirements?.capabilities ?? [])
             enqueue(
@@ -89,14 +103,15 @@ extension AgentSession {
         }
         book.attach(leaseID, work: work)
         let outcome = await work.result
-        slots.release()
         let elapsed = ContinuousClock.now - started
         switch book.disposition(leaseID) {
         case .cancelled, .abandoned:
+            slots.finish()
             logger.info("stopped lease dropped", metadata: ["lease_id": "\(leaseID)"])
             book.remove(leaseID)
             return
         case .handBack:
+            slots.finish()
             book.markReporting(leaseID)
             enqueue(.failure(failureReport(lease, RuntimeFailure(.nodeShuttingDown, "the node is shutting down"))))
         case .report:
@@ -105,8 +120,12 @@ extension AgentSession {
             case .success(var output):
                 if output.stats.duration == nil { output.stats.duration = Google_Protobuf_Duration(elapsed) }
                 if let modelID, output.stats.modelID.isEmpty { output.stats.modelID = modelID }
-                enqueue(.result(finishedResult(lease, output)))
+                // The slot stays held with the result: the report that carries it asks
+                // for the next lease with it (`flushOutbox(leasingInto:)`).
+                slots.finish(keep: true)
+                enqueue(.result(finishedResult(lease, output)), carryingSlot: true)
             case .failure(let error):
+                slots.finish()
                 let failure = RuntimeFailure.classify(error)
                 logger.info(
                     "attempt failed", metadata: ["lease_id": "\(leaseID)", "error": "\(failure)"])

@@ -9,42 +9,105 @@ import Synchronization
 /// the outbox only with a final acknowledgement. Streamed progress goes out at most
 /// every `progressInterval`.
 extension AgentSession {
-    /// Queues a report and wakes the reporter.
-    func enqueue(_ entry: SpoolEntry) {
+    /// Queues a report and wakes the reporter. A result of an attempt that ended
+    /// normally keeps its slot (`carryingSlot`) until the report that carries it has
+    /// asked for the next lease with it.
+    func enqueue(_ entry: SpoolEntry, carryingSlot: Bool = false) {
+        if carryingSlot { carriedSlots.withLock { $0 += 1 } }
         outbox.add(entry)
         control.reportReady.signal()
     }
 
+    /// The reporter: reports the outbox whenever something is added, leasing with the
+    /// slots the results free; the attempts those leases start run in its own group.
     func reportLoop() async {
-        var backoff = Backoff(configuration)
-        while !control.isStopped {
-            let identity = client.identity
-            do {
-                try await flushOutbox()
-                backoff.reset()
-                await control.reportReady.wait(upTo: .seconds(1))
-            } catch {
-                if Self.isUnauthenticated(error) {
-                    await reregister(after: identity)
-                    continue
+        await withDiscardingTaskGroup { group in
+            var backoff = Backoff(configuration)
+            while !control.isStopped {
+                let identity = client.identity
+                do {
+                    try await flushOutbox(leasingInto: &group)
+                    backoff.reset()
+                    await control.reportReady.wait(upTo: .seconds(1))
+                    await waitForMoreResults()
+                } catch {
+                    if Self.isUnauthenticated(error) {
+                        await reregister(after: identity)
+                        continue
+                    }
+                    logger.warning("reporting failed; results wait in the spool: \(error)")
+                    await control.reportReady.wait(upTo: backoff.next())
                 }
-                logger.warning("reporting failed; results wait in the spool: \(error)")
-                await control.reportReady.wait(upTo: backoff.next())
             }
         }
     }
 
-    /// Reports everything in the outbox once: results in one ReportResults batch,
-    /// failures one by one. On a transport failure the unreported entries are written
-    /// to the spool, then the error is rethrown.
+    /// How long the reporter, woken by a result while other attempts still run, waits
+    /// for a quarter of the slots' results before it reports: short tasks then hand in
+    /// (and lease) a batch per call instead of one result each, and each call is a store
+    /// transaction at the coordinator. A result that ends the node's work goes at once.
+    static let reportCoalescingWindow: Duration = .milliseconds(5)
+
+    func waitForMoreResults() async {
+        let wanted = max(1, slots.capacity / 4)
+        let deadline = ContinuousClock.now + Self.reportCoalescingWindow
+        while carriedSlots.withLock({ $0 }) < wanted, book.runningCount > 0, !control.isDraining {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            await control.reportReady.wait(upTo: left)
+        }
+    }
+
+    /// Reports everything in the outbox once, without leasing (the slots results carry
+    /// are given back for the lease loop).
     func flushOutbox() async throws {
+        slots.release(
+            carriedSlots.withLock { taken in
+                defer { taken = 0 }
+                return taken
+            })
+        _ = try await flush(leaseSlots: 0)
+    }
+
+    /// Reports everything in the outbox once and, unless the node is draining, asks in
+    /// the same call for leases on the slots the results carried and any other free
+    /// slot; starts what is granted and gives back the slots left over.
+    func flushOutbox(leasingInto group: inout DiscardingTaskGroup) async throws {
+        var reserved = carriedSlots.withLock { taken in
+            defer { taken = 0 }
+            return taken
+        }
+        if control.isDraining || outbox.isEmpty {
+            // Nothing to carry a lease request (or no more work wanted): the lease
+            // loop asks for these slots.
+            slots.release(reserved)
+            _ = try await flush(leaseSlots: 0)
+            return
+        }
+        reserved += slots.reserve(upTo: slots.capacity)
+        let leases: [Openswarm_V1_Lease]
+        do {
+            leases = try await flush(leaseSlots: reserved)
+        } catch {
+            slots.release(reserved)
+            throw error
+        }
+        start(leases, reserved: reserved, in: &group)
+    }
+
+    /// Reports the outbox as it is now: failures one by one, then results in one
+    /// ReportResults batch (asking for up to `leaseSlots` leases). On a transport failure the
+    /// unreported entries are written to the spool, then the error is rethrown. Returns
+    /// the leases granted.
+    private func flush(leaseSlots: Int) async throws -> [Openswarm_V1_Lease] {
         let items = outbox.snapshot
         guard !items.isEmpty else {
             needsFlush.withLock { $0 = false }
-            return
+            return []
         }
+        let leases: [Openswarm_V1_Lease]
         do {
-            try await report(items.map(\.entry))
+            leases = try await report(items.map(\.entry), leaseSlots: leaseSlots)
         } catch {
             do { try outbox.persist(to: spool) } catch let diskError {
                 logger.error("cannot spool reports; keeping them in memory only: \(diskError)")
@@ -52,16 +115,31 @@ extension AgentSession {
             throw error
         }
         needsFlush.withLock { $0 = false }
+        return leases
     }
 
-    private func report(_ entries: [SpoolEntry]) async throws {
+    private func report(_ entries: [SpoolEntry], leaseSlots: Int) async throws -> [Openswarm_V1_Lease] {
         let results = entries.compactMap { entry -> Openswarm_V1_TaskResult? in
             if case .result(let result) = entry { return result }
             return nil
         }
+        // Failures first: the results' call may grant leases, which must not be lost
+        // to a failure's error after it.
+        for entry in entries {
+            guard case .failure(let failure) = entry else { continue }
+            let response = try await client.call(
+                Openswarm_V1_WorkerService.Method.reportFailure, failure, timeout: .seconds(30))
+            let ack = response.ack ?? Openswarm_V1_ReportAck()
+            guard Self.isFinal(ack.status) else { continue }
+            for file in outbox.remove(where: { $0 == entry }) { spool.remove(file) }
+            book.remove(failure.leaseID)
+            logAck(ack)
+        }
+        var leases: [Openswarm_V1_Lease] = []
         if !results.isEmpty {
             var request = Openswarm_V1_ReportResultsRequest()
             request.results = results
+            request.leaseMaxTasks = UInt32(max(0, leaseSlots))
             // One signature for the whole batch (a batch of one included): it binds
             // every result's task, attempt and hash, at one signature here and one
             // verification at the coordinator instead of one each per result.
@@ -73,6 +151,7 @@ extension AgentSession {
                 }, key: key)
             let response = try await client.call(
                 Openswarm_V1_WorkerService.Method.reportResults, request, timeout: .seconds(30))
+            leases = response.leases
             let final = response.acks.filter { Self.isFinal($0.status) }
             let keys = Set(final.map { "\($0.leaseID)#\($0.attemptNumber)" })
             let files = outbox.remove { entry in
@@ -85,16 +164,7 @@ extension AgentSession {
                 logAck(ack)
             }
         }
-        for entry in entries {
-            guard case .failure(let failure) = entry else { continue }
-            let response = try await client.call(
-                Openswarm_V1_WorkerService.Method.reportFailure, failure, timeout: .seconds(30))
-            let ack = response.ack ?? Openswarm_V1_ReportAck()
-            guard Self.isFinal(ack.status) else { continue }
-            for file in outbox.remove(where: { $0 == entry }) { spool.remove(file) }
-            book.remove(failure.leaseID)
-            logAck(ack)
-        }
+        return leases
     }
 
     /// Statuses after which the report must be forgotten (task.proto ReportStatus).

@@ -30,6 +30,8 @@ final class AgentSession: Sendable {
     let needsFlush = Mutex(true)
     /// Reports waiting for acknowledgement (spooled only when they cannot be sent).
     let outbox: Outbox
+    /// Slots held by results in the outbox, for the reporter to lease with.
+    let carriedSlots = Mutex(0)
 
     init(
         configuration: WorkerConfiguration, logger: Logger, runtimes: RuntimeTable, control: AgentControl,

@@ -1291,7 +1291,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_progress_response__descri
   (ProtobufCMessageInit) openswarm__v1__report_progress_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__field_descriptors[3] =
 {
   {
     "results",
@@ -1317,15 +1317,28 @@ static const ProtobufCFieldDescriptor openswarm__v1__report_results_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lease_max_tasks",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Openswarm__V1__ReportResultsRequest, lease_max_tasks),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__report_results_request__field_indices_by_name[] = {
   1,   /* field[1] = batch_signature */
+  2,   /* field[2] = lease_max_tasks */
   0,   /* field[0] = results */
 };
 static const ProtobufCIntRange openswarm__v1__report_results_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__report_results_request__descriptor =
 {
@@ -1335,7 +1348,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_results_request__descript
   "Openswarm__V1__ReportResultsRequest",
   "openswarm.v1",
   sizeof(Openswarm__V1__ReportResultsRequest),
-  2,
+  3,
   openswarm__v1__report_results_request__field_descriptors,
   openswarm__v1__report_results_request__field_indices_by_name,
   1,  openswarm__v1__report_results_request__number_ranges,
@@ -1432,7 +1445,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_ack__descriptor =
   (ProtobufCMessageInit) openswarm__v1__report_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor openswarm__v1__report_results_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor openswarm__v1__report_results_response__field_descriptors[2] =
 {
   {
     "acks",
@@ -1446,14 +1459,27 @@ static const ProtobufCFieldDescriptor openswarm__v1__report_results_response__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "leases",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Openswarm__V1__ReportResultsResponse, n_leases),
+    offsetof(Openswarm__V1__ReportResultsResponse, leases),
+    &openswarm__v1__lease__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned openswarm__v1__report_results_response__field_indices_by_name[] = {
   0,   /* field[0] = acks */
+  1,   /* field[1] = leases */
 };
 static const ProtobufCIntRange openswarm__v1__report_results_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor openswarm__v1__report_results_response__descriptor =
 {
@@ -1463,7 +1489,7 @@ const ProtobufCMessageDescriptor openswarm__v1__report_results_response__descrip
   "Openswarm__V1__ReportResultsResponse",
   "openswarm.v1",
   sizeof(Openswarm__V1__ReportResultsResponse),
-  1,
+  2,
   openswarm__v1__report_results_response__field_descriptors,
   openswarm__v1__report_results_response__field_indices_by_name,
   1,  openswarm__v1__report_results_response__number_ranges,

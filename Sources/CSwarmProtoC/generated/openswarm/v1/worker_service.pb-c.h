@@ -365,10 +365,18 @@ struct  Openswarm__V1__ReportResultsRequest
    * does not verify, every result of the batch is refused with BAD_SIGNATURE.
    */
   ProtobufCBinaryData batch_signature;
+  /*
+   * Optional: after recording the results, lease up to this many more tasks to the
+   * node, as LeaseTasks would without waiting, in the same store transaction (one
+   * durable commit for both); they come back in ReportResultsResponse.leases. An agent
+   * normally asks for the slots its results freed: for short tasks this halves the
+   * calls and commits per task. Zero means no lease; capped as LeaseTasks.max_tasks is.
+   */
+  uint32_t lease_max_tasks;
 };
 #define OPENSWARM__V1__REPORT_RESULTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__report_results_request__descriptor) \
-    , 0,NULL, {0,NULL} }
+    , 0,NULL, {0,NULL}, 0 }
 
 
 /*
@@ -415,10 +423,16 @@ struct  Openswarm__V1__ReportResultsResponse
    */
   size_t n_acks;
   Openswarm__V1__ReportAck **acks;
+  /*
+   * Leases granted for ReportResultsRequest.lease_max_tasks, possibly fewer than asked
+   * for, possibly none (nothing matching is queued, or the node is draining).
+   */
+  size_t n_leases;
+  Openswarm__V1__Lease **leases;
 };
 #define OPENSWARM__V1__REPORT_RESULTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&openswarm__v1__report_results_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0,NULL }
 
 
 /*
