@@ -118,6 +118,69 @@ struct StoreMigrationTests {
         #expect(problems.count == 6, "\(problems)")
     }
 
+    @Test("Migration 10 makes PostgreSQL compare ids as bytes and keeps every row")
+    func binaryKeys() throws {
+        // A PostgreSQL schema as migration 9 left it, with tasks, leases and a ledger.
+        let url = try Engine.postgresURL()
+        let schema = "m\(UInt64.random(in: 0...UInt64.max))"
+        let admin = try PostgresConnection(url: url)
+        try admin.execute("CREATE SCHEMA \(schema)")
+        defer {
+            try? admin.execute("DROP SCHEMA \(schema) CASCADE")
+            admin.close()
+        }
+        let scoped = url + (url.contains("?") ? "&" : "?") + "options=-c%20search_path%3D\(schema)"
+        let old = DurableStore(
+            engine: try PostgresEngine(
+                url: scoped, poolSize: 1, migrations: PostgresMigrations.all.filter { $0.version <= 9 }),
+            configuration: DurableStore.Configuration())
+        try old.createSwarm(SwarmPolicy(id: "default"))
+        try old.mint(1_000_000, to: "alice", now: now)
+        try old.register(
+            Node(id: "n1", operatorID: "op1", accountID: "wallet-op1", capabilities: NodeCapabilities(models: ["m"])))
+        let spec = TaskSpec(prompt: "p", timeouts: Timeouts(startToClose: .seconds(60)), maxCostMicros: 1_000)
+        let submitted = try old.submit(
+            SubmitParams(
+                submission: DagSubmission(tasks: (0..<3).map { DagTaskSpec(name: "t\($0)", spec: spec) }),
+                submitter: "alice", account: "alice", now: now))
+        let leased = try old.lease(LeaseParams(node: "n1", maxTasks: 1, now: now))
+        #expect(try Self.collations(old).allSatisfy { $0 != "C" })
+        old.close()
+
+        let store = try DurableStore.postgres(url: scoped, poolSize: 1)
+        defer { store.close() }
+        let collations = try Self.collations(store)
+        #expect(collations.count == 18)
+        #expect(collations.allSatisfy { $0 == "C" }, "\(collations)")
+        #expect(Set(try store.tasks(inDag: submitted.dagID).map(\.id)) == Set(submitted.taskIDs))
+        let lease = try #require(leased.first)
+        let report = try store.report([
+            .completed(CompleteParams(lease: lease.id, node: "n1", result: TaskResult(text: "ok"), now: now))
+        ])
+        _ = try #require(report.first).get()
+        #expect(try store.task(lease.taskID).state == .succeeded)
+        #expect(try store.balance(of: "alice") < 1_000_000)
+        #expect(try store.ledgerAudit() == [])
+    }
+
+    /// The collation of every text column migration 10 changes ("" for the default).
+    static func collations(_ store: DurableStore) throws -> [String] {
+        try store.read { (work) throws(StoreError) -> [String] in
+            try work.query(
+                """
+                SELECT coalesce(collation_name, '') FROM information_schema.columns
+                WHERE table_schema = current_schema() AND data_type = 'text' AND (table_name, column_name) IN (
+                  ('swarms', 'id'), ('accounts', 'id'), ('ledger_transactions', 'id'),
+                  ('ledger_transactions', 'reference'), ('postings', 'account_id'), ('nodes', 'id'),
+                  ('node_identities', 'node_id'), ('node_identities', 'request_id'), ('tasks', 'id'),
+                  ('tasks', 'dag_id'), ('tasks', 'submitter'), ('task_edges', 'parent_id'),
+                  ('task_edges', 'child_id'), ('leases', 'id'), ('leases', 'task_id'), ('leases', 'node_id'),
+                  ('swarm_profiles', 'swarm_id'), ('submission_keys', 'dag_id'))
+                """
+            ).map { (row) throws(StoreError) in try row.text(0) }
+        }
+    }
+
     /// A fresh SQLite file (removed at exit) with the schema of the migrations up to
     /// `version` only, as an earlier release left it.
     static func database(upTo version: Int) throws -> (path: String, store: DurableStore) {

@@ -113,5 +113,31 @@ enum PostgresMigrations {
                 "DROP INDEX postings_account",
                 "CREATE INDEX postings_account_except_escrow ON postings (account_id) WHERE account_id <> '\(Ledger.escrow.rawValue)'",
             ]),
+        // Ids and keys compare as bytes (COLLATE "C"), as SQLite's BINARY does: they are
+        // opaque strings, and under the database's default collation (a libc locale such
+        // as en_US.UTF-8, or C.UTF-8) every B-tree comparison of one went through
+        // strcoll. That was 7 % of the server's CPU in a store bench of settlements. The
+        // order of ids in results is now the same on both engines. Only the indexes on
+        // these columns are rebuilt; the tables' rows stay where they are.
+        Migration(
+            version: 10, name: "binary_keys",
+            statements: [
+                Self.binary("swarms", ["id"]),
+                Self.binary("accounts", ["id"]),
+                Self.binary("ledger_transactions", ["id", "reference"]),
+                Self.binary("postings", ["account_id"]),
+                Self.binary("nodes", ["id"]),
+                Self.binary("node_identities", ["node_id", "request_id"]),
+                Self.binary("tasks", ["id", "dag_id", "submitter"]),
+                Self.binary("task_edges", ["parent_id", "child_id"]),
+                Self.binary("leases", ["id", "task_id", "node_id"]),
+                Self.binary("swarm_profiles", ["swarm_id"]),
+                Self.binary("submission_keys", ["dag_id"]),
+            ]),
     ]
+
+    /// `ALTER TABLE` giving `columns` of `table` the "C" collation (one pass per table).
+    private static func binary(_ table: String, _ columns: [String]) -> String {
+        "ALTER TABLE \(table) " + columns.map { "ALTER COLUMN \($0) TYPE TEXT COLLATE \"C\"" }.joined(separator: ", ")
+    }
 }

@@ -13,13 +13,15 @@ final class PostgresEngine: SQLEngine {
 
     let dialect = SQLDialect.postgres
 
-    init(url: String, poolSize: Int) throws(StoreError) {
+    /// `migrations`: all of them, except in tests that build a database as an earlier
+    /// release left it.
+    init(url: String, poolSize: Int, migrations: [Migration] = PostgresMigrations.all) throws(StoreError) {
         self.url = url
         self.poolSize = max(1, poolSize)
         idle = Mutex([])
         let first = try PostgresConnection(url: url)
         idle.withLock { $0.append(first) }
-        try Migrator(migrations: PostgresMigrations.all, lockStatement: "SELECT pg_advisory_xact_lock(7270417)")
+        try Migrator(migrations: migrations, lockStatement: "SELECT pg_advisory_xact_lock(7270417)")
             .apply(on: self)
     }
 
