@@ -43,15 +43,18 @@ extension AgentSession {
     }
 
     /// How long the reporter, woken by a result while other attempts still run, waits
-    /// for a quarter of the slots' results before it reports: short tasks then hand in
-    /// (and lease) a batch per call instead of one result each, and each call is a store
-    /// transaction at the coordinator. A result that ends the node's work goes at once.
-    static let reportCoalescingWindow: Duration = .milliseconds(5)
+    /// for them to end before it reports: short tasks then hand in (and lease) a whole
+    /// round of the node's slots per call instead of a few results each, and each call
+    /// is a store transaction at the coordinator. A result that ends the node's work
+    /// goes at once, so an idle node's single task is not delayed; a long task's result
+    /// waits at most this long for its neighbours. Measured with 2 workers x 64 slots of
+    /// echo tasks, against waiting up to 5 ms for a quarter of the slots: 11,600-11,900
+    /// -> 12,900-14,900 tasks/s on SQLite, 5,600-5,700 -> 6,700-8,000 on PostgreSQL.
+    static let reportCoalescingWindow: Duration = .milliseconds(10)
 
     func waitForMoreResults() async {
-        let wanted = max(1, slots.capacity / 4)
         let deadline = ContinuousClock.now + Self.reportCoalescingWindow
-        while carriedSlots.withLock({ $0 }) < wanted, book.runningCount > 0, !control.isDraining {
+        while book.runningCount > 0, !control.isDraining {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return }
             await control.reportReady.wait(upTo: left)
