@@ -24,7 +24,9 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             throw StoreError(.unavailable, "cannot connect to PostgreSQL: \(message)")
         }
         self.conn = conn
-        try execute("SET synchronous_commit = on")
+        // Notices ("relation schema_migrations already exists, skipping" at every
+        // start) are not for the coordinator's users; warnings and errors still come.
+        try execute("SET synchronous_commit = on; SET client_min_messages = warning")
         try execute(Self.plannerCosts)
     }
 
