@@ -40,8 +40,12 @@ struct SQLDialect: Sendable {
     /// statements), so a key list may have any length; otherwise its lengths are powers
     /// of two, to bound the statement cache.
     var unpreparedKeyLists: Bool = false
+    /// Whether changed rows that exist are written one prepared `UPDATE` each (SQLite:
+    /// no round trips, and no insert attempted before the conflict turns it into an
+    /// update) rather than in one multi-row upsert (PostgreSQL: one round trip).
+    var rowUpdates: Bool = false
 
-    static let sqlite = SQLDialect(skipLocked: "", forUpdate: "")
+    static let sqlite = SQLDialect(skipLocked: "", forUpdate: "", rowUpdates: true)
     /// For read-only transactions on any engine: no row locks.
     static let unlocked = SQLDialect(skipLocked: "", forUpdate: "")
     static let postgres = SQLDialect(

@@ -142,7 +142,7 @@ final class UnitOfWork {
     }
 
     func put(_ task: StoredTask) {
-        tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false)].apply { entry in
+        tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false, stored: false)].apply { entry in
             entry.task = task
             markDirty(&entry)
         }
@@ -473,8 +473,20 @@ final class UnitOfWork {
         dirtyIDs.reserveCapacity(dirtyTaskCount)
         for (id, entry) in tasks where entry.dirty { dirtyIDs.append(id) }
         for id in dirtyIDs.sorted() {
-            guard let task = tasks[id]?.task else { continue }
+            guard let entry = tasks[id] else { continue }
+            let task = entry.task
             tasks[id]?.dirty = false
+            tasks[id]?.stored = true
+            if entry.stored && dialect.rowUpdates {
+                _ = try connection.query(
+                    "UPDATE tasks SET state = ?, offer_at = ?, deadline_at = ?, record = ? WHERE id = ?",
+                    [
+                        .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
+                        .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
+                        .text(id.rawValue),
+                    ])
+                continue
+            }
             taskRows.append([
                 .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
                 .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
@@ -545,6 +557,8 @@ struct TaskEntry {
     var locked: Bool
     /// Changed since the last `flush`.
     var dirty: Bool
+    /// Its row exists (read from the table, or written by an earlier `flush`).
+    var stored = true
 
     /// `dictionary[key]?.apply { ... }` changes an entry where it is stored.
     mutating func apply<R, Failure: Error>(_ body: (inout TaskEntry) throws(Failure) -> R) throws(Failure) -> R {
