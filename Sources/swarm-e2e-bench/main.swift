@@ -24,7 +24,9 @@ let total = Int(environment["OPENSWARM_BENCH_TASKS"] ?? "") ?? 100_000
 // the queue index until vacuum); its default size keeps `make bench` within minutes.
 let postgresTotal = Int(environment["OPENSWARM_BENCH_PG_TASKS"] ?? "") ?? min(total, 20_000)
 let slots = Int(environment["OPENSWARM_BENCH_SLOTS"] ?? "") ?? 64
-let postgres = environment["OPENSWARM_BENCH_POSTGRES_URL"] ?? environment["OPENSWARM_TEST_POSTGRES_URL"]
+// An empty variable counts as unset, as in swarm-store-bench.
+let postgres = [environment["OPENSWARM_BENCH_POSTGRES_URL"], environment["OPENSWARM_TEST_POSTGRES_URL"]]
+    .compactMap { $0 }.first { !$0.isEmpty }
 
 func workDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "openswarm-e2e-bench-\(UUID().uuidString)"
