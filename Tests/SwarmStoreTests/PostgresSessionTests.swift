@@ -20,6 +20,47 @@ struct PostgresSessionTests {
         #expect(try tuned.query("SHOW random_page_cost", []).first?.text(0) == "2.5")
     }
 
+    @Test(
+        "A pipelined batch answers each statement in order; an error aborts the rest and leaves the connection usable")
+    func pipelinedBatches() throws {
+        let connection = try PostgresConnection(url: try Engine.postgresURL())
+        defer { connection.close() }
+        try connection.execute("CREATE TEMP TABLE pipeline_probe (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+        try connection.execute("BEGIN")
+        let answers = try connection.runAll([
+            SQLStatement(
+                sql: "INSERT INTO pipeline_probe (id, n) VALUES (?, ?)", parameters: [.text("a"), .integer(1)]),
+            SQLStatement(
+                sql: "INSERT INTO pipeline_probe (id, n) VALUES (?, ?) RETURNING n * 10",
+                parameters: [.text("b"), .integer(2)]),
+            SQLStatement(
+                sql: "SELECT id FROM pipeline_probe WHERE id IN (?, ?) ORDER BY id",
+                parameters: [.text("a"), .text("b")],
+                plannedEachTime: true),
+        ])
+        #expect(answers.count == 3)
+        #expect(answers[0].isEmpty)
+        #expect(try answers[1].first?.int(0) == 20)
+        #expect(try answers[2].map { (row) throws(StoreError) in try row.text(0) } == ["a", "b"])
+        try connection.execute("COMMIT")
+
+        // The second statement breaks the primary key: the third never runs.
+        try connection.execute("BEGIN")
+        #expect(throws: StoreError.self) {
+            try connection.runAll([
+                SQLStatement(sql: "UPDATE pipeline_probe SET n = n + 1 WHERE id = ?", parameters: [.text("a")]),
+                SQLStatement(
+                    sql: "INSERT INTO pipeline_probe (id, n) VALUES (?, ?)", parameters: [.text("a"), .integer(9)]),
+                SQLStatement(
+                    sql: "INSERT INTO pipeline_probe (id, n) VALUES (?, ?)", parameters: [.text("c"), .integer(3)]),
+            ])
+        }
+        try connection.execute("ROLLBACK")
+        // Out of pipeline mode, with nothing of the failed batch kept.
+        let rows = try connection.query("SELECT id, n FROM pipeline_probe ORDER BY id", [])
+        #expect(try rows.map { (row) throws(StoreError) in "\(try row.text(0))=\(try row.int(1))" } == ["a=1", "b=2"])
+    }
+
     @Test("A batch of lease lookups in a table grown since its last ANALYZE uses the primary key")
     func keyLookupsUseTheIndex() throws {
         let store = try Engine.postgres.makeStore()

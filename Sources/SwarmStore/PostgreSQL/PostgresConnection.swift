@@ -85,6 +85,88 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         defer { PQclear(result) }
         try check(result, sql: sql)
         guard let result else { return [] }
+        return try rows(of: result)
+    }
+
+    /// Sends every statement, then a sync, then reads the answers (libpq's pipeline
+    /// mode): one round trip for the batch. After an error the server skips the rest
+    /// (PGRES_PIPELINE_ABORTED) up to the sync; the first error is thrown once every
+    /// answer has been read and the connection has left pipeline mode. Statements new
+    /// to this connection are prepared first, each in a round trip of its own, once.
+    func runAll(_ statements: [SQLStatement]) throws(StoreError) -> [[SQLRow]] {
+        guard statements.count > 1 else {
+            return try statements.map { (statement) throws(StoreError) in
+                try run(statement.sql, statement.parameters, eachTime: statement.plannedEachTime)
+            }
+        }
+        guard let conn else { throw StoreError(.unavailable, "the PostgreSQL connection is closed") }
+        var names: [String?] = []
+        names.reserveCapacity(statements.count)
+        for statement in statements {
+            names.append(
+                statement.plannedEachTime
+                    ? nil : try prepared(statement.sql, parameterCount: statement.parameters.count, conn: conn))
+        }
+        guard PQenterPipelineMode(conn) == 1 else {
+            throw StoreError(.database, "PostgreSQL: cannot enter pipeline mode: \(errorMessage(conn))")
+        }
+        var sent = 0
+        var failure: StoreError?
+        for (statement, name) in zip(statements, names) {
+            let queued = PostgresParameters.withEncoded(statement.parameters) { values, lengths, formats in
+                if let name {
+                    return PQsendQueryPrepared(
+                        conn, name, Int32(statement.parameters.count), values, lengths, formats, 1)
+                }
+                return PQsendQueryParams(
+                    conn, numberedOnce(statement.sql), Int32(statement.parameters.count), nil, values, lengths,
+                    formats, 1)
+            }
+            guard queued == 1 else {
+                failure = StoreError(.unavailable, "PostgreSQL: cannot send a statement: \(errorMessage(conn))")
+                break
+            }
+            sent += 1
+        }
+        if PQpipelineSync(conn) != 1, failure == nil {
+            failure = StoreError(.unavailable, "PostgreSQL: cannot end the pipeline: \(errorMessage(conn))")
+        }
+        var results: [[SQLRow]] = []
+        results.reserveCapacity(sent)
+        for statement in statements.prefix(sent) {
+            var rows: [SQLRow] = []
+            // A statement's answer, then nil.
+            while let result = PQgetResult(conn) {
+                defer { PQclear(result) }
+                guard failure == nil else { continue }
+                do throws(StoreError) {
+                    try check(result, sql: statement.sql)
+                    rows = try self.rows(of: result)
+                } catch {
+                    failure = error
+                }
+            }
+            results.append(rows)
+        }
+        // The sync's own answer ends the pipeline.
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if PQexitPipelineMode(conn) != 1, failure == nil {
+            failure = StoreError(.unavailable, "PostgreSQL: cannot leave pipeline mode: \(errorMessage(conn))")
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    private func errorMessage(_ conn: OpaquePointer) -> String {
+        String(String(cString: PQerrorMessage(conn)).reversed().drop { $0 == "\n" || $0 == " " }.reversed())
+    }
+
+    /// A result's rows, each value decoded from PostgreSQL's binary format.
+    private func rows(of result: OpaquePointer) throws(StoreError) -> [SQLRow] {
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }

@@ -18,12 +18,39 @@ protocol SQLConnection: AnyObject {
     /// one made while the table was small scans it sequentially from then on.
     @discardableResult
     func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow]
+
+    /// Runs statements in order, as the transaction's next steps, and returns each
+    /// one's rows. PostgreSQL sends them all before reading any answer (pipeline mode:
+    /// one round trip instead of one each); the first error aborts the rest and is
+    /// thrown. For statements no later one depends on the answer of (a flush's writes).
+    func runAll(_ statements: [SQLStatement]) throws(StoreError) -> [[SQLRow]]
+}
+
+/// One statement of a `SQLConnection.runAll` batch.
+struct SQLStatement {
+    var sql: String
+    var parameters: [SQLValue]
+    /// Planned for its values each time (see `SQLConnection.queryPlannedEachTime`).
+    var plannedEachTime = false
 }
 
 extension SQLConnection {
     /// SQLite's planner does not cache plans by cost: the ordinary path is right.
     func queryPlannedEachTime(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [SQLRow] {
         try query(sql, parameters)
+    }
+
+    /// One statement after the other: an in-process engine has no round trips to save.
+    func runAll(_ statements: [SQLStatement]) throws(StoreError) -> [[SQLRow]] {
+        var results: [[SQLRow]] = []
+        results.reserveCapacity(statements.count)
+        for statement in statements {
+            results.append(
+                try statement.plannedEachTime
+                    ? queryPlannedEachTime(statement.sql, statement.parameters)
+                    : query(statement.sql, statement.parameters))
+        }
+        return results
     }
 }
 

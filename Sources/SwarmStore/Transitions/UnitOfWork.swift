@@ -96,6 +96,20 @@ final class UnitOfWork {
         throws(StoreError) -> [SQLRow]
     {
         var out: [SQLRow] = []
+        for statement in bulkStatements(head, row: row, tail: tail, keyed: keyed, rows) {
+            out +=
+                try keyed
+                ? connection.queryPlannedEachTime(statement.sql, statement.parameters)
+                : connection.query(statement.sql, statement.parameters)
+        }
+        return out
+    }
+
+    /// The statements `bulk` runs, for a `SQLConnection.runAll` batch.
+    func bulkStatements(_ head: String, row: String, tail: String = "", keyed: Bool = false, _ rows: [[SQLValue]])
+        -> [SQLStatement]
+    {
+        var statements: [SQLStatement] = []
         var start = 0
         while start < rows.count {
             var size = keyed && dialect.unpreparedKeyLists ? min(1_024, rows.count - start) : 128
@@ -110,10 +124,10 @@ final class UnitOfWork {
             var parameters: [SQLValue] = []
             parameters.reserveCapacity(size * (rows[start].count))
             for values in rows[start..<start + size] { parameters.append(contentsOf: values) }
-            out += try keyed ? connection.queryPlannedEachTime(sql, parameters) : connection.query(sql, parameters)
+            statements.append(SQLStatement(sql: sql, parameters: parameters, plannedEachTime: keyed))
             start += size
         }
-        return out
+        return statements
     }
 
     // MARK: Tasks
@@ -415,25 +429,27 @@ final class UnitOfWork {
     /// Writes the deferred appends: new leases, then deactivations (a lease may be
     /// granted and ended in one transaction), then ledger transactions and their legs.
     private func writePending() throws(StoreError) {
+        // One batch (one round trip on PostgreSQL) for the leases and the ledger's
+        // transactions, then one for the legs, which need the transactions' numbers.
+        var statements: [SQLStatement] = []
         if !pendingLeaseInserts.isEmpty {
-            let rows = pendingLeaseInserts
-            pendingLeaseInserts = []
-            try bulk(
+            statements += bulkStatements(
                 "INSERT INTO leases (id, task_id, attempt, node_id, deadline_at, active) VALUES ",
                 row: "(?, ?, ?, ?, ?, 1)",
-                rows)
+                pendingLeaseInserts)
+            pendingLeaseInserts = []
         }
         if !pendingLeaseDeactivations.isEmpty {
-            let ids = pendingLeaseDeactivations
-            pendingLeaseDeactivations = []
-            try bulk(
+            statements += bulkStatements(
                 "UPDATE leases SET active = 0 WHERE id IN (", row: "?", tail: ")", keyed: true,
-                ids.map { [.text($0.rawValue)] })
+                pendingLeaseDeactivations.map { [.text($0.rawValue)] })
+            pendingLeaseDeactivations = []
         }
-        if !pendingLedger.isEmpty {
-            let entries = pendingLedger
-            pendingLedger = []
-            let inserted = try bulk(
+        let entries = pendingLedger
+        pendingLedger = []
+        let ledgerStatements = statements.count
+        if !entries.isEmpty {
+            statements += bulkStatements(
                 "INSERT INTO ledger_transactions (id, type, reference, at_ms) VALUES ", row: "(?, ?, ?, ?)",
                 tail: " RETURNING id, seq",
                 entries.map {
@@ -442,31 +458,39 @@ final class UnitOfWork {
                         .integer($0.at.millisecondsSinceEpoch),
                     ]
                 })
-            var seqs: [String: Int64] = [:]
-            for row in inserted { seqs[try row.text(0)] = try row.int(1) }
-            var legs: [[SQLValue]] = []
-            legs.reserveCapacity(entries.count * 2)
-            for entry in entries {
-                guard let seq = seqs[entry.id.rawValue] else {
-                    throw StoreError(.database, "no sequence for ledger transaction \(entry.id)")
-                }
-                for (leg, posting) in entry.postings.enumerated() {
-                    legs.append([
-                        .integer(seq), .integer(Int64(leg)), .text(posting.account.rawValue),
-                        .integer(posting.amountMicros),
-                    ])
-                }
-            }
-            try bulk(
-                "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES ", row: "(?, ?, ?, ?)",
-                legs)
         }
+        guard !statements.isEmpty else { return }
+        let results = try connection.runAll(statements)
+        guard !entries.isEmpty else { return }
+        var seqs: [String: Int64] = [:]
+        for rows in results[ledgerStatements...] {
+            for row in rows { seqs[try row.text(0)] = try row.int(1) }
+        }
+        var legs: [[SQLValue]] = []
+        legs.reserveCapacity(entries.count * 2)
+        for entry in entries {
+            guard let seq = seqs[entry.id.rawValue] else {
+                throw StoreError(.database, "no sequence for ledger transaction \(entry.id)")
+            }
+            for (leg, posting) in entry.postings.enumerated() {
+                legs.append([
+                    .integer(seq), .integer(Int64(leg)), .text(posting.account.rawValue),
+                    .integer(posting.amountMicros),
+                ])
+            }
+        }
+        try bulk(
+            "INSERT INTO postings (transaction_seq, leg, account_id, amount_micros) VALUES ", row: "(?, ?, ?, ?)",
+            legs)
     }
 
     // MARK: Writing back
 
     func flush() throws(StoreError) {
         try writePending()
+        // The rest goes out as one batch (one round trip on PostgreSQL), in the order
+        // the rows are locked: tasks, nodes, swarms, then accounts in id order.
+        var statements: [SQLStatement] = []
         var taskRows: [[SQLValue]] = []
         taskRows.reserveCapacity(dirtyTaskCount)
         var dirtyIDs: [TaskID] = []
@@ -478,13 +502,14 @@ final class UnitOfWork {
             tasks[id]?.dirty = false
             tasks[id]?.stored = true
             if entry.stored && dialect.rowUpdates {
-                _ = try connection.query(
-                    "UPDATE tasks SET state = ?, offer_at = ?, deadline_at = ?, record = ? WHERE id = ?",
-                    [
-                        .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
-                        .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
-                        .text(id.rawValue),
-                    ])
+                statements.append(
+                    SQLStatement(
+                        sql: "UPDATE tasks SET state = ?, offer_at = ?, deadline_at = ?, record = ? WHERE id = ?",
+                        parameters: [
+                            .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
+                            .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
+                            .text(id.rawValue),
+                        ]))
                 continue
             }
             taskRows.append([
@@ -494,7 +519,7 @@ final class UnitOfWork {
                 .blob(TaskRecordCodec.encode(task)), .text(task.submitter.rawValue),
             ])
         }
-        try bulk(
+        statements += bulkStatements(
             "INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record, submitter) VALUES ",
             row: "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
             tail: """
@@ -503,43 +528,55 @@ final class UnitOfWork {
                 """, taskRows)
         for id in dirtyNodes.sorted() {
             guard let node = nodes[id] else { continue }
-            _ = try connection.query(
-                "UPDATE nodes SET is_online = ?, active_leases = ?, record = ? WHERE id = ?",
-                [
-                    .flag(node.isOnline), .integer(Int64(node.activeLeases)), .blob(NodeRecordCodec.encode(node)),
-                    .text(id.rawValue),
-                ])
+            statements.append(
+                SQLStatement(
+                    sql: "UPDATE nodes SET is_online = ?, active_leases = ?, record = ? WHERE id = ?",
+                    parameters: [
+                        .flag(node.isOnline), .integer(Int64(node.activeLeases)),
+                        .blob(NodeRecordCodec.encode(node)), .text(id.rawValue),
+                    ]))
         }
         for id in dirtySwarms.sorted() {
             guard let swarm = swarms[id] else { continue }
-            _ = try connection.query(
-                "UPDATE swarms SET spent_micros = ?, escrowed_micros = ? WHERE id = ?",
-                [.integer(swarm.spentMicros), .integer(swarm.escrowedMicros), .text(id.rawValue)])
+            statements.append(
+                SQLStatement(
+                    sql: "UPDATE swarms SET spent_micros = ?, escrowed_micros = ? WHERE id = ?",
+                    parameters: [.integer(swarm.spentMicros), .integer(swarm.escrowedMicros), .text(id.rawValue)]))
         }
         for (id, delta) in swarmDeltas.sorted(by: { $0.key < $1.key }) where delta != (0, 0) {
-            _ = try connection.query(
-                "UPDATE swarms SET escrowed_micros = escrowed_micros + ?, spent_micros = spent_micros + ? WHERE id = ?",
-                [.integer(delta.escrowed), .integer(delta.spent), .text(id.rawValue)])
+            statements.append(
+                SQLStatement(
+                    sql:
+                        "UPDATE swarms SET escrowed_micros = escrowed_micros + ?, spent_micros = spent_micros + ? WHERE id = ?",
+                    parameters: [.integer(delta.escrowed), .integer(delta.spent), .text(id.rawValue)]))
         }
+        // A debit of a guaranteed account happens only if it leaves the balance at zero
+        // or above, checked on the row as it is now (PostgreSQL re-reads a row another
+        // transaction changed meanwhile): two transactions that both saw enough funds
+        // cannot both spend them. Its RETURNING says whether it did.
+        var guarded: [(statement: Int, account: AccountID, delta: Int64)] = []
         for (account, delta) in balanceDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
             guard delta < 0, guaranteed.contains(account) else {
-                _ = try connection.query(
-                    "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
-                    [.integer(delta), .text(account.rawValue)])
+                statements.append(
+                    SQLStatement(
+                        sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?",
+                        parameters: [.integer(delta), .text(account.rawValue)]))
                 continue
             }
-            // The debit happens only if it leaves the balance at zero or above, checked
-            // on the row as it is now (PostgreSQL re-reads a row another transaction
-            // changed meanwhile): two transactions that both saw enough funds cannot
-            // both spend them.
-            let debited = try connection.query(
-                "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ? AND balance_micros + ? >= 0"
-                    + " RETURNING balance_micros",
-                [.integer(delta), .text(account.rawValue), .integer(delta)])
-            guard debited.isEmpty else { continue }
-            let held = try balance(of: account, lock: false) ?? 0
+            guarded.append((statements.count, account, delta))
+            statements.append(
+                SQLStatement(
+                    sql:
+                        "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ? AND balance_micros + ? >= 0"
+                        + " RETURNING balance_micros",
+                    parameters: [.integer(delta), .text(account.rawValue), .integer(delta)]))
+        }
+        let results = statements.isEmpty ? [] : try connection.runAll(statements)
+        for debit in guarded where results[debit.statement].isEmpty {
+            let held = try balance(of: debit.account, lock: false) ?? 0
             throw StoreError(
-                .insufficientFunds, "account \(account) holds \(held) micro-tokens but \(-delta) are needed")
+                .insufficientFunds,
+                "account \(debit.account) holds \(held) micro-tokens but \(-debit.delta) are needed")
         }
         dirtyTaskCount = 0
         dirtyNodes = []
