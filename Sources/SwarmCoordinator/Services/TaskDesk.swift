@@ -64,15 +64,23 @@ struct TaskDesk: Sendable {
         }
         router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
             let principal = try context.callers.principal(call)
-            _ = try await task(request.taskID, for: principal)
+            var seen = context.changes.generation
+            // The access check's read is also the first state sent.
+            var read: StoredTask? = try await task(request.taskID, for: principal)
             var last: Openswarm_V1_Task?
             // Under load changes come in bursts: a bucket of ten reads, refilled at fifty
             // a second, answers the first changes at once and caps a busy watcher.
             var bucket = ReadBucket(capacity: 10, perSecond: 50)
             while !Task.isCancelled {
-                if let wait = bucket.take() { try? await Task.sleep(for: wait) }
-                let seen = context.changes.generation
-                let stored = try await task(request.taskID)
+                let stored: StoredTask
+                if let first = read {
+                    stored = first
+                    read = nil
+                } else {
+                    if let wait = bucket.take() { try? await Task.sleep(for: wait) }
+                    seen = context.changes.generation
+                    stored = try await task(request.taskID)
+                }
                 let wire = context.wireTask(stored, includeOutputs: request.includeOutputs)
                 if wire != last {
                     var update = Openswarm_V1_WatchTaskResponse()
