@@ -64,22 +64,24 @@ extension AgentSession {
     /// Reports everything in the outbox once, without leasing (the slots results carry
     /// are given back for the lease loop).
     func flushOutbox() async throws {
-        slots.release(
-            carriedSlots.withLock { taken in
-                defer { taken = 0 }
-                return taken
-            })
+        slots.release(takeCarriedSlots())
         _ = try await flush(leaseSlots: 0)
+    }
+
+    /// The slots results carried since the last report, now the caller's to lease with
+    /// or give back.
+    private func takeCarriedSlots() -> Int {
+        carriedSlots.withLock { taken in
+            defer { taken = 0 }
+            return taken
+        }
     }
 
     /// Reports everything in the outbox once and, unless the node is draining, asks in
     /// the same call for leases on the slots the results carried and any other free
     /// slot; starts what is granted and gives back the slots left over.
     func flushOutbox(leasingInto group: inout DiscardingTaskGroup) async throws {
-        var reserved = carriedSlots.withLock { taken in
-            defer { taken = 0 }
-            return taken
-        }
+        var reserved = takeCarriedSlots()
         if control.isDraining || outbox.isEmpty {
             // Nothing to carry a lease request (or no more work wanted): the lease
             // loop asks for these slots.
