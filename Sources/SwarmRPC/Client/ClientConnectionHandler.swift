@@ -86,9 +86,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     // MARK: - From calls
 
-    /// Opens a stream for a call; nil when this connection cannot take it.
+    /// Opens a stream for a call; nil when this connection cannot take it. A `request`
+    /// (already framed) is the whole request body: it is queued with END_STREAM, to go
+    /// out with the headers.
     func startCall(
-        path: String, metadata: Metadata, timeoutNanos: Int64?, compression: RPCCompression,
+        path: String, metadata: Metadata, timeoutNanos: Int64?, compression: RPCCompression, request: [UInt8]?,
         parts: AsyncStream<ClientResponsePart>.Continuation
     ) -> Int32? {
         guard let session, let context, isUsable else { return nil }
@@ -114,6 +116,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             }
         }
         calls[streamID] = call
+        if let request {
+            session.sendData(streamID: streamID, bytes: request, promise: nil)
+            session.endStream(streamID: streamID)
+        }
         flush()
         return streamID
     }

@@ -14,11 +14,8 @@ extension RPCClient {
     public func unaryResponse<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: CallOptions = CallOptions()
     ) async throws -> RPCClientResponse<Response> {
-        let call = try await open(method.descriptor.path, options: options)
+        let call = try await open(method.descriptor.path, options: options, request: request.serializedBytes())
         return try await withTaskCancellationHandler {
-            // A failed send means the call is over; its status is in `call.parts`.
-            try? await call.send(request.serializedBytes())
-            call.end()
             var initial = Metadata()
             var messages: [[UInt8]] = []
             var compressed = false
@@ -50,11 +47,8 @@ extension RPCClient {
         _ method: RPCMethod<Request, Response>, _ request: Request, options: CallOptions = CallOptions(),
         _ body: (RPCClientResponseStream<Response>) async throws -> Result
     ) async throws -> Result {
-        let call = try await open(method.descriptor.path, options: options)
+        let call = try await open(method.descriptor.path, options: options, request: request.serializedBytes())
         return try await withTaskCancellationHandler {
-            // A failed send means the call is over; its status is in `call.parts`.
-            try? await call.send(request.serializedBytes())
-            call.end()
             let result = try await body(RPCClientResponseStream(parts: call.parts))
             call.cancel()  // the body stopped reading early: release the stream (no-op after the end)
             return result

@@ -107,8 +107,19 @@ public final class RPCClient: Sendable {
 
     // MARK: - Connection
 
-    func open(_ path: String, options: CallOptions) async throws -> ClientCallHandle {
+    /// Opens a call's stream. With `request` (a unary or server-streaming call's only
+    /// message), the headers, the message and END_STREAM leave in one write: one hop
+    /// onto the event loop and one segment for the server to read, instead of three.
+    func open(_ path: String, options: CallOptions, request: [UInt8]? = nil) async throws -> ClientCallHandle {
         try Task.checkCancellation()
+        let framed: [UInt8]?
+        do throws(Gzip.Failure) {
+            framed = try request.map { (bytes) throws(Gzip.Failure) in
+                try LengthPrefixedMessage.encode(bytes, compression: options.compression)
+            }
+        } catch {
+            throw RPCError(.internal, "could not compress a request message: \(error)")
+        }
         let timeoutNanos = options.timeout.map { duration -> Int64 in
             let (seconds, attoseconds) = duration.components
             return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
@@ -127,7 +138,7 @@ public final class RPCClient: Sendable {
             let streamID = try await connection.channel.eventLoop.submit {
                 handler.value.startCall(
                     path: path, metadata: metadata, timeoutNanos: timeoutNanos, compression: compression,
-                    parts: continuation)
+                    request: framed, parts: continuation)
             }.get()
             if let streamID {
                 return ClientCallHandle(
