@@ -1,6 +1,7 @@
 import Logging
 import SwarmCore
 import SwarmProto
+import SwarmRPC
 import SwarmStore
 import Synchronization
 
@@ -15,8 +16,9 @@ final class CoordinatorContext: Sendable {
     let liveness = NodeLiveness()
     let progress = ProgressBoard()
     let utilization = UtilizationBoard()
-    /// New or returned work: wakes LeaseTasks long polls.
-    let work = ChangeSignal()
+    /// New or returned work: wakes LeaseTasks long polls, and lets submissions lease to
+    /// them directly.
+    let work = LeaseHandoff()
     /// Task state changed: wakes task watchers.
     let changes = ChangeSignal()
     /// Retained events for EventService.Watch, and what turns task changes into them.
@@ -71,6 +73,50 @@ final class CoordinatorContext: Sendable {
             task.currentStep = entry.step
         }
         return task
+    }
+
+    /// Runs a submission (`submit` returns its result and the ids of the tasks it
+    /// created) and, in the same transaction, leases to parked LeaseTasks polls enough of
+    /// them to take its tasks (`LeaseHandoff`); hands them their leases once committed.
+    /// Wakes the other pollers unless every task it created was handed out.
+    func submitting<T: Sendable>(
+        tasks count: Int, now: Instant,
+        _ submit: @escaping @Sendable (any Store) throws(StoreError) -> (T, [TaskID])
+    ) async throws(RPCError) -> T {
+        let claimed = work.claim(forTasks: count)
+        let requests = claimed.map { LeaseParams(node: $0.node, maxTasks: $0.maxTasks, now: now) }
+        let outcome: (value: T, taskIDs: [TaskID], leases: [[GrantedLease]])
+        do {
+            outcome = try await executor.run {
+                (store) throws(StoreError) -> (value: T, taskIDs: [TaskID], leases: [[GrantedLease]]) in
+                guard !requests.isEmpty else {
+                    let (value, ids) = try submit(store)
+                    return (value, ids, [])
+                }
+                // In a group, each call in a savepoint: a lease that fails rolls back
+                // alone and leaves the submission standing.
+                var submitted: Result<(T, [TaskID]), StoreError> = .failure(StoreError(.unavailable, "not run"))
+                var leases: [[GrantedLease]] = []
+                try store.group { view in
+                    submitted = Result { () throws(StoreError) in try submit(view) }
+                    guard case .success = submitted else { return }
+                    leases = requests.map { request in (try? view.lease(request)) ?? [] }
+                }
+                let (value, ids) = try submitted.get()
+                return (value, ids, leases)
+            }
+        } catch {
+            work.release(claimed)
+            throw error
+        }
+        for (waiter, granted) in zip(claimed, outcome.leases) { work.hand(waiter, granted) }
+        let handed = Set(outcome.leases.joined().map(\.taskID))
+        if outcome.taskIDs.allSatisfy(handed.contains) {
+            changes.signal()
+        } else {
+            workChanged()
+        }
+        return outcome.value
     }
 
     /// Wakes lease pollers now, and again when a retry's backoff ends.

@@ -125,11 +125,11 @@ struct TaskDesk: Sendable {
         }
         let now = context.clock.now()
         let params = SubmitParams(task: spec, submitter: principal.id, account: principal.account, now: now)
-        let stored = try await context.executor.run { (store) throws(StoreError) -> StoredTask in
+        let stored = try await context.submitting(tasks: 1, now: now) {
+            (store) throws(StoreError) -> (StoredTask, [TaskID]) in
             let outcome = try store.submit(params)
-            return try store.task(outcome.taskIDs[0])
+            return (try store.task(outcome.taskIDs[0]), outcome.taskIDs)
         }
-        context.workChanged()
         context.tracker.touched([stored.id])
         response.task = context.wireTask(stored)
         return response
@@ -168,8 +168,11 @@ struct TaskDesk: Sendable {
         }
         let now = context.clock.now()
         let params = SubmitParams(submission: submission, submitter: principal.id, account: principal.account, now: now)
-        let outcome = try await context.executor.run { (store) throws(StoreError) in try store.submit(params) }
-        context.workChanged()
+        let outcome = try await context.submitting(tasks: tasks.count, now: now) {
+            (store) throws(StoreError) -> (SubmitOutcome, [TaskID]) in
+            let outcome = try store.submit(params)
+            return (outcome, outcome.taskIDs)
+        }
         context.tracker.touched(outcome.taskIDs)
         dag.id = outcome.dagID.rawValue
         dag.createTime = WireTime.timestamp(now)

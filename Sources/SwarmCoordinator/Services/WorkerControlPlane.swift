@@ -166,24 +166,48 @@ struct WorkerControlPlane: Sendable {
         let until = ContinuousClock.now + wait
         context.liveness.pollStarted()
         defer { context.liveness.pollEnded() }
+        // While it waits, a submission may lease to it in its own transaction.
+        let waiter = context.work.register(node: node.nodeID, maxTasks: maxTasks)
+        defer { context.work.unregister(waiter) }
         while true {
-            let seen = context.work.generation
+            let seen = waiter.signal.generation
             let now = context.clock.now()
             let granted = try await context.executor.run { (store) throws(StoreError) -> [GrantedLease] in
                 try store.lease(LeaseParams(node: node.nodeID, maxTasks: maxTasks, now: now))
             }
             if !granted.isEmpty || ContinuousClock.now >= until || Task.isCancelled {
-                var response = Openswarm_V1_LeaseTasksResponse()
-                response.leases = granted.map(LeaseMapping.lease)
-                response.serverTime = WireTime.timestamp(now)
-                if !granted.isEmpty {
-                    context.changes.signal()
-                    context.tracker.touched(granted.map(\.taskID))
-                }
-                return response
+                return leaseResponse(granted, at: now)
             }
-            await context.work.wait(after: seen, timeout: until - ContinuousClock.now)
+            context.work.park(waiter)
+            await waiter.signal.wait(after: seen, timeout: until - ContinuousClock.now)
+            // Claimed by a submission: wait for what it leased here (its transaction's
+            // time), even past this call's wait, so that nothing granted is dropped.
+            while true {
+                let handoff = waiter.signal.generation
+                switch context.work.wake(waiter) {
+                case .lease:
+                    break
+                case .handed(let leases):
+                    if !leases.isEmpty { return leaseResponse(leases, at: context.clock.now()) }
+                case .claimed:
+                    if Task.isCancelled { return leaseResponse([], at: context.clock.now()) }
+                    await waiter.signal.wait(after: handoff, timeout: .seconds(60))
+                    continue
+                }
+                break
+            }
         }
+    }
+
+    private func leaseResponse(_ granted: [GrantedLease], at now: Instant) -> Openswarm_V1_LeaseTasksResponse {
+        var response = Openswarm_V1_LeaseTasksResponse()
+        response.leases = granted.map(LeaseMapping.lease)
+        response.serverTime = WireTime.timestamp(now)
+        if !granted.isEmpty {
+            context.changes.signal()
+            context.tracker.touched(granted.map(\.taskID))
+        }
+        return response
     }
 
     func reportResults(_ request: Openswarm_V1_ReportResultsRequest, _ call: ServerContext) async throws(RPCError)
