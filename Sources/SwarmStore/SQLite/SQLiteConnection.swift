@@ -30,6 +30,10 @@ final class SQLiteConnection: SQLConnection {
         // still in the WAL and fsynced before it returns.
         try execute("PRAGMA cache_size=-65536")
         try execute("PRAGMA foreign_keys=ON")
+        // Savepoint sub-journals (a store group's calls, a submission leasing to waiting
+        // pollers) and sorts in memory, not in temporary files each opened, unlinked and
+        // closed per transaction: transient, so durability does not change.
+        try execute("PRAGMA temp_store=MEMORY")
     }
 
     deinit { close() }
