@@ -82,13 +82,17 @@ enum Measurements {
                 Openswarm_V1_TaskService.Method.submitTask, request, options: cluster.options)
             var watch = Openswarm_V1_WatchTaskRequest()
             watch.taskID = submitted.task?.id ?? ""
-            let final = try await rpc.serverStreaming(
+            // The watch ends by itself at the task's end; read it to its end, as a
+            // resetting client would count against the server's rapid-reset limit.
+            let (final, elapsed) = try await rpc.serverStreaming(
                 Openswarm_V1_TaskService.Method.watchTask, watch, options: cluster.options
-            ) { stream -> Openswarm_V1_Task? in
-                for try await update in stream where update.task?.state == .succeeded { return update.task }
-                return nil
+            ) { stream -> (Openswarm_V1_Task?, Duration) in
+                var final: (Openswarm_V1_Task?, Duration) = (nil, .zero)
+                for try await update in stream where update.task?.state == .succeeded {
+                    final = (update.task, ContinuousClock.now - sent)
+                }
+                return final
             }
-            let elapsed = ContinuousClock.now - sent
             guard let final else { throw BenchFailure("task \(watch.taskID) did not succeed") }
             result.append(elapsed.seconds * 1000)
             if let leased = final.attempts.first?.leaseTime, let created = final.createTime {

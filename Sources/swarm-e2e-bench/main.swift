@@ -10,7 +10,8 @@ import SwarmStore
 //
 // Usage: swarm-e2e-bench PATH_TO_OPENSWARM. Environment: OPENSWARM_BENCH_TASKS (default
 // 100000), OPENSWARM_BENCH_POSTGRES_URL or OPENSWARM_TEST_POSTGRES_URL (PostgreSQL is
-// skipped, saying so, without either), OPENSWARM_BENCH_SLOTS (per worker, default 64).
+// skipped, saying so, without either), OPENSWARM_BENCH_SLOTS (per worker, default 64),
+// OPENSWARM_BENCH_LATENCY_SAMPLES (default 200).
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -24,6 +25,7 @@ let total = Int(environment["OPENSWARM_BENCH_TASKS"] ?? "") ?? 100_000
 // the queue index until vacuum); its default size keeps `make bench` within minutes.
 let postgresTotal = Int(environment["OPENSWARM_BENCH_PG_TASKS"] ?? "") ?? min(total, 20_000)
 let slots = Int(environment["OPENSWARM_BENCH_SLOTS"] ?? "") ?? 64
+let latencySamples = Int(environment["OPENSWARM_BENCH_LATENCY_SAMPLES"] ?? "") ?? 200
 // An empty variable counts as unset, as in swarm-store-bench.
 let postgres = [environment["OPENSWARM_BENCH_POSTGRES_URL"], environment["OPENSWARM_TEST_POSTGRES_URL"]]
     .compactMap { $0 }.first { !$0.isEmpty }
@@ -75,12 +77,20 @@ for (name, store, target, count) in engines {
             "\(name), \(count) tasks: \(Int(rate)) tasks/s (target \(Int(target)); ratio \(format(rate / target))\(cost))"
         )
         if name == "SQLite" {
-            let (start, result) = try await Measurements.latency(cluster, samples: 200)
+            let cpuBefore = cluster.cpuSeconds()
+            let (start, result) = try await Measurements.latency(cluster, samples: latencySamples)
+            var cost = ""
+            if let before = cpuBefore, let after = cluster.cpuSeconds() {
+                let perTask = { (seconds: Double) in Int((seconds / Double(result.count) * 1e6).rounded()) }
+                cost =
+                    "; CPU a task: coordinator \(perTask(after.coordinator - before.coordinator)) µs,"
+                    + " workers \(perTask(after.workers - before.workers)) µs"
+            }
             print(
                 "single task, idle (\(result.count) samples): submit-to-start p50 \(format(Measurements.percentile(start, 0.5))) ms"
                     + " p99 \(format(Measurements.percentile(start, 0.99))) ms (server clock, whole ms);"
                     + " submit-to-result p50 \(format(Measurements.percentile(result, 0.5))) ms"
-                    + " p99 \(format(Measurements.percentile(result, 0.99))) ms (targets < 1 and < 3 ms)")
+                    + " p99 \(format(Measurements.percentile(result, 0.99))) ms (targets < 1 and < 3 ms\(cost))")
         }
     } catch {
         print("\(name): failed: \(error) (logs in \(cluster.directory))")
