@@ -128,6 +128,28 @@ final class WorkerAgentTests: XCTestCase {
         await coordinator.stop()
     }
 
+    func testAnAttemptPastItsStartToCloseLimitIsStoppedAndReportedAsATimeout() async throws {
+        let coordinator = FakeCoordinator()
+        let port = try await coordinator.start()
+        coordinator.enqueue(FakeCoordinator.lease("l-slow", capability: "sleep", input: "20s", timeoutSeconds: 1))
+        let agent = WorkerAgent(configuration: configuration(port: port, state: temporaryDirectory()), logger: logger())
+        let run = start(agent)
+        let started = ContinuousClock.now
+        await assertEventually { !coordinator.snapshot.failures.isEmpty }
+        let elapsed = ContinuousClock.now - started
+        let failure = try XCTUnwrap(coordinator.snapshot.failures.first)
+        XCTAssertEqual(failure.leaseID, "l-slow")
+        XCTAssertEqual(failure.error?.kind, .timeout)
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(900), "not before the limit")
+        XCTAssertLessThan(elapsed, .seconds(5), "stopped at the limit, not when the runtime would have ended")
+        XCTAssertTrue(coordinator.snapshot.results.isEmpty)
+        // The slot is free again.
+        await assertEventually { coordinator.snapshot.heartbeats.last?.freeSlots == 2 }
+        agent.drain()
+        try await run.value
+        await coordinator.stop()
+    }
+
     func testSpoolsAResultWhileTheCoordinatorIsDownAndReportsItAfterwards() async throws {
         let coordinator = FakeCoordinator()
         let port = try await coordinator.start()

@@ -77,6 +77,18 @@ extension AgentSession {
         slots.release(reserved - started)
     }
 
+    /// How often running attempts are checked against their start-to-close deadline:
+    /// an attempt over its limit is stopped at most this late.
+    static let deadlineSweepInterval: Duration = .milliseconds(50)
+
+    /// Stops attempts that outlive their lease's start-to-close limit.
+    func deadlineLoop() async {
+        while !control.isStopped {
+            await control.changed.wait(upTo: Self.deadlineSweepInterval)
+            book.stopOverdue(at: .now)
+        }
+    }
+
     /// Runs one lease to its end and leaves its outcome in the outbox.
     func runLease(_ lease: Openswarm_V1_Lease) async {
         let definition = lease.definition ?? Openswarm_V1_TaskDefinition()
@@ -99,12 +111,25 @@ extension AgentSession {
         let leaseID = lease.leaseID
         let started = ContinuousClock.now
         let work = Task {
-            try await runtime.run(withDeadline: job) { progress in book.record(leaseID, progress) }
+            try await runtime.run(job) { progress in book.record(leaseID, progress) }
         }
-        book.attach(leaseID, work: work)
+        // The deadline sweep (`deadlineLoop`) stops it past start-to-close.
+        book.attach(leaseID, work: work, deadline: job.timeout.map { started + $0 })
         let outcome = await work.result
         let elapsed = ContinuousClock.now - started
         switch book.disposition(leaseID) {
+        case .timedOut:
+            slots.finish()
+            book.markReporting(leaseID)
+            let limit = job.timeout.map { "\($0)" } ?? "?"
+            logger.info("attempt timed out", metadata: ["lease_id": "\(leaseID)", "limit": "\(limit)"])
+            var report = failureReport(
+                lease, RuntimeFailure(.timeout, "the attempt ran longer than its start-to-close limit of \(limit)"))
+            var stats = Openswarm_V1_RuntimeStats()
+            stats.duration = Google_Protobuf_Duration(elapsed)
+            stats.runtime = runtime.name
+            report.stats = stats
+            enqueue(.failure(report))
         case .cancelled, .abandoned:
             slots.finish()
             logger.info("stopped lease dropped", metadata: ["lease_id": "\(leaseID)"])

@@ -158,10 +158,10 @@ extension AgentSession {
                 Openswarm_V1_WorkerService.Method.reportResults, request, timeout: .seconds(30))
             leases = response.leases
             let final = response.acks.filter { Self.isFinal($0.status) }
-            let keys = Set(final.map { "\($0.leaseID)#\($0.attemptNumber)" })
+            let keys = Set(final.map { AttemptKey(leaseID: $0.leaseID, attemptNumber: $0.attemptNumber) })
             let files = outbox.remove { entry in
                 guard case .result = entry else { return false }
-                return keys.contains("\(entry.leaseID)#\(entry.attemptNumber)")
+                return keys.contains(AttemptKey(leaseID: entry.leaseID, attemptNumber: entry.attemptNumber))
             }
             for file in files { spool.remove(file) }
             for ack in final {
@@ -211,4 +211,10 @@ extension AgentSession {
             }
         }
     }
+}
+
+/// One attempt of a lease: what an acknowledgement names.
+private struct AttemptKey: Hashable {
+    var leaseID: String
+    var attemptNumber: UInt32
 }

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// Loops (each in its own file):
 /// - heartbeat (`+Heartbeat`): liveness, lease extension, cancellations;
-/// - leasing (`+Leasing`): long-polls for work while a slot is free, runs attempts;
+/// - leasing (`+Leasing`): long-polls for work while a slot is free, runs attempts,
+///   and stops those past their start-to-close limit;
 /// - reporting (`+Reporting`): the outbox (spool) to ReportResults / ReportFailure,
 ///   and streamed progress to ReportProgress;
 /// - drain (`+Drain`): the orderly end.
@@ -67,6 +68,7 @@ final class AgentSession: Sendable {
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.reportLoop() }
             group.addTask { await self.progressLoop() }
+            group.addTask { await self.deadlineLoop() }
             await self.leaseLoop(&group)
             await self.finishDrain()
             self.control.stop()

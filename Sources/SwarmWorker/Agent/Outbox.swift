@@ -31,8 +31,12 @@ final class Outbox: Sendable {
     /// Removes acknowledged items; returns their spool files to delete.
     func remove(where shouldRemove: (SpoolEntry) -> Bool) -> [String] {
         items.withLock { items in
-            let files = items.filter { shouldRemove($0.entry) }.compactMap(\.file)
-            items.removeAll { shouldRemove($0.entry) }
+            var files: [String] = []
+            items.removeAll { item in
+                guard shouldRemove(item.entry) else { return false }
+                if let file = item.file { files.append(file) }
+                return true
+            }
             return files
         }
     }
