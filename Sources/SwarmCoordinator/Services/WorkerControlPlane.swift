@@ -274,12 +274,18 @@ struct WorkerControlPlane: Sendable {
             return (outcomes, granted)
         }
         var retryAt: Instant?
+        var newWork = false
         var touched = request.results.map { TaskID($0.taskID) }
         for (position, (outcome, refusal)) in outcomes.enumerated() {
             let index = reportIndex[position]
             switch outcome {
             case .success(let report):
                 if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
+                // Work for other nodes: a retry, ready children, or a task still open
+                // (replicas short of a quorum).
+                if report.retryNotBefore != nil || !report.readied.isEmpty || !report.taskState.isTerminal {
+                    newWork = true
+                }
                 context.progress.forget(report.ended)
                 touched += report.ended + report.readied
             case .failure(let error):
@@ -287,7 +293,16 @@ struct WorkerControlPlane: Sendable {
                 acks[index].message = error.message
             }
         }
-        context.workChanged(retryAt: retryAt)
+        if newWork {
+            context.workChanged(retryAt: retryAt)
+        } else {
+            // Settled results free only this node's slots. Its polls may use them,
+            // unless this call already leased with them and got less than it asked for
+            // (nothing more is queued for the node). Waking every poll after every
+            // report had each run an empty lease transaction.
+            if lease.maxTasks == 0 || granted.count == lease.maxTasks { context.work.signal(node: node.nodeID) }
+            context.changes.signal()
+        }
         touched += granted.map(\.taskID)
         context.tracker.touched(touched)
         var response = Openswarm_V1_ReportResultsResponse()

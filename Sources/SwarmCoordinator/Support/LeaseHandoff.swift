@@ -77,6 +77,11 @@ final class LeaseHandoff: Sendable {
         for waiter in waiters.withLock({ $0 }) { waiter.signal.signal() }
     }
 
+    /// Capacity freed on `node` only: wakes that node's polls.
+    func signal(node: NodeID) {
+        for waiter in waiters.withLock({ $0 }) where waiter.node == node { waiter.signal.signal() }
+    }
+
     /// The poller found nothing and is about to wait: submissions may claim it.
     func park(_ waiter: Waiter) {
         waiter.state.withLock { state in
