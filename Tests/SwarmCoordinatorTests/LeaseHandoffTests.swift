@@ -66,13 +66,13 @@ struct LeaseHandoffTests {
         #expect(handoff.claim(forTasks: 1).isEmpty)
     }
 
-    @Test func aPollThatLeftIsNeitherClaimedNorHanded() {
+    @Test func aPollThatLeftIsNeitherClaimedNorHandedAnything() {
         let handoff = LeaseHandoff()
         let waiter = handoff.register(node: NodeID("n1"), maxTasks: 1)
         handoff.park(waiter)
         handoff.unregister(waiter)
         #expect(handoff.claim(forTasks: 1).isEmpty)
-        handoff.hand(waiter, [])
+        #expect(!handoff.hand(waiter, []), "the submission must hand the leases back itself")
         guard case .lease = handoff.wake(waiter) else {
             Issue.record("nothing is handed to a poll that left")
             return

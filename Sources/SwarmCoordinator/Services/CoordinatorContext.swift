@@ -109,14 +109,32 @@ final class CoordinatorContext: Sendable {
             work.release(claimed)
             throw error
         }
-        for (waiter, granted) in zip(claimed, outcome.leases) { work.hand(waiter, granted) }
+        var undelivered: [GrantedLease] = []
+        for (waiter, granted) in zip(claimed, outcome.leases) where !work.hand(waiter, granted) {
+            undelivered += granted
+        }
+        if !undelivered.isEmpty { await handBack(undelivered, now: now) }
         let handed = Set(outcome.leases.joined().map(\.taskID))
-        if outcome.taskIDs.allSatisfy(handed.contains) {
+        if undelivered.isEmpty, outcome.taskIDs.allSatisfy(handed.contains) {
             changes.signal()
         } else {
             workChanged()
         }
         return outcome.value
+    }
+
+    /// Returns leases no poll will deliver (its call was cancelled) to the queue at once,
+    /// as a node shutting down would: no attempt is spent. If that fails, they expire as
+    /// any unreported lease does.
+    func handBack(_ leases: [GrantedLease], now: Instant) async {
+        let reports = leases.map {
+            AttemptReport.failed(FailParams(lease: $0.id, node: $0.nodeID, kind: .nodeShuttingDown, now: now))
+        }
+        do {
+            _ = try await executor.run { (store) throws(StoreError) in try store.report(reports) }
+        } catch {
+            logger.warning("could not hand back \(leases.count) undelivered leases; they will expire: \(error)")
+        }
     }
 
     /// Wakes lease pollers now, and again when a retry's backoff ends.

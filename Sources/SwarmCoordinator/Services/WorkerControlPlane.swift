@@ -176,7 +176,7 @@ struct WorkerControlPlane: Sendable {
                 try store.lease(LeaseParams(node: node.nodeID, maxTasks: maxTasks, now: now))
             }
             if !granted.isEmpty || ContinuousClock.now >= until || Task.isCancelled {
-                return leaseResponse(granted, at: now)
+                return await leaseResponse(granted, at: now)
             }
             context.work.park(waiter)
             await waiter.signal.wait(after: seen, timeout: until - ContinuousClock.now)
@@ -188,9 +188,9 @@ struct WorkerControlPlane: Sendable {
                 case .lease:
                     break
                 case .handed(let leases):
-                    if !leases.isEmpty { return leaseResponse(leases, at: context.clock.now()) }
+                    if !leases.isEmpty { return await leaseResponse(leases, at: context.clock.now()) }
                 case .claimed:
-                    if Task.isCancelled { return leaseResponse([], at: context.clock.now()) }
+                    if Task.isCancelled { return await leaseResponse([], at: context.clock.now()) }
                     await waiter.signal.wait(after: handoff, timeout: .seconds(60))
                     continue
                 }
@@ -199,7 +199,13 @@ struct WorkerControlPlane: Sendable {
         }
     }
 
-    private func leaseResponse(_ granted: [GrantedLease], at now: Instant) -> Openswarm_V1_LeaseTasksResponse {
+    /// The response carrying `granted`; when the call was cancelled meanwhile (the node
+    /// went away), nobody will receive them, and they go back to the queue instead.
+    private func leaseResponse(_ granted: [GrantedLease], at now: Instant) async -> Openswarm_V1_LeaseTasksResponse {
+        if Task.isCancelled, !granted.isEmpty {
+            await context.handBack(granted, now: now)
+            return Openswarm_V1_LeaseTasksResponse()
+        }
         var response = Openswarm_V1_LeaseTasksResponse()
         response.leases = granted.map(LeaseMapping.lease)
         response.serverTime = WireTime.timestamp(now)

@@ -15,8 +15,8 @@ import Synchronization
 /// A poller is `busy` while it leases for itself and `parked` while it waits; only a
 /// parked poller can be claimed. A claimed poller stays until it is handed its leases
 /// (possibly none: the node may not be eligible) or released (the submission failed),
-/// so a lease granted for it is never dropped by its leaving, except when its call is
-/// cancelled, which loses a response's leases in any case (they expire and are retried).
+/// so a lease granted for it is never dropped by its leaving. Only a cancelled call
+/// leaves while claimed; the submission then hands its leases back to the queue.
 final class LeaseHandoff: Sendable {
     /// One waiting LeaseTasks call.
     final class Waiter: Sendable {
@@ -126,11 +126,17 @@ final class LeaseHandoff: Sendable {
     }
 
     /// After the submission's commit: gives a claimed poller what was leased for it.
-    func hand(_ waiter: Waiter, _ leases: [GrantedLease]) {
-        waiter.state.withLock { state in
-            if case .claimed = state { state = .handed(leases) }
+    /// False when the poller has gone (its call was cancelled): the caller hands the
+    /// leases back.
+    @discardableResult
+    func hand(_ waiter: Waiter, _ leases: [GrantedLease]) -> Bool {
+        let delivered = waiter.state.withLock { state -> Bool in
+            guard case .claimed = state else { return false }
+            state = .handed(leases)
+            return true
         }
         waiter.signal.signal()
+        return delivered
     }
 
     /// The submission failed: its claimed pollers go back to waiting, and lease for
