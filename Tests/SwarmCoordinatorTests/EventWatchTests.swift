@@ -21,6 +21,18 @@ struct EventWatchTests {
         return seen
     }
 
+    /// Waits until the coordinator has the watch open: a watch sees what happens after
+    /// the server registered it, and opening the call does not wait for that (acting at
+    /// once raced the registration; the event came before the watch).
+    private func waitForWatch(_ harness: CoordinatorHarness) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while harness.coordinator.context.eventWatchers < 1, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(harness.coordinator.context.eventWatchers >= 1, "the watch did not open")
+    }
+
     private func stateChange(_ event: Openswarm_V1_Event) -> Openswarm_V1_TaskStateChangedEvent? {
         if case .taskStateChanged(let change) = event.payload { change } else { nil }
     }
@@ -33,6 +45,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, Openswarm_V1_WatchRequest(), options: options
         ) { stream -> [Openswarm_V1_TaskStateChangedEvent] in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             // A node registering after the watch opened shows that it is live.
             let node = try await harness.registerNode("n1")
             _ = try await read(&iterator) {
@@ -79,6 +92,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, request, options: harness.options(key: TestKeys.alice)
         ) { stream -> [Openswarm_V1_Event] in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             // Bob's work first, then Alice's: the first event Alice may see is her own.
             _ = try await harness.submit(prompt: "bob's", swarm: "", key: TestKeys.bob)
             var transfer = Openswarm_V1_TransferRequest()
@@ -124,6 +138,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, request, options: options
         ) { stream -> Openswarm_V1_Event in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             _ = try await harness.submit(prompt: "one")
             return try #require(try await read(&iterator) { _ in true }.last)
         }
@@ -134,6 +149,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, request, options: options
         ) { stream -> [Openswarm_V1_Event] in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             return try await read(&iterator) { stateChange($0)?.taskID == second }
         }
         #expect(resumed.count == 1)
@@ -149,6 +165,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, request, options: harness.options(timeout: .seconds(30))
         ) { stream -> Openswarm_V1_NodeDisconnectedEvent? in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             let node = try await harness.registerNode("n1")
             var drain = Openswarm_V1_DrainNodeRequest()
             drain.nodeID = node.id
@@ -171,6 +188,7 @@ struct EventWatchTests {
             Openswarm_V1_EventService.Method.watch, request, options: harness.options(timeout: .seconds(30))
         ) { stream -> [Openswarm_V1_TaskProgressEvent] in
             var iterator = stream.makeAsyncIterator()
+            try await waitForWatch(harness)
             let node = try await harness.registerNode("n1")
             let id = try await harness.submit(prompt: "slow")
             _ = try await read(&iterator) { stateChange($0)?.taskID == id }
