@@ -20,7 +20,7 @@ final class CoordinatorContext: Sendable {
     /// them directly.
     let work = LeaseHandoff()
     /// Task state changed: wakes task watchers.
-    let changes = ChangeSignal()
+    let changes = TaskWatchers()
     /// Retained events for EventService.Watch, and what turns task changes into them.
     let events: EventLog
     let tracker: TaskEventTracker
@@ -116,9 +116,9 @@ final class CoordinatorContext: Sendable {
         if !undelivered.isEmpty { await handBack(undelivered, now: now) }
         let handed = Set(outcome.leases.joined().map(\.taskID))
         if undelivered.isEmpty, outcome.taskIDs.allSatisfy(handed.contains) {
-            changes.signal()
+            changes.signal(tasks: handed)
         } else {
-            workChanged()
+            workChanged(tasks: outcome.taskIDs + handed)
         }
         return outcome.value
     }
@@ -137,10 +137,11 @@ final class CoordinatorContext: Sendable {
         }
     }
 
-    /// Wakes lease pollers now, and again when a retry's backoff ends.
-    func workChanged(retryAt: Instant? = nil) {
+    /// Wakes lease pollers now, and again when a retry's backoff ends; and the watchers
+    /// of `tasks`, or of every task when the caller cannot name what changed.
+    func workChanged(retryAt: Instant? = nil, tasks: [TaskID]? = nil) {
         work.signal()
-        changes.signal()
+        if let tasks { changes.signal(tasks: tasks) } else { changes.signal() }
         peers.withLock { $0?.announce() }
         guard let retryAt else { return }
         let delay = retryAt - clock.now()

@@ -64,7 +64,9 @@ struct TaskDesk: Sendable {
         }
         router.serverStreaming(Openswarm_V1_TaskService.Method.watchTask) { request, responses, call in
             let principal = try context.callers.principal(call)
-            var seen = context.changes.generation
+            let watch = context.changes.watch(TaskID(request.taskID))
+            defer { context.changes.unwatch(watch) }
+            var seen = watch.signal.generation
             // The access check's read is also the first state sent.
             var read: StoredTask? = try await task(request.taskID, for: principal)
             var last: Openswarm_V1_Task?
@@ -78,7 +80,7 @@ struct TaskDesk: Sendable {
                     read = nil
                 } else {
                     if let wait = bucket.take() { try? await Task.sleep(for: wait) }
-                    seen = context.changes.generation
+                    seen = watch.signal.generation
                     stored = try await task(request.taskID)
                 }
                 let wire = context.wireTask(stored, includeOutputs: request.includeOutputs)
@@ -89,7 +91,7 @@ struct TaskDesk: Sendable {
                     last = wire
                 }
                 if stored.state.isTerminal { return }
-                await context.changes.wait(after: seen, timeout: .seconds(5))
+                await watch.signal.wait(after: seen, timeout: .seconds(5))
             }
         }
     }

@@ -91,7 +91,7 @@ struct WorkerControlPlane: Sendable {
         var response = Openswarm_V1_ReportProgressResponse()
         response.cancellations = extended.cancellations
         response.unknownLeaseIDs = extended.unknown
-        context.changes.signal()
+        context.changes.signal(tasks: extended.tasks.values)
         return response
     }
 
@@ -210,8 +210,9 @@ struct WorkerControlPlane: Sendable {
         response.leases = granted.map(LeaseMapping.lease)
         response.serverTime = WireTime.timestamp(now)
         if !granted.isEmpty {
-            context.changes.signal()
-            context.tracker.touched(granted.map(\.taskID))
+            let tasks = granted.map(\.taskID)
+            context.changes.signal(tasks: tasks)
+            context.tracker.touched(tasks)
         }
         return response
     }
@@ -299,17 +300,17 @@ struct WorkerControlPlane: Sendable {
                 acks[index].message = error.message
             }
         }
+        touched += granted.map(\.taskID)
         if newWork {
-            context.workChanged(retryAt: retryAt)
+            context.workChanged(retryAt: retryAt, tasks: touched)
         } else {
             // Settled results free only this node's slots. Its polls may use them,
             // unless this call already leased with them and got less than it asked for
             // (nothing more is queued for the node). Waking every poll after every
             // report had each run an empty lease transaction.
             if lease.maxTasks == 0 || granted.count == lease.maxTasks { context.work.signal(node: node.nodeID) }
-            context.changes.signal()
+            context.changes.signal(tasks: touched)
         }
-        touched += granted.map(\.taskID)
         context.tracker.touched(touched)
         var response = Openswarm_V1_ReportResultsResponse()
         response.acks = acks
@@ -344,8 +345,9 @@ struct WorkerControlPlane: Sendable {
             ack.status = .accepted
             response.willRetry = !report.taskState.isTerminal
             if let next = report.retryNotBefore { response.nextAttemptTime = WireTime.timestamp(next) }
-            context.workChanged(retryAt: report.retryNotBefore)
-            context.tracker.touched([TaskID(taskID)] + report.ended + report.readied)
+            let touched = [TaskID(taskID)] + report.ended + report.readied
+            context.workChanged(retryAt: report.retryNotBefore, tasks: touched)
+            context.tracker.touched(touched)
         case .failure(let error):
             ack.status = Self.status(named: refusal)
             ack.message = error.message
