@@ -77,15 +77,22 @@ extension AgentSession {
         slots.release(reserved - started)
     }
 
-    /// How often running attempts are checked against their start-to-close deadline:
-    /// an attempt over its limit is stopped at most this late.
-    static let deadlineSweepInterval: Duration = .milliseconds(50)
+    /// The longest the deadline loop sleeps with nothing due (a safety net: it wakes at
+    /// each deadline, and an attempt due sooner than its next wake wakes it).
+    static let deadlineSweepInterval: Duration = .seconds(1)
 
-    /// Stops attempts that outlive their lease's start-to-close limit.
+    /// Stops attempts that outlive their lease's start-to-close limit, waking at the
+    /// earliest deadline (an idle worker wakes once a second).
     func deadlineLoop() async {
         while !control.isStopped {
-            await control.changed.wait(upTo: Self.deadlineSweepInterval)
-            book.stopOverdue(at: .now)
+            let now = ContinuousClock.now
+            let latest = now + Self.deadlineSweepInterval
+            // Set before the sweep: an attempt attached after the sweep looked finds
+            // at most this, and wakes the loop if it is due sooner.
+            nextSweep.withLock { $0 = latest }
+            let wake = min(book.stopOverdue(at: now) ?? latest, latest)
+            nextSweep.withLock { $0 = wake }
+            await sweepNow.wait(upTo: wake - now)
         }
     }
 
@@ -113,8 +120,11 @@ extension AgentSession {
         let work = Task {
             try await runtime.run(job) { progress in book.record(leaseID, progress) }
         }
-        // The deadline sweep (`deadlineLoop`) stops it past start-to-close.
-        book.attach(leaseID, work: work, deadline: job.timeout.map { started + $0 })
+        // The deadline sweep (`deadlineLoop`) stops it past start-to-close; it is woken
+        // when this deadline comes before its next sweep.
+        let deadline = job.timeout.map { started + $0 }
+        book.attach(leaseID, work: work, deadline: deadline)
+        if let deadline, deadline < nextSweep.withLock({ $0 }) { sweepNow.signal() }
         let outcome = await work.result
         let elapsed = ContinuousClock.now - started
         switch book.disposition(leaseID) {

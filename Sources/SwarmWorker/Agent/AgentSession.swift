@@ -33,6 +33,9 @@ final class AgentSession: Sendable {
     let outbox: Outbox
     /// Slots held by results in the outbox, for the reporter to lease with.
     let carriedSlots = Mutex(0)
+    /// When the deadline loop next wakes, and what wakes it sooner.
+    let nextSweep = Mutex(ContinuousClock.now)
+    let sweepNow = AsyncSignal()
 
     init(
         configuration: WorkerConfiguration, logger: Logger, runtimes: RuntimeTable, control: AgentControl,
@@ -72,6 +75,7 @@ final class AgentSession: Sendable {
             await self.leaseLoop(&group)
             await self.finishDrain()
             self.control.stop()
+            self.sweepNow.signal()
         }
         await client.close()
         logger.info("worker drained")

@@ -90,22 +90,29 @@ final class LeaseBook: Sendable {
         return true
     }
 
-    /// Stops (`timedOut`) every running attempt whose deadline is past `now`; returns
-    /// how many. One sweep for all of them, instead of a timer task per attempt, which
-    /// had cost a fifth of a worker's CPU on short tasks.
+    /// Stops (`timedOut`) every running attempt whose deadline is past `now`, and
+    /// returns the earliest deadline still ahead, if any. One sweep for all of them,
+    /// instead of a timer task per attempt, which had cost a fifth of a worker's CPU on
+    /// short tasks.
     @discardableResult
-    func stopOverdue(at now: ContinuousClock.Instant) -> Int {
-        let overdue = entries.withLock { entries -> [Task<RuntimeOutput, any Error>?] in
+    func stopOverdue(at now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let (overdue, next) = entries.withLock {
+            entries -> ([Task<RuntimeOutput, any Error>?], ContinuousClock.Instant?) in
             var stopped: [Task<RuntimeOutput, any Error>?] = []
-            for (id, entry) in entries
-            where entry.phase == .running && entry.disposition == .report && entry.deadline.map({ $0 <= now }) == true {
-                entries[id]?.disposition = .timedOut
-                stopped.append(entry.work)
+            var next: ContinuousClock.Instant?
+            for (id, entry) in entries where entry.phase == .running && entry.disposition == .report {
+                guard let deadline = entry.deadline else { continue }
+                if deadline <= now {
+                    entries[id]?.disposition = .timedOut
+                    stopped.append(entry.work)
+                } else {
+                    next = min(next ?? deadline, deadline)
+                }
             }
-            return stopped
+            return (stopped, next)
         }
         for work in overdue { work?.cancel() }
-        return overdue.count
+        return next
     }
 
     /// Leases whose runtime is still running.
