@@ -1,5 +1,6 @@
 import SwarmCore
 import SwarmProto
+import SwarmStore
 import Testing
 
 @testable import SwarmCoordinator
@@ -126,6 +127,35 @@ struct LeaseHandoffTests {
         let nothing = try await gpuLeases
         #expect(nothing.isEmpty)
         #expect(clock.now - start >= .milliseconds(1_400), "the claimed poll waited out its max_wait")
+        await harness.stop()
+    }
+
+    @Test func leasesNobodyCanDeliverGoBackToTheQueueWithoutSpendingAnAttempt() async throws {
+        // A long heartbeat interval: idle polls are not re-run by the maintenance loop
+        // (a quarter of it) while this test waits, only woken by the hand-back.
+        let harness = try await CoordinatorHarness { $0.heartbeatInterval = .seconds(20) }
+        try await harness.mint(10)
+        let gone = try await harness.registerNode("gone")
+        let other = try await harness.registerNode("other")
+        let id = try await harness.submit(prompt: "hand me back")
+        // As a poll whose call was cancelled after its lease was granted: the lease
+        // exists, and nobody will receive it.
+        let context = harness.coordinator.context.shared
+        let now = context.clock.now()
+        let granted = try await context.executor.run { (store) throws(StoreError) -> [GrantedLease] in
+            try store.lease(LeaseParams(node: NodeID(gone.id), maxTasks: 1, now: now))
+        }
+        #expect(granted.map(\.taskID.rawValue) == [id])
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let again = other.lease(wait: .seconds(3))
+        try await waitUntilParked(harness, count: 1)
+        await context.handBack(granted, now: now)
+        // Leased again at once, elsewhere: the waiting poll is woken.
+        #expect(try await again.map(\.taskID) == [id])
+        #expect(clock.now - start < .seconds(2), "the waiting poll is woken, not left to its max_wait")
+        let task = try await harness.task(id)
+        #expect(task.attempts.first?.error?.kind == .nodeShuttingDown)
         await harness.stop()
     }
 

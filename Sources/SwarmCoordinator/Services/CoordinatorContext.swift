@@ -130,11 +130,22 @@ final class CoordinatorContext: Sendable {
         let reports = leases.map {
             AttemptReport.failed(FailParams(lease: $0.id, node: $0.nodeID, kind: .nodeShuttingDown, now: now))
         }
+        let outcomes: [Result<ReportOutcome, StoreError>]
         do {
-            _ = try await executor.run { (store) throws(StoreError) in try store.report(reports) }
+            outcomes = try await executor.run { (store) throws(StoreError) in try store.report(reports) }
         } catch {
             logger.warning("could not hand back \(leases.count) undelivered leases; they will expire: \(error)")
+            return
         }
+        // The tasks are open again: wake the polls (and their watchers).
+        var retryAt: Instant?
+        var touched = leases.map(\.taskID)
+        for case .success(let report) in outcomes {
+            if let next = report.retryNotBefore { retryAt = min(retryAt ?? next, next) }
+            touched += report.ended + report.readied
+        }
+        workChanged(retryAt: retryAt, tasks: touched)
+        tracker.touched(touched)
     }
 
     /// Wakes lease pollers now, and again when a retry's backoff ends; and the watchers
