@@ -33,7 +33,8 @@ final class CoordinatorContext: Sendable {
         // SQLite has one connection: one store thread, whose groups take in the calls
         // that arrive meanwhile. PostgreSQL runs calls side by side on its pool.
         let sqlite = configuration.store.hasPrefix("sqlite:")
-        self.executor = StoreExecutor(store: store, threads: sqlite ? 1 : 8, maxGroup: sqlite ? 64 : 1)
+        self.executor = StoreExecutor(
+            store: store, threads: sqlite ? 1 : max(1, configuration.storePoolSize), maxGroup: sqlite ? 64 : 1)
         self.clock = clock
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)

@@ -26,6 +26,11 @@ struct ServerCommand: AsyncParsableCommand {
     var port: Int?
     @Option(help: "sqlite:PATH or postgres://USER@HOST/DB (OPENSWARM_STORE).")
     var store: String?
+    @Option(
+        help:
+            "PostgreSQL connections, the store calls run at once; default: the cores, at least 2 (OPENSWARM_STORE_CONNECTIONS)."
+    )
+    var storeConnections: Int?
     @Option(help: "PEM certificate chain: serve TLS (OPENSWARM_TLS_CERT).")
     var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert (OPENSWARM_TLS_KEY).")
@@ -55,6 +60,14 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.host = host ?? environment["HOST"] ?? file.string("host") ?? configuration.host
         configuration.port = try port ?? environment.int("PORT") ?? file.int("port") ?? configuration.port
         configuration.store = store ?? environment["STORE"] ?? file.string("store") ?? configuration.store
+        if let connections = try storeConnections ?? environment.int("STORE_CONNECTIONS")
+            ?? file.int("store-connections")
+        {
+            guard (1...256).contains(connections) else {
+                throw ValidationError("--store-connections must be 1 to 256, not \(connections)")
+            }
+            configuration.storePoolSize = connections
+        }
         if let seconds = try heartbeatInterval ?? environment.double("HEARTBEAT_INTERVAL")
             ?? file.double("heartbeat-interval")
         {
@@ -90,7 +103,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     /// The settings a --config file may hold.
     static let fileSettings: Set<String> = [
-        "host", "port", "store", "tls-cert", "tls-key", "tls-client-ca", "heartbeat-interval", "missed-heartbeats",
+        "host", "port", "store", "store-connections", "tls-cert", "tls-key", "tls-client-ca", "heartbeat-interval",
+        "missed-heartbeats",
         "api-keys", "log-level",
     ]
 }
