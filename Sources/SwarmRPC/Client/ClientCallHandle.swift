@@ -15,12 +15,7 @@ struct ClientCallHandle: Sendable {
     /// may answer (Trailers-Only) before the request is sent, and `parts` carries
     /// that status.
     func send(_ message: [UInt8]) async throws {
-        let framed: [UInt8]
-        do throws(Gzip.Failure) {
-            framed = try LengthPrefixedMessage.encode(message, compression: compression)
-        } catch {
-            throw RPCError(.internal, "could not compress a request message: \(error)")
-        }
+        let framed = try Self.frame(message, compression: compression)
         let promise = eventLoop.makePromise(of: Void.self)
         let (connection, streamID) = (self.connection, self.streamID)
         eventLoop.execute { connection.value.send(streamID: streamID, framed: framed, promise: promise) }
@@ -28,6 +23,15 @@ struct ClientCallHandle: Sendable {
             try await promise.futureResult.get()
         } catch {
             throw ClientCallClosed()
+        }
+    }
+
+    /// A request message with its gRPC length prefix, compressed as the call says.
+    static func frame(_ message: [UInt8], compression: RPCCompression) throws(RPCError) -> [UInt8] {
+        do throws(Gzip.Failure) {
+            return try LengthPrefixedMessage.encode(message, compression: compression)
+        } catch {
+            throw RPCError(.internal, "could not compress a request message: \(error)")
         }
     }
 

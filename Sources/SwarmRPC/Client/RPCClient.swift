@@ -112,13 +112,8 @@ public final class RPCClient: Sendable {
     /// onto the event loop and one segment for the server to read, instead of three.
     func open(_ path: String, options: CallOptions, request: [UInt8]? = nil) async throws -> ClientCallHandle {
         try Task.checkCancellation()
-        let framed: [UInt8]?
-        do throws(Gzip.Failure) {
-            framed = try request.map { (bytes) throws(Gzip.Failure) in
-                try LengthPrefixedMessage.encode(bytes, compression: options.compression)
-            }
-        } catch {
-            throw RPCError(.internal, "could not compress a request message: \(error)")
+        let framed = try request.map { (bytes) throws(RPCError) in
+            try ClientCallHandle.frame(bytes, compression: options.compression)
         }
         let timeoutNanos = options.timeout.map { duration -> Int64 in
             let (seconds, attoseconds) = duration.components
