@@ -67,9 +67,10 @@ struct SQLDialect: Sendable {
     /// statements), so a key list may have any length; otherwise its lengths are powers
     /// of two, to bound the statement cache.
     var unpreparedKeyLists: Bool = false
-    /// Whether changed rows that exist are written one prepared `UPDATE` each (SQLite:
-    /// no round trips, and no insert attempted before the conflict turns it into an
-    /// update) rather than in one multi-row upsert (PostgreSQL: one round trip).
+    /// Whether changed task rows that exist are written by `UPDATE … FROM (VALUES …)`
+    /// (SQLite: no insert attempted before the conflict turns it into an update) rather
+    /// than by the multi-row upsert that also inserts new rows (PostgreSQL, where the
+    /// untyped `VALUES` list would need a cast per column).
     var rowUpdates: Bool = false
 
     static let sqlite = SQLDialect(skipLocked: "", forUpdate: "", rowUpdates: true)

@@ -496,20 +496,19 @@ final class UnitOfWork {
         var dirtyIDs: [TaskID] = []
         dirtyIDs.reserveCapacity(dirtyTaskCount)
         for (id, entry) in tasks where entry.dirty { dirtyIDs.append(id) }
+        // Rows that exist are updated a batch per statement (see `SQLDialect.rowUpdates`).
+        var updateRows: [[SQLValue]] = []
         for id in dirtyIDs.sorted() {
             guard let entry = tasks[id] else { continue }
             let task = entry.task
             tasks[id]?.dirty = false
             tasks[id]?.stored = true
             if entry.stored && dialect.rowUpdates {
-                statements.append(
-                    SQLStatement(
-                        sql: "UPDATE tasks SET state = ?, offer_at = ?, deadline_at = ?, record = ? WHERE id = ?",
-                        parameters: [
-                            .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
-                            .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
-                            .text(id.rawValue),
-                        ]))
+                updateRows.append([
+                    .text(id.rawValue),
+                    .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
+                    .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
+                ])
                 continue
             }
             taskRows.append([
@@ -519,6 +518,9 @@ final class UnitOfWork {
                 .blob(TaskRecordCodec.encode(task)), .text(task.submitter.rawValue),
             ])
         }
+        statements += bulkStatements(
+            "UPDATE tasks SET state = v.column2, offer_at = v.column3, deadline_at = v.column4, record = v.column5 FROM (VALUES ",
+            row: "(?, ?, ?, ?, ?)", tail: ") AS v WHERE tasks.id = v.column1", updateRows)
         statements += bulkStatements(
             "INSERT INTO tasks (id, dag_id, state, priority, submitted_at, offer_at, deadline_at, record, submitter) VALUES ",
             row: "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
