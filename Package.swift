@@ -142,7 +142,9 @@ let coreTargets: [Target] = [
     .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"]),
     // `make bench`: planning a 10,000-task DAG.
     .executableTarget(name: "swarm-core-bench", dependencies: ["SwarmCore"]),
-    .target(name: "SwarmStore", dependencies: ["SwarmCore", "CSQLite", "CLibpq"]),
+    // A SQLite VFS that writes a commit's WAL frames in one call (see its header).
+    .target(name: "CSQLiteWALCoalescing", dependencies: ["CSQLite"]),
+    .target(name: "SwarmStore", dependencies: ["SwarmCore", "CSQLite", "CSQLiteWALCoalescing", "CLibpq"]),
     .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore", "SwarmCore", "swarm-store-crash-worker"]),
     // The process the crash-safety test kills with SIGKILL.
     .executableTarget(name: "swarm-store-crash-worker", dependencies: ["SwarmStore", "SwarmCore"]),

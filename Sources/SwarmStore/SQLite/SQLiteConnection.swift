@@ -1,4 +1,5 @@
 private import CSQLite
+private import CSQLiteWALCoalescing
 
 /// One SQLite connection with a prepared-statement cache.
 ///
@@ -10,11 +11,19 @@ final class SQLiteConnection: SQLConnection {
     /// Opens (creating) the database file and applies the durable settings: WAL (readers
     /// never block the writer), `synchronous=FULL` (a commit survives power loss, not only
     /// a crash), and a busy timeout (another process holding the write lock is waited for,
-    /// not reported as an error).
+    /// not reported as an error). The file is opened through the WAL-coalescing VFS
+    /// (`CSQLiteWALCoalescing`): a commit's WAL frames go out in one write instead of two
+    /// per page (store bench, batch 100: 20,527 to 4,242 pwrite calls a round).
     init(path: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        let vfsRegistration = openswarm_wal_coalescing_register()
+        guard vfsRegistration == SQLITE_OK else {
+            throw StoreError(
+                .unavailable,
+                "cannot register SQLite's WAL-coalescing VFS: \(String(cString: sqlite3_errstr(vfsRegistration)))")
+        }
+        let rc = sqlite3_open_v2(path, &handle, flags, OPENSWARM_WAL_COALESCING_VFS)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
@@ -43,6 +52,20 @@ final class SQLiteConnection: SQLConnection {
         statements = [:]
         if let db { sqlite3_close_v2(db) }
         db = nil
+    }
+
+    /// What the WAL-coalescing VFS did with this connection's WAL: the writes SQLite
+    /// made and those that reached the file (nil before the WAL is open). For tests.
+    var walWriteCounts: (writes: Int64, flushes: Int64)? {
+        guard let db else { return nil }
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK, let file else {
+            return nil
+        }
+        var writes: sqlite3_int64 = 0
+        var flushes: sqlite3_int64 = 0
+        guard openswarm_wal_coalescing_counts(file, &writes, &flushes) != 0 else { return nil }
+        return (writes, flushes)
     }
 
     /// Runs SQL without parameters or caching (pragmas, migrations, BEGIN/COMMIT).

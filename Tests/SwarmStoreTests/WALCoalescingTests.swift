@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import SwarmStore
+
+/// The WAL-coalescing VFS under the embedded engine: fewer writes, the same bytes. Each
+/// test works on its own database file through `SQLiteConnection` (which always opens
+/// through the VFS) and checks the data and `PRAGMA integrity_check` after reopening.
+@Suite("SQLite WAL coalescing")
+struct WALCoalescingTests {
+    @Test("A commit's WAL frames reach the file in a few writes, not two per page")
+    func coalesces() throws {
+        let path = Self.path()
+        defer { Self.remove(path) }
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        try Self.createTable(connection)
+        let before = try #require(connection.walWriteCounts)
+        try Self.insert(connection, rows: 0..<400, size: 600)
+        let after = try #require(connection.walWriteCounts)
+        let writes = after.writes - before.writes
+        let flushes = after.flushes - before.flushes
+        // 400 rows of 600 bytes and their index: more than 60 pages, 2 writes each.
+        #expect(writes > 120)
+        #expect(flushes >= 1)
+        #expect(flushes * 20 <= writes)
+        connection.close()
+        try Self.expectRows(path, count: 400, bytes: 400 * 600)
+    }
+
+    @Test("Another connection reads a commit at once, even when no fsync flushes it")
+    func visibleWithoutSync() throws {
+        let path = Self.path()
+        defer { Self.remove(path) }
+        let writer = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        try Self.createTable(writer)
+        try writer.execute("PRAGMA synchronous=OFF")
+        let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        for round in 0..<20 {
+            try Self.insert(writer, rows: round * 10..<round * 10 + 10, size: 300)
+            let rows = try reader.query("SELECT count(*), sum(length(body)) FROM items", [])
+            #expect(try rows[0].int(0) == Int64(round * 10 + 10))
+            #expect(try rows[0].int(1) == Int64((round * 10 + 10) * 300))
+        }
+        reader.close()
+        writer.close()
+        try Self.expectRows(path, count: 200, bytes: 200 * 300)
+    }
+
+    @Test("A transaction larger than the buffer, spilling pages before its commit, commits whole")
+    func largeSpillingTransaction() throws {
+        let path = Self.path()
+        defer { Self.remove(path) }
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        try Self.createTable(connection)
+        // A small page cache makes SQLite write uncommitted frames mid-transaction.
+        try connection.execute("PRAGMA cache_size=50")
+        try Self.insert(connection, rows: 0..<3_000, size: 2_000)
+        connection.close()
+        try Self.expectRows(path, count: 3_000, bytes: 3_000 * 2_000)
+    }
+
+    @Test("A rolled-back transaction that spilled leaves nothing behind; the next commit is whole")
+    func rollbackAfterSpill() throws {
+        let path = Self.path()
+        defer { Self.remove(path) }
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        try Self.createTable(connection)
+        try Self.insert(connection, rows: 0..<10, size: 100)
+        try connection.execute("PRAGMA cache_size=50")
+        try connection.execute("BEGIN IMMEDIATE")
+        for id in 10..<2_000 {
+            try connection.query(
+                "INSERT INTO items (id, body, tag) VALUES (?, ?, ?)",
+                [.integer(Int64(id)), .blob(Self.body(id, 1_500)), .text("spilled")])
+        }
+        try connection.execute("ROLLBACK")
+        try Self.insert(connection, rows: 10..<20, size: 100)
+        connection.close()
+        try Self.expectRows(path, count: 20, bytes: 20 * 100)
+    }
+
+    // MARK: - Helpers
+
+    static func path() -> String {
+        "/tmp/openswarm-wal-test-\(UInt64.random(in: 0...UInt64.max)).db"
+    }
+
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    static func createTable(_ connection: SQLiteConnection) throws {
+        try connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, body BLOB NOT NULL, tag TEXT NOT NULL)")
+        try connection.execute("CREATE INDEX items_tag ON items (tag)")
+    }
+
+    static func body(_ id: Int, _ size: Int) -> [UInt8] {
+        (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ id) }
+    }
+
+    /// Inserts `rows` in one transaction.
+    static func insert(_ connection: SQLiteConnection, rows: Range<Int>, size: Int) throws {
+        try connection.execute("BEGIN IMMEDIATE")
+        for id in rows {
+            try connection.query(
+                "INSERT INTO items (id, body, tag) VALUES (?, ?, ?)",
+                [.integer(Int64(id)), .blob(body(id, size)), .text("tag-\(id % 97)")])
+        }
+        try connection.execute("COMMIT")
+    }
+
+    /// Reopens the file and checks its rows, every body's bytes and SQLite's own check.
+    static func expectRows(_ path: String, count: Int, bytes: Int) throws {
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        defer { connection.close() }
+        #expect(try connection.query("PRAGMA integrity_check", [])[0].text(0) == "ok")
+        let rows = try connection.query("SELECT id, body FROM items ORDER BY id", [])
+        #expect(rows.count == count)
+        var total = 0
+        for row in rows {
+            let body = try row.blob(1)
+            total += body.count
+            #expect(body == Self.body(Int(try row.int(0)), body.count))
+        }
+        #expect(total == bytes)
+    }
+}
