@@ -69,6 +69,7 @@ extension DurableStore {
             work.adjustSwarm(swarmID, escrowedBy: cost, spentBy: 0)
 
             let ids = plan.tasks.indices.map { TaskID("\(dagID.rawValue).\($0)") }
+            work.reserveTasks(ids.count)
             for index in plan.topologicalOrder {
                 let planned = plan.tasks[index]
                 var parentsByName: [String: TaskID] = [:]
@@ -88,11 +89,14 @@ extension DurableStore {
                         count: planned.spec.redundancy.replicas),
                     attempts: [], avoidNodes: [], runningAlone: false, everLeased: false,
                     escrowMicros: planned.maxCostMicros, paidMicros: 0, refundedMicros: 0, canonicalAttempt: nil)
-                work.put(task)
-                if planned.initialState == .ready {
+                if planned.initialState == .ready, parentsByName.isEmpty {
+                    // A root (the planner's `.ready`): rendered and opened before it
+                    // goes into the unit of work, one copy instead of three.
                     var ended: [TaskID] = []
                     var readied: [TaskID] = []
-                    try makeReady(ids[index], work: work, now: params.now, ended: &ended, readied: &readied)
+                    try makeReady(task, work: work, now: params.now, ended: &ended, readied: &readied)
+                } else {
+                    work.put(task)
                 }
             }
             return SubmitOutcome(dagID: dagID, taskIDs: ids, escrowedMicros: cost)
@@ -105,7 +109,18 @@ extension DurableStore {
     func makeReady(
         _ id: TaskID, work: UnitOfWork, now: Instant, ended: inout [TaskID], readied: inout [TaskID]
     ) throws(StoreError) {
-        guard var task = try work.task(id), task.state == .pending else { return }
+        guard let task = try work.task(id), task.state == .pending else { return }
+        try makeReady(task, work: work, now: now, ended: &ended, readied: &readied)
+    }
+
+    /// `makeReady` of a pending task already in hand: read, or a root just built by a
+    /// submission. It goes into the unit of work only if it becomes ready (or fails):
+    /// a task with an unfinished parent is left as it was, so a new one must have none.
+    func makeReady(
+        _ pending: StoredTask, work: UnitOfWork, now: Instant, ended: inout [TaskID], readied: inout [TaskID]
+    ) throws(StoreError) {
+        var task = pending
+        let id = task.id
         var outputs: [String: (output: [UInt8], taskID: TaskID)] = [:]
         for (name, parentID) in task.parentsByName {
             guard let parent = try work.task(parentID, lock: false), parent.state == .succeeded else { return }

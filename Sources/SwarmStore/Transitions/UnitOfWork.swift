@@ -156,9 +156,17 @@ final class UnitOfWork {
     }
 
     func put(_ task: StoredTask) {
-        tasks[task.id, default: TaskEntry(task: task, locked: true, dirty: false, stored: false)].apply { entry in
-            entry.task = task
+        if let index = tasks.index(forKey: task.id) {
+            tasks.values[index].apply { entry in
+                entry.task = task
+                markDirty(&entry)
+            }
+        } else {
+            // A new task: one copy into the table (a `default:` entry would be built
+            // from it and then overwritten with it).
+            var entry = TaskEntry(task: task, locked: true, dirty: false, stored: false)
             markDirty(&entry)
+            tasks[task.id] = entry
         }
     }
 
