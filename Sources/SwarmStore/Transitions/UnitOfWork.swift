@@ -25,7 +25,9 @@ final class UnitOfWork {
     /// has changed it: one hash lookup per access (tasks are read and put back several
     /// times per settled result).
     private var tasks: [TaskID: TaskEntry] = [:]
-    private var dirtyTaskCount = 0
+    /// The tasks changed since the last `flush`, each once: `flush` writes these without
+    /// going through (and copying) every task the transaction read.
+    private var dirtyTaskIDs: [TaskID] = []
     private var nodes: [NodeID: Node] = [:]
     private var dirtyNodes: Set<NodeID> = []
     private var swarms: [SwarmID: SwarmPolicy] = [:]
@@ -190,7 +192,7 @@ final class UnitOfWork {
         entry.locked = true
         if !entry.dirty {
             entry.dirty = true
-            dirtyTaskCount += 1
+            dirtyTaskIDs.append(entry.task.id)
         }
     }
 
@@ -494,37 +496,49 @@ final class UnitOfWork {
 
     // MARK: Writing back
 
+    /// The parameters of `flush`'s batched UPDATE for a task whose row exists.
+    private static func updateRow(_ task: StoredTask) -> [SQLValue] {
+        [
+            .text(task.id.rawValue),
+            .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
+            .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
+        ]
+    }
+
+    /// The parameters of `flush`'s batched upsert for a task.
+    private static func insertRow(_ task: StoredTask) -> [SQLValue] {
+        [
+            .text(task.id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
+            .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
+            .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
+            .blob(TaskRecordCodec.encode(task)), .text(task.submitter.rawValue),
+        ]
+    }
+
     func flush() throws(StoreError) {
         try writePending()
         // The rest goes out as one batch (one round trip on PostgreSQL), in the order
         // the rows are locked: tasks, nodes, swarms, then accounts in id order.
         var statements: [SQLStatement] = []
-        var taskRows: [[SQLValue]] = []
-        taskRows.reserveCapacity(dirtyTaskCount)
-        var dirtyIDs: [TaskID] = []
-        dirtyIDs.reserveCapacity(dirtyTaskCount)
-        for (id, entry) in tasks where entry.dirty { dirtyIDs.append(id) }
+        let dirtyIDs = dirtyTaskIDs.sorted()
+        dirtyTaskIDs = []
         // Rows that exist are updated a batch per statement (see `SQLDialect.rowUpdates`).
+        let rowUpdates = dialect.rowUpdates
         var updateRows: [[SQLValue]] = []
-        for id in dirtyIDs.sorted() {
-            guard let entry = tasks[id] else { continue }
-            let task = entry.task
-            tasks[id]?.dirty = false
-            tasks[id]?.stored = true
-            if entry.stored && dialect.rowUpdates {
-                updateRows.append([
-                    .text(id.rawValue),
-                    .text(StoredEnums.name(task.state)), .optional(task.offerAt?.millisecondsSinceEpoch),
-                    .optional(task.deadlineAt?.millisecondsSinceEpoch), .blob(TaskRecordCodec.encode(task)),
-                ])
-                continue
+        var taskRows: [[SQLValue]] = []
+        taskRows.reserveCapacity(dirtyIDs.count)
+        for id in dirtyIDs {
+            guard let index = tasks.index(forKey: id) else { continue }
+            // In place (`apply`): the entry is read where it is stored, not copied out.
+            tasks.values[index].apply { entry in
+                if entry.stored && rowUpdates {
+                    updateRows.append(Self.updateRow(entry.task))
+                } else {
+                    taskRows.append(Self.insertRow(entry.task))
+                }
+                entry.dirty = false
+                entry.stored = true
             }
-            taskRows.append([
-                .text(id.rawValue), .text(task.dagID.rawValue), .text(StoredEnums.name(task.state)),
-                .integer(Int64(task.spec.priority.rawValue)), .integer(task.submittedAt.millisecondsSinceEpoch),
-                .optional(task.offerAt?.millisecondsSinceEpoch), .optional(task.deadlineAt?.millisecondsSinceEpoch),
-                .blob(TaskRecordCodec.encode(task)), .text(task.submitter.rawValue),
-            ])
         }
         statements += bulkStatements(
             "UPDATE tasks SET state = v.column2, offer_at = v.column3, deadline_at = v.column4, record = v.column5 FROM (VALUES ",
@@ -588,7 +602,6 @@ final class UnitOfWork {
                 .insufficientFunds,
                 "account \(debit.account) holds \(held) micro-tokens but \(-debit.delta) are needed")
         }
-        dirtyTaskCount = 0
         dirtyNodes = []
         dirtySwarms = []
         swarmDeltas = [:]
