@@ -179,12 +179,23 @@ final class UnitOfWork {
     /// task it is given, never call back into this unit of work's tasks (`task`, `put`,
     /// `update`), which Swift's exclusivity checking would stop at run time.
     func update<R>(_ id: TaskID, _ change: (inout StoredTask) throws(StoreError) -> R) throws(StoreError) -> R? {
-        if tasks[id]?.locked != true { guard try task(id) != nil else { return nil } }
-        // Through the dictionary's in-place accessor: the entry is not copied out.
-        return try tasks[id]?.apply { (entry) throws(StoreError) -> R in
+        var index = tasks.index(forKey: id)
+        if index.map({ !isLocked(at: $0) }) ?? true {
+            guard try task(id) != nil else { return nil }
+            index = tasks.index(forKey: id)
+        }
+        guard let index else { return nil }
+        // Through the table's in-place accessor: the entry is not copied out.
+        return try tasks.values[index].apply { (entry) throws(StoreError) -> R in
             markDirty(&entry)
             return try change(&entry.task)
         }
+    }
+
+    /// Whether the entry at `index` holds its row lock, read where it is stored (a
+    /// `tasks[id]?.locked` copies the whole task out and back).
+    private func isLocked(at index: Dictionary<TaskID, TaskEntry>.Index) -> Bool {
+        tasks.values[index].apply { $0.locked }
     }
 
     /// A written entry holds its row lock and goes out at the next `flush`.
@@ -199,7 +210,7 @@ final class UnitOfWork {
     /// Reads and locks the tasks of a batch with one statement (in id order, the order
     /// every transaction locks in), keeping any this transaction already holds.
     func prefetchTasks(_ ids: [TaskID]) throws(StoreError) {
-        let wanted = Set(ids.filter { tasks[$0]?.locked != true }).sorted()
+        let wanted = Set(ids.filter { id in tasks.index(forKey: id).map { !isLocked(at: $0) } ?? true }).sorted()
         guard !wanted.isEmpty else { return }
         // Room for the batch at once, instead of regrowing (and rehashing every entry)
         // several times as a batch of 100 comes in.
@@ -211,8 +222,8 @@ final class UnitOfWork {
         for row in rows {
             let id = TaskID(try row.text(0))
             // A copy read earlier without the lock is replaced, as `task(_:lock:)` does.
-            if tasks[id]?.dirty == true {
-                tasks[id]?.locked = true
+            if let index = tasks.index(forKey: id), tasks.values[index].apply({ $0.dirty }) {
+                tasks.values[index].apply { $0.locked = true }
             } else {
                 tasks[id] = TaskEntry(task: try TaskRecordCodec.decode(try row.blob(1)), locked: true, dirty: false)
             }
