@@ -116,13 +116,7 @@ final class UnitOfWork {
         while start < rows.count {
             var size = keyed && dialect.unpreparedKeyLists ? min(1_024, rows.count - start) : 128
             while size > rows.count - start { size /= 2 }
-            var sql = head
-            sql.reserveCapacity(head.count + size * (row.count + 2) + tail.count)
-            for index in 0..<size {
-                if index > 0 { sql += ", " }
-                sql += row
-            }
-            sql += tail
+            let sql = BulkSQL.text(head, row: row, tail: tail, size: size)
             var parameters: [SQLValue] = []
             parameters.reserveCapacity(size * (rows[start].count))
             for values in rows[start..<start + size] { parameters.append(contentsOf: values) }
