@@ -37,9 +37,7 @@ struct WALCoalescingTests {
         let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
         for round in 0..<20 {
             try Self.insert(writer, rows: round * 10..<round * 10 + 10, size: 300)
-            let rows = try reader.query("SELECT count(*), sum(length(body)) FROM items", [])
-            #expect(try rows[0].int(0) == Int64(round * 10 + 10))
-            #expect(try rows[0].int(1) == Int64((round * 10 + 10) * 300))
+            try Self.expectVisible(reader, count: round * 10 + 10, bytes: (round * 10 + 10) * 300)
         }
         reader.close()
         writer.close()
@@ -58,9 +56,7 @@ struct WALCoalescingTests {
         for round in 0..<300 {
             try Self.insert(writer, rows: round * 20..<round * 20 + 20, size: 400)
             if round % 25 == 24 {
-                let rows = try reader.query("SELECT count(*), sum(length(body)) FROM items", [])
-                #expect(try rows[0].int(0) == Int64(round * 20 + 20))
-                #expect(try rows[0].int(1) == Int64((round * 20 + 20) * 400))
+                try Self.expectVisible(reader, count: round * 20 + 20, bytes: (round * 20 + 20) * 400)
             }
         }
         let counts = try #require(writer.walWriteCounts)
@@ -95,13 +91,7 @@ struct WALCoalescingTests {
         try Self.createTable(connection)
         try Self.insert(connection, rows: 0..<10, size: 100)
         try connection.execute("PRAGMA cache_size=50")
-        try connection.execute("BEGIN IMMEDIATE")
-        for id in 10..<2_000 {
-            try connection.query(
-                "INSERT INTO items (id, body, tag) VALUES (?, ?, ?)",
-                [.integer(Int64(id)), .blob(Self.body(id, 1_500)), .text("spilled")])
-        }
-        try connection.execute("ROLLBACK")
+        try Self.insert(connection, rows: 10..<2_000, size: 1_500, ending: "ROLLBACK")
         try Self.insert(connection, rows: 10..<20, size: 100)
         connection.close()
         try Self.expectRows(path, count: 20, bytes: 20 * 100)
@@ -126,15 +116,24 @@ struct WALCoalescingTests {
         (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ id) }
     }
 
-    /// Inserts `rows` in one transaction.
-    static func insert(_ connection: SQLiteConnection, rows: Range<Int>, size: Int) throws {
+    /// Inserts `rows` in one transaction, which `ending` commits or rolls back.
+    static func insert(_ connection: SQLiteConnection, rows: Range<Int>, size: Int, ending: String = "COMMIT")
+        throws
+    {
         try connection.execute("BEGIN IMMEDIATE")
         for id in rows {
             try connection.query(
                 "INSERT INTO items (id, body, tag) VALUES (?, ?, ?)",
                 [.integer(Int64(id)), .blob(body(id, size)), .text("tag-\(id % 97)")])
         }
-        try connection.execute("COMMIT")
+        try connection.execute(ending)
+    }
+
+    /// What another connection sees now: `count` rows holding `bytes` bytes of bodies.
+    static func expectVisible(_ reader: SQLiteConnection, count: Int, bytes: Int) throws {
+        let rows = try reader.query("SELECT count(*), sum(length(body)) FROM items", [])
+        #expect(try rows[0].int(0) == Int64(count))
+        #expect(try rows[0].int(1) == Int64(bytes))
     }
 
     /// Reopens the file and checks its rows, every body's bytes and SQLite's own check.

@@ -27,7 +27,7 @@ enum BulkSQL {
         return text
     }
 
-    static func build(_ head: String, row: String, tail: String, size: Int) -> String {
+    private static func build(_ head: String, row: String, tail: String, size: Int) -> String {
         var sql = head
         sql.reserveCapacity(head.utf8.count + size * (row.utf8.count + 2) + tail.utf8.count)
         for index in 0..<size {
