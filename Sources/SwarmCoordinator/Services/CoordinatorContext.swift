@@ -34,7 +34,8 @@ final class CoordinatorContext: Sendable {
         // that arrive meanwhile. PostgreSQL runs calls side by side on its pool.
         let sqlite = configuration.store.hasPrefix("sqlite:")
         self.executor = StoreExecutor(
-            store: store, threads: sqlite ? 1 : max(1, configuration.storePoolSize), maxGroup: sqlite ? 64 : 1)
+            store: store, threads: sqlite ? 1 : max(1, configuration.storePoolSize), maxGroup: sqlite ? 64 : 1,
+            runsInlineWhenIdle: sqlite)
         self.clock = clock
         self.callers = CallerAuthenticator(apiKeys: configuration.apiKeys)
         self.nodes = NodeAuthenticator(executor: executor)
@@ -88,7 +89,9 @@ final class CoordinatorContext: Sendable {
         let requests = claimed.map { LeaseParams(node: $0.node, maxTasks: $0.maxTasks, now: now) }
         let outcome: (value: T, taskIDs: [TaskID], leases: [[GrantedLease]])
         do {
-            outcome = try await executor.run {
+            // A large submission's transaction (~10 µs a task) would hold up its caller's
+            // event loop: it always goes to the store thread.
+            outcome = try await executor.run(mayRunInline: count <= 100) {
                 (store) throws(StoreError) -> (value: T, taskIDs: [TaskID], leases: [[GrantedLease]]) in
                 guard !requests.isEmpty else {
                     let (value, ids) = try submit(store)
