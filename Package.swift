@@ -239,7 +239,10 @@ let agentTargets: [Target] = [
         name: "swarm-e2e-bench", dependencies: ["SwarmRPC", "SwarmProto", "SwarmStore", "SwarmCore", "CJemalloc"]),
     .testTarget(
         name: "SwarmCoordinatorTests",
-        dependencies: ["SwarmCoordinator", "SwarmRPC", "SwarmStore", "SwarmCore", "SwarmProto", "SwarmCrypto"]
+        dependencies: [
+            "SwarmCoordinator", "SwarmRPC", "SwarmStore", "SwarmCore", "SwarmProto", "SwarmCrypto",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]
     ),
     .testTarget(
         name: "SwarmWorkerTests",

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Wakes waiters when something they may care about changed: new work for LeaseTasks
@@ -34,11 +36,7 @@ final class ChangeSignal: Sendable {
             state.nextID &+= 1
             return state.nextID
         }
-        let timer = Task {
-            // A cancelled timer (the waiter woke first) must not release anything.
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self.resume(id)
-        }
+        let timer = Timer(after: timeout) { self.resume(id) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
@@ -66,5 +64,37 @@ final class ChangeSignal: Sendable {
             return waiter
         }
         waiter?.resume()
+    }
+}
+
+/// A waiter's timeout. On an event loop (where RPC handlers run) it is a task scheduled
+/// on that loop: set and cancelled without waking another thread. Elsewhere it is a
+/// sleeping Task, whose start and cancellation each wake a thread of the global pool:
+/// with two waits a task, those were about a fifth of the coordinator's thread switches.
+private enum Timer {
+    case scheduled(Scheduled<Void>)
+    case sleeping(Task<Void, Never>)
+
+    init(after timeout: Duration, _ fire: @escaping @Sendable () -> Void) {
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            let (seconds, attoseconds) = timeout.components
+            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let delay = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
+            self = .scheduled(loop.scheduleTask(in: .nanoseconds(delay), fire))
+        } else {
+            self = .sleeping(
+                Task {
+                    // A cancelled timer (the waiter woke first) must not release anything.
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    fire()
+                })
+        }
+    }
+
+    func cancel() {
+        switch self {
+        case .scheduled(let scheduled): scheduled.cancel()
+        case .sleeping(let task): task.cancel()
+        }
     }
 }
