@@ -35,13 +35,20 @@ enum ResultCheck: Sendable {
         return .accepted
     }
 
-    /// Checks every result on the global executor (never on a connection's event loop,
-    /// where RPC handlers run: an Ed25519 verification costs about 130 µs), spreading
-    /// large batches over the cores.
+    /// Checks batches on the global executor (not on a connection's event loop, where
+    /// RPC handlers run: an Ed25519 verification costs about 130 µs), spreading large
+    /// ones over the cores. A single result is checked where the call runs: one
+    /// verification holds up the loop less than the two thread hops to the pool and
+    /// back cost the call.
     static func run(
         _ results: [Openswarm_V1_TaskResult], batchSignature: [UInt8], publicKey: Ed25519PublicKey?,
         maxOutputBytes: Int
     ) async -> [ResultCheck] {
+        if results.count == 1 {
+            return batchSignature.isEmpty
+                ? [check(results[0], publicKey: publicKey, maxOutputBytes: maxOutputBytes)]
+                : batch(results, signature: batchSignature, publicKey: publicKey, maxOutputBytes: maxOutputBytes)
+        }
         if !batchSignature.isEmpty {
             return await Task(executorPreference: globalConcurrentExecutor) {
                 batch(results, signature: batchSignature, publicKey: publicKey, maxOutputBytes: maxOutputBytes)
