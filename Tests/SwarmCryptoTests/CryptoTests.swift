@@ -1,4 +1,6 @@
+import Dispatch
 import SwarmCrypto
+import Synchronization
 import XCTest
 
 final class CryptoTests: XCTestCase {
@@ -39,6 +41,31 @@ final class CryptoTests: XCTestCase {
         XCTAssertFalse(
             ResultSignature.verify(
                 signature, taskID: "t1", attemptNumber: 2, outputSHA256: hash, key: try Ed25519PrivateKey().publicKey))
+    }
+
+    /// A key keeps one OpenSSL key for all its signatures, shared by the threads that
+    /// sign with it (a worker's attempts report side by side): every signature stays
+    /// the deterministic Ed25519 one.
+    func testOneKeySignsFromManyThreadsAtOnce() throws {
+        let key = try Ed25519PrivateKey()
+        let messages = (0..<64).map { Array("message \($0)".utf8) }
+        let expected = try messages.map { try key.signature(for: $0) }
+        let signatures = Mutex([[UInt8]?](repeating: nil, count: messages.count))
+        DispatchQueue.concurrentPerform(iterations: messages.count * 4) { index in
+            let position = index % messages.count
+            let signature = try? key.signature(for: messages[position])
+            signatures.withLock { all in
+                if all[position] == nil || all[position] == signature {
+                    all[position] = signature
+                } else {
+                    all[position] = []
+                }
+            }
+        }
+        XCTAssertEqual(signatures.withLock { $0 }, expected.map { Optional($0) })
+        for (message, signature) in zip(messages, expected) {
+            XCTAssertTrue(key.publicKey.isValidSignature(signature, for: message))
+        }
     }
 
     func testMalformedKeysAndSignaturesAreErrorsNotCrashes() {
