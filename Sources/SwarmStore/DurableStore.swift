@@ -35,6 +35,8 @@ public final class DurableStore: Store {
     let engine: any SQLEngine
     public let configuration: Configuration
     private let seeds: Mutex<SeededGenerator>
+    /// Shared with the views `group` makes, so a group's ids follow the store's.
+    private let ids: IDSource
     /// Accounts seen committed (never deleted), so transactions skip re-creating them.
     private let knownAccounts = Mutex<Set<AccountID>>([])
     /// On the view `group` hands its body: the open transaction every call joins.
@@ -44,7 +46,9 @@ public final class DurableStore: Store {
         self.engine = engine
         self.configuration = configuration
         var system = SystemRandomNumberGenerator()
-        seeds = Mutex(SeededGenerator(seed: configuration.seed ?? system.next()))
+        var generator = SeededGenerator(seed: configuration.seed ?? system.next())
+        ids = IDSource(random: generator.next())
+        seeds = Mutex(generator)
         joined = nil
     }
 
@@ -52,6 +56,7 @@ public final class DurableStore: Store {
         engine = owner.engine
         configuration = owner.configuration
         seeds = Mutex(SeededGenerator(seed: owner.seeds.withLock { $0.next() }))
+        ids = owner.ids
         knownAccounts.withLock { $0 = owner.knownAccounts.withLock { $0 } }
         joined = Joined(connection: connection)
     }
@@ -132,7 +137,7 @@ public final class DurableStore: Store {
     private func makeWork(_ connection: any SQLConnection, readOnly: Bool) -> UnitOfWork {
         UnitOfWork(
             connection: connection, dialect: readOnly ? .unlocked : engine.dialect, configuration: configuration,
-            seed: seeds.withLock { $0.next() }, knownAccounts: knownAccounts.withLock { $0 })
+            seed: seeds.withLock { $0.next() }, ids: ids, knownAccounts: knownAccounts.withLock { $0 })
     }
 
     /// One call inside a group's transaction, in a savepoint: what it wrote is undone

@@ -53,28 +53,22 @@ final class UnitOfWork {
             id: TransactionID, type: TransactionType, reference: String, at: Instant,
             postings: [Posting]
         )] = []
-    private var idCounter: UInt64 = 0
-    private let idPrefix: String
+    private let ids: IDSource
 
     init(
         connection: any SQLConnection, dialect: SQLDialect, configuration: DurableStore.Configuration, seed: UInt64,
-        knownAccounts: Set<AccountID> = []
+        ids: IDSource, knownAccounts: Set<AccountID> = []
     ) {
         self.knownAccounts = knownAccounts
         self.connection = connection
         self.dialect = dialect
         self.configuration = configuration
         self.random = SeededGenerator(seed: seed)
-        var hex = String(seed, radix: 16)
-        while hex.count < 16 { hex = "0" + hex }
-        self.idPrefix = hex
+        self.ids = ids
     }
 
-    /// A new id unique across processes: 64 random bits per transaction and a counter.
-    func newID(_ kind: String) -> String {
-        idCounter += 1
-        return "\(kind)-\(idPrefix)-\(idCounter)"
-    }
+    /// A new id, unique across processes and increasing within the store (`IDSource`).
+    func newID(_ kind: String) -> String { ids.next(kind) }
 
     /// An ad-hoc statement of a transition; the deferred writes go out first, so it sees
     /// everything the transaction did so far (except task, node, swarm and balance
