@@ -16,14 +16,8 @@ import Testing
 struct StoreExecutorInlineTests {
     @Test("An idle call runs on its caller's thread; calls arriving meanwhile go to a store thread")
     func idleCallsRunInline() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inline-\(UUID()).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try DurableStore.sqlite(path: path)
-        defer { store.close() }
-        let now = Instant(millisecondsSinceEpoch: 1_000_000)
-        try store.createSwarm(SwarmPolicy(id: "default"))
-        try store.createAccount(Account(id: "alice", kind: .user, owner: "alice"))
-        try store.mint(1_000_000, to: "alice", now: now)
+        let fixture = try ExecutorStore()
+        let store = fixture.store
         let executor = StoreExecutor(store: store, threads: 1, maxGroup: 64, runsInlineWhenIdle: true)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let onLoop = EventLoopTaskExecutor(loops.next())
@@ -48,10 +42,7 @@ struct StoreExecutorInlineTests {
         let queued = (0..<10).map { index in
             Task {
                 try await executor.run { (store) throws(StoreError) -> (TaskID?, String) in
-                    let params = SubmitParams(
-                        task: TaskSpec(prompt: "p\(index)", maxCostMicros: 1_000), submitter: "alice",
-                        account: "alice", now: now)
-                    return (try store.submit(params).taskIDs.first, Self.threadName)
+                    (try store.submit(ExecutorStore.submission(index)).taskIDs.first, Self.threadName)
                 }
             }
         }
@@ -67,7 +58,10 @@ struct StoreExecutorInlineTests {
             #expect(thread.hasPrefix("TP-"), "a queued call runs on the store thread, not \(thread)")
         }
         #expect(executor.queuedCalls == 0)
-        // The store is idle again: the next call is inline once more.
+        // Once the store thread has let go (it may still be finishing its loop when the
+        // last caller resumes), the next call is inline once more.
+        let idleBy = ContinuousClock.now + .seconds(10)
+        while !executor.isIdle, ContinuousClock.now < idleBy { try await Task.sleep(for: .milliseconds(1)) }
         let after = try await Task(executorPreference: onLoop) {
             try await executor.run { _ throws(StoreError) in Self.threadName }
         }.value
@@ -80,10 +74,8 @@ struct StoreExecutorInlineTests {
 
     @Test("After shutdown a call is refused, not run")
     func shutdownRefusesCalls() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inline-\(UUID()).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try DurableStore.sqlite(path: path)
-        defer { store.close() }
+        let fixture = try ExecutorStore()
+        let store = fixture.store
         let executor = StoreExecutor(store: store, threads: 1, maxGroup: 64, runsInlineWhenIdle: true)
         await executor.shutdown()
         let ran = Flag()

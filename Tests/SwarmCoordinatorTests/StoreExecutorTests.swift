@@ -12,24 +12,15 @@ import Testing
 struct StoreExecutorTests {
     @Test("Concurrent calls each get their own result; a refused one changes nothing")
     func concurrentCallsGroup() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID()).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try DurableStore.sqlite(path: path)
-        defer { store.close() }
-        let now = Instant(millisecondsSinceEpoch: 1_000_000)
-        try store.createSwarm(SwarmPolicy(id: "default"))
-        try store.createAccount(Account(id: "alice", kind: .user, owner: "alice"))
-        try store.mint(1_000_000, to: "alice", now: now)
+        let fixture = try ExecutorStore()
+        let store = fixture.store
         let executor = StoreExecutor(store: store, threads: 1, maxGroup: 64)
 
         // 40 submissions of 10,000 each fit; every fifth asks for more than the balance.
         let outcomes = await withTaskGroup(of: (Int, Result<TaskID?, RPCError>).self) { group in
             for index in 0..<50 {
                 group.addTask {
-                    let cost: Int64 = index % 5 == 4 ? 2_000_000 : 10_000
-                    let params = SubmitParams(
-                        task: TaskSpec(prompt: "p\(index)", maxCostMicros: cost), submitter: "alice",
-                        account: "alice", now: now)
+                    let params = ExecutorStore.submission(index, cost: index % 5 == 4 ? 2_000_000 : 10_000)
                     do throws(RPCError) {
                         let id = try await executor.run { (store) throws(StoreError) in
                             try store.submit(params).taskIDs.first

@@ -92,6 +92,9 @@ final class StoreExecutor: Sendable {
     /// Calls waiting for a store thread (for tests and metrics).
     var queuedCalls: Int { queue.withLock { $0.jobs.count } }
 
+    /// No call running or waiting: the next one runs inline (for tests).
+    var isIdle: Bool { queue.withLock { $0.drainers == 0 && $0.jobs.isEmpty } }
+
     /// Runs `body` on this thread when no call is running or queued; nil otherwise.
     private func inlineIfIdle<T: Sendable>(_ body: (any Store) throws(StoreError) -> T) -> Result<T, StoreError>? {
         let idle = queue.withLock { queue -> Bool? in
