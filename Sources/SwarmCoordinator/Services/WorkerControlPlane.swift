@@ -231,8 +231,8 @@ struct WorkerControlPlane: Sendable {
             ack.taskID = result.taskID
             return ack
         }
-        // Checks that need no store: size, hash, signature (in parallel: an Ed25519
-        // verification costs about 130 µs). A failed check is reported to the store as
+        // Checks that need no store: size, hash, signature (batches in parallel, off the
+        // event loop; see `ResultCheck.run`). A failed check is reported to the store as
         // an invalid result of that attempt.
         let checks = await ResultCheck.run(
             request.results, batchSignature: request.batchSignature, publicKey: node.publicKey,
