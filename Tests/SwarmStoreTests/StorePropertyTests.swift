@@ -65,6 +65,90 @@ struct StorePropertyTests {
             try store.expire(now: now)
         }
 
+        try Self.checkInvariants(store, dags: dags, nodes: nodeCount, liar: liar, minted: minted)
+        store.close()
+    }
+
+    /// The issue's size: one 10,000-task DAG (a few parents each, a tenth replicated three
+    /// times with a quorum of two) drained by eight nodes of 32 slots, one of them a liar,
+    /// each leasing a round of its slots and reporting the round in one call.
+    @Test("A 10,000-task DAG under random workers keeps the invariants", arguments: Engine.allCases)
+    func largeRun(engine: Engine) throws {
+        let seed: UInt64 = 10_000
+        var random = SeededGenerator(seed: seed)
+        let store = try engine.makeStore(seed: seed)
+        var now = Instant(millisecondsSinceEpoch: 1_000_000)
+        let minted: Int64 = 1_000_000_000
+        try store.createSwarm(SwarmPolicy(id: "default"))
+        try store.mint(minted, to: "alice", now: now)
+        let nodeCount = 8
+        for index in 0..<nodeCount {
+            try store.register(Fixture.node("n\(index)", operator: "op\(index)", slots: 32))
+        }
+        let liar = NodeID("n7")
+        let size = 10_000
+        var tasks: [DagTaskSpec] = []
+        tasks.reserveCapacity(size)
+        for index in 0..<size {
+            // Parents among the last thousand tasks: long chains and wide fan-in both occur.
+            let parents =
+                index == 0
+                ? []
+                : Set(
+                    (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                        "t\(Int.random(in: max(0, index - 1_000)..<index, using: &random))"
+                    }
+                ).sorted()
+            let replicated = Int.random(in: 0..<10, using: &random) == 0
+            let redundancy = replicated ? Redundancy(replicas: 3, quorum: 2, maxReplicas: 4, adaptive: false) : .single
+            tasks.append(
+                DagTaskSpec(name: "t\(index)", dependsOn: parents, spec: Fixture.spec(redundancy: redundancy)))
+        }
+        let dag = try store.submit(
+            SubmitParams(submission: DagSubmission(tasks: tasks), submitter: "alice", account: "alice", now: now)
+        ).dagID
+
+        var steps = 0
+        var idleSteps = 0
+        while true {
+            steps += 1
+            if steps > 5_000 {
+                Issue.record("the run did not reach quiescence")
+                break
+            }
+            var leased = 0
+            for index in (0..<nodeCount).shuffled(using: &random) {
+                let node = NodeID("n\(index)")
+                let leases = try store.lease(LeaseParams(node: node, maxTasks: 32, now: now))
+                leased += leases.count
+                let reports = leases.compactMap { lease in
+                    Self.report(lease, roll: Int.random(in: 0..<100, using: &random), liar: node == liar, now: now)
+                }
+                for outcome in try store.report(reports) {
+                    if case .failure(let error) = outcome, error.code != .leaseNotActive { throw error }
+                }
+            }
+            now = now + .milliseconds(Int64.random(in: 500...6_000, using: &random))
+            try store.expire(now: now)
+            // Reading every task's state is the costly part: only when nothing was leased.
+            idleSteps = leased == 0 ? idleSteps + 1 : 0
+            if idleSteps > 0, idleSteps % 5 == 1,
+                try !store.taskCounts(inDag: dag).keys.contains(where: { !$0.isTerminal })
+            {
+                break
+            }
+        }
+        try Self.checkInvariants(store, dags: [dag], nodes: nodeCount, liar: liar, minted: minted)
+        #expect(try store.tasks(inDag: dag).count == size)
+        store.close()
+    }
+
+    /// What every run must leave: all tasks ended and settled, consensus honoured (the
+    /// liar never among the agreeing replicas), attempts within policy, no node with two
+    /// replicas of a task, nothing still leased, and the ledger balanced.
+    private static func checkInvariants(
+        _ store: DurableStore, dags: [DagID], nodes nodeCount: Int, liar: NodeID, minted: Int64
+    ) throws {
         var all: [StoredTask] = []
         for dag in dags { all += try store.tasks(inDag: dag) }
         for task in all {
@@ -93,7 +177,18 @@ struct StorePropertyTests {
         #expect(try store.balance(of: Ledger.escrow) == 0)
         #expect(try store.balance(of: Ledger.issuance) == -minted)
         for index in 0..<nodeCount { #expect(try store.node(NodeID("n\(index)")).activeLeases == 0) }
-        store.close()
+    }
+
+    /// `act` as a report for a batch: nil for a crash (only the lease deadline notices).
+    private static func report(_ lease: GrantedLease, roll: Int, liar: Bool, now: Instant) -> AttemptReport? {
+        switch roll {
+        case 0..<65:
+            let result = TaskResult(text: liar ? "wrong" : "ok")
+            return .completed(CompleteParams(lease: lease.id, node: lease.nodeID, result: result, now: now))
+        case 65..<80: return .failed(FailParams(lease: lease.id, node: lease.nodeID, kind: .transient, now: now))
+        case 80..<83: return .failed(FailParams(lease: lease.id, node: lease.nodeID, kind: .permanent, now: now))
+        default: return nil
+        }
     }
 
     /// One worker's behaviour for one lease: a result (wrong from the liar), a retryable
@@ -101,14 +196,11 @@ struct StorePropertyTests {
     private func act(_ store: DurableStore, _ lease: GrantedLease, roll: Int, liar: Bool, now: Instant)
         throws(StoreError)
     {
+        guard let report = Self.report(lease, roll: roll, liar: liar, now: now) else { return }
         do throws(StoreError) {
-            switch roll {
-            case 0..<65:
-                let result = TaskResult(text: liar ? "wrong" : "ok")
-                try store.complete(CompleteParams(lease: lease.id, node: lease.nodeID, result: result, now: now))
-            case 65..<80: try store.fail(FailParams(lease: lease.id, node: lease.nodeID, kind: .transient, now: now))
-            case 80..<83: try store.fail(FailParams(lease: lease.id, node: lease.nodeID, kind: .permanent, now: now))
-            default: break
+            switch report {
+            case .completed(let params): try store.complete(params)
+            case .failed(let params): try store.fail(params)
             }
         } catch {
             // Quorum reached or the task ended while this attempt ran: refused, as it must be.
