@@ -12,15 +12,10 @@ struct StorePropertyTests {
     @Test("Random DAGs and worker behaviour keep the invariants", arguments: Engine.allCases, [UInt64(1), 2, 3])
     func randomRuns(engine: Engine, seed: UInt64) throws {
         var random = SeededGenerator(seed: seed)
-        let store = try engine.makeStore(seed: seed)
-        var now = Instant(millisecondsSinceEpoch: 1_000_000)
+        var now = Self.start
         let minted: Int64 = 100_000_000
-        try store.createSwarm(SwarmPolicy(id: "default"))
-        try store.mint(minted, to: "alice", now: now)
         let nodeCount = 6
-        for index in 0..<nodeCount {
-            try store.register(Fixture.node("n\(index)", operator: "op\(index)", slots: 1 + index % 3))
-        }
+        let store = try Self.open(engine, seed: seed, minted: minted, slots: (0..<nodeCount).map { 1 + $0 % 3 })
         // n5 always answers wrongly: it must never be paid for a replicated task.
         let liar = NodeID("n5")
 
@@ -76,15 +71,10 @@ struct StorePropertyTests {
     func largeRun(engine: Engine) throws {
         let seed: UInt64 = 10_000
         var random = SeededGenerator(seed: seed)
-        let store = try engine.makeStore(seed: seed)
-        var now = Instant(millisecondsSinceEpoch: 1_000_000)
+        var now = Self.start
         let minted: Int64 = 1_000_000_000
-        try store.createSwarm(SwarmPolicy(id: "default"))
-        try store.mint(minted, to: "alice", now: now)
         let nodeCount = 8
-        for index in 0..<nodeCount {
-            try store.register(Fixture.node("n\(index)", operator: "op\(index)", slots: 32))
-        }
+        let store = try Self.open(engine, seed: seed, minted: minted, slots: Array(repeating: 32, count: nodeCount))
         let liar = NodeID("n7")
         let size = 10_000
         var tasks: [DagTaskSpec] = []
@@ -141,6 +131,20 @@ struct StorePropertyTests {
         try Self.checkInvariants(store, dags: [dag], nodes: nodeCount, liar: liar, minted: minted)
         #expect(try store.tasks(inDag: dag).count == size)
         store.close()
+    }
+
+    static let start = Instant(millisecondsSinceEpoch: 1_000_000)
+
+    /// A fresh store with the default swarm, `minted` tokens for alice and nodes n0, n1,
+    /// ... with `slots` slots each, on distinct operators.
+    private static func open(_ engine: Engine, seed: UInt64, minted: Int64, slots: [Int]) throws -> DurableStore {
+        let store = try engine.makeStore(seed: seed)
+        try store.createSwarm(SwarmPolicy(id: "default"))
+        try store.mint(minted, to: "alice", now: start)
+        for (index, count) in slots.enumerated() {
+            try store.register(Fixture.node("n\(index)", operator: "op\(index)", slots: count))
+        }
+        return store
     }
 
     /// What every run must leave: all tasks ended and settled, consensus honoured (the
