@@ -38,7 +38,9 @@ struct StoreExecutorInlineTests {
                 return Self.threadName
             }
         }
-        while !entered.isSet { try await Task.sleep(for: .milliseconds(1)) }
+        let enteredBy = ContinuousClock.now + .seconds(10)
+        while !entered.isSet, ContinuousClock.now < enteredBy { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(entered.isSet, "the holding call never started")
         let queued = (0..<10).map { index in
             Task {
                 try await executor.run { (store) throws(StoreError) -> (TaskID?, String) in
