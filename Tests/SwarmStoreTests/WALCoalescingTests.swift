@@ -10,10 +10,8 @@ import Testing
 struct WALCoalescingTests {
     @Test("A commit's WAL frames reach the file in a few writes, not two per page")
     func coalesces() throws {
-        let path = Self.path()
+        let (path, connection) = try Self.freshDatabase()
         defer { Self.remove(path) }
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
-        try Self.createTable(connection)
         let before = try #require(connection.walWriteCounts)
         try Self.insert(connection, rows: 0..<400, size: 600)
         let after = try #require(connection.walWriteCounts)
@@ -29,12 +27,10 @@ struct WALCoalescingTests {
 
     @Test("Another connection reads a commit at once, even when no fsync flushes it")
     func visibleWithoutSync() throws {
-        let path = Self.path()
+        let (path, writer) = try Self.freshDatabase()
         defer { Self.remove(path) }
-        let writer = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
-        try Self.createTable(writer)
         try writer.execute("PRAGMA synchronous=OFF")
-        let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        let reader = try Self.open(path)
         for round in 0..<20 {
             try Self.insert(writer, rows: round * 10..<round * 10 + 10, size: 300)
             try Self.expectVisible(reader, count: round * 10 + 10, bytes: (round * 10 + 10) * 300)
@@ -46,13 +42,11 @@ struct WALCoalescingTests {
 
     @Test("Commits across automatic checkpoints, which start the WAL over from its header, stay whole and visible")
     func acrossCheckpoints() throws {
-        let path = Self.path()
+        let (path, writer) = try Self.freshDatabase()
         defer { Self.remove(path) }
-        let writer = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
-        try Self.createTable(writer)
         // Checkpoint every 64 pages: the 300 commits below restart the WAL many times.
         try writer.execute("PRAGMA wal_autocheckpoint=64")
-        let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        let reader = try Self.open(path)
         for round in 0..<300 {
             try Self.insert(writer, rows: round * 20..<round * 20 + 20, size: 400)
             if round % 25 == 24 {
@@ -72,10 +66,8 @@ struct WALCoalescingTests {
 
     @Test("A transaction larger than the buffer, spilling pages before its commit, commits whole")
     func largeSpillingTransaction() throws {
-        let path = Self.path()
+        let (path, connection) = try Self.freshDatabase()
         defer { Self.remove(path) }
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
-        try Self.createTable(connection)
         // A small page cache makes SQLite write uncommitted frames mid-transaction.
         try connection.execute("PRAGMA cache_size=50")
         try Self.insert(connection, rows: 0..<3_000, size: 2_000)
@@ -85,10 +77,8 @@ struct WALCoalescingTests {
 
     @Test("A rolled-back transaction that spilled leaves nothing behind; the next commit is whole")
     func rollbackAfterSpill() throws {
-        let path = Self.path()
+        let (path, connection) = try Self.freshDatabase()
         defer { Self.remove(path) }
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
-        try Self.createTable(connection)
         try Self.insert(connection, rows: 0..<10, size: 100)
         try connection.execute("PRAGMA cache_size=50")
         try Self.insert(connection, rows: 10..<2_000, size: 1_500, ending: "ROLLBACK")
@@ -99,8 +89,16 @@ struct WALCoalescingTests {
 
     // MARK: - Helpers
 
-    static func path() -> String {
-        "/tmp/openswarm-wal-test-\(UInt64.random(in: 0...UInt64.max)).db"
+    /// A new database file with the test table, and a connection to it.
+    static func freshDatabase() throws -> (path: String, connection: SQLiteConnection) {
+        let path = "/tmp/openswarm-wal-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        let connection = try open(path)
+        try createTable(connection)
+        return (path, connection)
+    }
+
+    static func open(_ path: String) throws -> SQLiteConnection {
+        try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
     }
 
     static func remove(_ path: String) {
@@ -138,7 +136,7 @@ struct WALCoalescingTests {
 
     /// Reopens the file and checks its rows, every body's bytes and SQLite's own check.
     static func expectRows(_ path: String, count: Int, bytes: Int) throws {
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+        let connection = try open(path)
         defer { connection.close() }
         #expect(try connection.query("PRAGMA integrity_check", [])[0].text(0) == "ok")
         let rows = try connection.query("SELECT id, body FROM items ORDER BY id", [])

@@ -37,9 +37,9 @@ enum ResultCheck: Sendable {
 
     /// Checks batches on the global executor (not on a connection's event loop, where
     /// RPC handlers run: an Ed25519 verification costs 65 µs here, twice that on a busy
-    /// host), spreading large ones over the cores. A single result is checked where the call runs: one
-    /// verification holds up the loop less than the two thread hops to the pool and
-    /// back cost the call.
+    /// host), spreading large ones over the cores. A single result is checked where the
+    /// call runs: one verification holds up the loop less than the two thread hops to
+    /// the pool and back cost the call.
     static func run(
         _ results: [Openswarm_V1_TaskResult], batchSignature: [UInt8], publicKey: Ed25519PublicKey?,
         maxOutputBytes: Int

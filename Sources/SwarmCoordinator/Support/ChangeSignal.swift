@@ -77,10 +77,7 @@ private enum Timer {
 
     init(after timeout: Duration, _ fire: @escaping @Sendable () -> Void) {
         if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
-            let (seconds, attoseconds) = timeout.components
-            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let delay = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
-            self = .scheduled(loop.scheduleTask(in: .nanoseconds(delay), fire))
+            self = .scheduled(loop.scheduleTask(in: TimeAmount(timeout), fire))
         } else {
             self = .sleeping(
                 Task {
