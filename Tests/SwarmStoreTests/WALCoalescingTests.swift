@@ -91,10 +91,15 @@ struct WALCoalescingTests {
 
     /// A new database file with the test table, and a connection to it.
     static func freshDatabase() throws -> (path: String, connection: SQLiteConnection) {
-        let path = "/tmp/openswarm-wal-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        let path = freshPath()
         let connection = try open(path)
         try createTable(connection)
         return (path, connection)
+    }
+
+    /// A database path nothing uses yet.
+    static func freshPath() -> String {
+        "/tmp/openswarm-wal-test-\(UInt64.random(in: 0...UInt64.max)).db"
     }
 
     static func open(_ path: String) throws -> SQLiteConnection {

@@ -7,6 +7,8 @@ private import CSQLiteWALCoalescing
 final class SQLiteConnection: SQLConnection {
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Kept alive as long as the WAL hook that points at it.
+    private var checkpointer: SQLiteCheckpointer?
 
     /// Opens (creating) the database file and applies the durable settings: WAL (readers
     /// never block the writer), `synchronous=FULL` (a commit survives power loss, not only
@@ -46,6 +48,25 @@ final class SQLiteConnection: SQLConnection {
     }
 
     deinit { close() }
+
+    /// Leaves checkpoints to `checkpointer` (a thread of its own) instead of SQLite's
+    /// automatic checkpoint inside the commit that crosses the threshold.
+    func checkpoint(with checkpointer: SQLiteCheckpointer) {
+        guard let db else { return }
+        self.checkpointer = checkpointer
+        let context = Unmanaged.passUnretained(checkpointer).toOpaque()
+        sqlite3_wal_hook(
+            db,
+            { context, db, name, pages in
+                guard let context else { return SQLITE_OK }
+                let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
+                if checkpointer.walGrew(pages: pages) {
+                    // The background has fallen behind: copy here, as SQLite would.
+                    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                }
+                return SQLITE_OK
+            }, context)
+    }
 
     func close() {
         for statement in statements.values { sqlite3_finalize(statement) }

@@ -12,6 +12,7 @@ final class SQLiteEngine: SQLEngine, @unchecked Sendable {
     // @unchecked: `connection` is used only inside `lock`.
     private let lock = Mutex(())
     private let connection: SQLiteConnection
+    private let checkpointer: SQLiteCheckpointer
     private let closed = Atomic<Bool>(false)
 
     let dialect = SQLDialect.sqlite
@@ -19,13 +20,21 @@ final class SQLiteEngine: SQLEngine, @unchecked Sendable {
     let path: String
 
     /// Opens the file and applies `migrations` (all of them but in tests of an upgrade).
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, migrations: [Migration] = SQLiteMigrations.all)
-        throws(StoreError)
-    {
+    /// The WAL is checkpointed in the background past `checkpointThreshold` pages
+    /// (`SQLiteCheckpointer`).
+    init(
+        path: String, busyTimeoutMilliseconds: Int32 = 5_000, migrations: [Migration] = SQLiteMigrations.all,
+        checkpointThreshold: Int32 = SQLiteCheckpointer.defaultThreshold
+    ) throws(StoreError) {
         self.path = path
         connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        checkpointer = try SQLiteCheckpointer(path: path, threshold: checkpointThreshold)
+        connection.checkpoint(with: checkpointer)
         try Migrator(migrations: migrations).apply(on: self)
     }
+
+    /// Background checkpoints completed so far.
+    var checkpointPasses: Int { checkpointer.completedPasses }
 
     func transaction<T: Sendable>(readOnly: Bool, _ body: (any SQLConnection) throws(StoreError) -> T)
         throws(StoreError) -> T
@@ -57,5 +66,6 @@ final class SQLiteEngine: SQLEngine, @unchecked Sendable {
             closed.store(true, ordering: .releasing)
             connection.close()
         }
+        checkpointer.close()
     }
 }
