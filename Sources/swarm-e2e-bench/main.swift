@@ -61,8 +61,12 @@ if let postgres {
     print("PostgreSQL: skipped (set OPENSWARM_BENCH_POSTGRES_URL, or run through make bench)")
 }
 
+// Work directories (the SQLite database, logs) are removed after a run that succeeded;
+// a failed run keeps its own for the logs it names.
+var failed = false
 for (name, store, target, count) in engines {
     let cluster = BenchCluster(binary: binary, directory: try workDirectory(), store: store)
+    var succeeded = false
     do {
         try await cluster.start(workers: 2, slots: slots)
         let cpuBefore = cluster.cpuSeconds()
@@ -94,8 +98,12 @@ for (name, store, target, count) in engines {
                     + " submit-to-result p50 \(format(Measurements.percentile(result, 0.5))) ms"
                     + " p99 \(format(Measurements.percentile(result, 0.99))) ms (targets < 1 and < 3 ms\(cost))")
         }
+        succeeded = true
     } catch {
         print("\(name): failed: \(error) (logs in \(cluster.directory))")
+        failed = true
     }
     await cluster.stop()
+    if succeeded { try? FileManager.default.removeItem(atPath: cluster.directory) }
 }
+if !failed { try? FileManager.default.removeItem(atPath: sqliteDirectory) }

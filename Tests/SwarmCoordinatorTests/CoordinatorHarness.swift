@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import SwarmCoordinator
 import SwarmCore
@@ -27,9 +28,11 @@ final class CoordinatorHarness: @unchecked Sendable {
         client = RPCClient(configuration: .init(host: "127.0.0.1", port: coordinator.port))
     }
 
+    /// Stops the coordinator and removes its directory (the store).
     func stop() async {
         await client.close()
         await coordinator.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     func options(key: String? = nil, timeout: Duration = .seconds(10)) -> CallOptions {

@@ -220,11 +220,15 @@ func eventually(
     return try condition()
 }
 
-/// A fresh empty directory under the system's temporary directory.
-func temporaryDirectory(_ name: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "swarm-worker-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+extension XCTestCase {
+    /// A fresh empty directory under the system's temporary directory, removed when
+    /// the test ends.
+    func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "swarm-worker-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
 }
 
 /// Fails the test unless `condition` holds within `timeout`.

@@ -13,6 +13,7 @@ start, runs each case (all when none is named) and prints one line per case:
 caller judges them by name.
 """
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -47,6 +48,10 @@ def load_protos():
     sys.path.insert(0, out)
     from swarm_interop import empty_pb2, messages_pb2, test_pb2_grpc
 
+    # Imported: the generated files are no longer needed (this process is often ended
+    # by a signal, which would skip any clean-up at exit).
+    sys.path.remove(out)
+    shutil.rmtree(out, ignore_errors=True)
     return empty_pb2, messages_pb2, test_pb2_grpc
 
 
