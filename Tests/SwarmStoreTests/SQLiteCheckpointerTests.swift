@@ -10,12 +10,8 @@ import Testing
 struct SQLiteCheckpointerTests {
     @Test("Commits with pauses between them are checkpointed in the background and the WAL starts over")
     func checkpointsInBackground() async throws {
-        let path = WALCoalescingTests.freshPath()
+        let (path, connection, checkpointer) = try Self.database(threshold: 64)
         defer { WALCoalescingTests.remove(path) }
-        let connection = try WALCoalescingTests.open(path)
-        let checkpointer = try SQLiteCheckpointer(path: path, threshold: 64)
-        connection.checkpoint(with: checkpointer)
-        try WALCoalescingTests.createTable(connection)
         var largest = 0
         for round in 0..<200 {
             try WALCoalescingTests.insert(connection, rows: round * 10..<round * 10 + 10, size: 400)
@@ -35,12 +31,8 @@ struct SQLiteCheckpointerTests {
 
     @Test("A writer that never pauses still has its WAL bounded, by the inline fallback")
     func boundedUnderContinuousWrites() throws {
-        let path = WALCoalescingTests.freshPath()
+        let (path, connection, checkpointer) = try Self.database(threshold: 64)
         defer { WALCoalescingTests.remove(path) }
-        let connection = try WALCoalescingTests.open(path)
-        let checkpointer = try SQLiteCheckpointer(path: path, threshold: 64)
-        connection.checkpoint(with: checkpointer)
-        try WALCoalescingTests.createTable(connection)
         var largest = 0
         var restarts = 0
         var previous = 0
@@ -76,6 +68,17 @@ struct SQLiteCheckpointerTests {
         let reopened = try DurableStore.sqlite(path: path)
         defer { reopened.close() }
         #expect(try reopened.nodes().count == 60)
+    }
+
+    /// A new database with the test table, whose connection leaves checkpoints to a
+    /// checkpointer with `threshold`.
+    static func database(threshold: Int32) throws -> (String, SQLiteConnection, SQLiteCheckpointer) {
+        let path = WALCoalescingTests.freshPath()
+        let connection = try WALCoalescingTests.open(path)
+        let checkpointer = try SQLiteCheckpointer(path: path, threshold: threshold)
+        connection.checkpoint(with: checkpointer)
+        try WALCoalescingTests.createTable(connection)
+        return (path, connection, checkpointer)
     }
 
     /// The frames in the WAL now (`mxFrame` in the WAL index's header).
