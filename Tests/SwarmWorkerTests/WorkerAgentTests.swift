@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import NIOPosix
 import SwarmCrypto
 import SwarmProto
+import Synchronization
 import XCTest
 
 @testable import SwarmWorker
@@ -103,6 +105,30 @@ final class WorkerAgentTests: XCTestCase {
             "never more than the 2 slots: \(snapshot.reportLeaseRequests)")
         XCTAssertLessThanOrEqual(snapshot.mostOutstanding, 2, "never more leases held than slots")
         XCTAssertTrue(snapshot.failures.isEmpty)
+        await coordinator.stop()
+    }
+
+    func testAJobThatMayRunOnTheEventLoopRunsThereAndAnyOtherRunsOffIt() async throws {
+        let coordinator = FakeCoordinator()
+        let port = try await coordinator.start()
+        coordinator.enqueue(FakeCoordinator.lease("l-loop", capability: "onloop", input: "a"))
+        coordinator.enqueue(FakeCoordinator.lease("l-pool", capability: "offloop", input: "b"))
+        let onLoop = PlacementProbe(runsOnEventLoop: true)
+        let offLoop = PlacementProbe(runsOnEventLoop: false)
+        let runtimes = RuntimeTable(entries: [
+            .init(key: .capability("onloop"), runtime: onLoop, kind: .builtin),
+            .init(key: .capability("offloop"), runtime: offLoop, kind: .builtin),
+        ])
+        let agent = WorkerAgent(
+            configuration: configuration(port: port, state: temporaryDirectory()), logger: logger(),
+            runtimes: runtimes)
+        let run = start(agent)
+        let reported = await eventually { coordinator.snapshot.results.count == 2 }
+        XCTAssertTrue(reported)
+        agent.drain()
+        try await run.value
+        XCTAssertEqual(onLoop.onEventLoop.withLock { $0 }, [true], "a cheap built-in runs on the connection's loop")
+        XCTAssertEqual(offLoop.onEventLoop.withLock { $0 }, [false], "any other runtime runs on the global pool")
         await coordinator.stop()
     }
 
@@ -218,5 +244,21 @@ final class WorkerAgentTests: XCTestCase {
         try await run.value
         XCTAssertEqual(coordinator.snapshot.registrations.count, 2)
         await coordinator.stop()
+    }
+}
+
+/// Records whether each run was on a NIO event loop thread.
+final class PlacementProbe: ModelRuntime {
+    let name = "test:placement"
+    let runsOnEventLoop: Bool
+    let onEventLoop = Mutex<[Bool]>([])
+
+    init(runsOnEventLoop: Bool) {
+        self.runsOnEventLoop = runsOnEventLoop
+    }
+
+    func run(_ job: RuntimeJob, progress: @escaping @Sendable (RuntimeProgress) -> Void) async throws -> RuntimeOutput {
+        onEventLoop.withLock { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
+        return RuntimeOutput(output: job.inputOrPrompt, runtime: name)
     }
 }

@@ -33,7 +33,7 @@ extension AgentSession {
                 let client = self.client
                 let timeout = configuration.leaseWait + .seconds(5)
                 let sent = request
-                let response = try await control.cancellingOnDrain {
+                let response = try await control.cancellingOnDrain(on: executor) {
                     try await client.call(Openswarm_V1_WorkerService.Method.leaseTasks, sent, timeout: timeout)
                 }
                 backoff.reset()
@@ -117,7 +117,8 @@ extension AgentSession {
         let book = self.book
         let leaseID = lease.leaseID
         let started = ContinuousClock.now
-        let work = Task {
+        let place: any TaskExecutor = runtime.runsOnEventLoop ? executor : globalConcurrentExecutor
+        let work = Task(executorPreference: place) {
             try await runtime.run(job) { progress in book.record(leaseID, progress) }
         }
         // The deadline sweep (`deadlineLoop`) stops it past start-to-close; it is woken

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SwarmProto
 import SwarmRPC
 import Synchronization
@@ -14,6 +15,12 @@ import Synchronization
 /// - reporting (`+Reporting`): the outbox (spool) to ReportResults / ReportFailure,
 ///   and streamed progress to ReportProgress;
 /// - drain (`+Drain`): the orderly end.
+///
+/// Its tasks prefer the coordinator connection's event loop (`executor`): a lease's
+/// answer, a cheap built-in's job and the report that follows run on one thread,
+/// without a wake-up between threads at each step (an echo task's worker CPU fell by
+/// a fifth). Runtimes that may block or compute for long run on Swift's global pool
+/// (`ModelRuntime.runsOnEventLoop`).
 final class AgentSession: Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
@@ -36,6 +43,8 @@ final class AgentSession: Sendable {
     /// When the deadline loop next wakes, and what wakes it sooner.
     let nextSweep = Mutex(ContinuousClock.now)
     let sweepNow = AsyncSignal()
+    /// The coordinator connection's event loop, preferred by the session's tasks.
+    let executor: EventLoopTaskExecutor
 
     init(
         configuration: WorkerConfiguration, logger: Logger, runtimes: RuntimeTable, control: AgentControl,
@@ -47,7 +56,11 @@ final class AgentSession: Sendable {
         self.control = control
         self.spool = spool
         self.outbox = Outbox(spooled: spool.list())
-        self.client = CoordinatorClient(configuration: configuration, identity: state.identity)
+        // One loop of NIO's shared group (threads that are never shut down, so a task
+        // that outlives the session can still be enqueued), and the connection on it.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        self.executor = EventLoopTaskExecutor(loop)
+        self.client = CoordinatorClient(configuration: configuration, identity: state.identity, loop: loop)
         self.slots = SlotPool(capacity: configuration.slots)
         self.state = Mutex(state)
         self.heartbeatInterval = Mutex(configuration.heartbeatInterval)
@@ -55,6 +68,10 @@ final class AgentSession: Sendable {
     }
 
     func run() async throws {
+        try await withTaskExecutorPreference(executor) { try await runOnLoop() }
+    }
+
+    private func runOnLoop() async throws {
         defer { Task { [client] in await client.close() } }
         guard try await registerUntilDone() else {
             logger.info("drained before registering")

@@ -1,3 +1,4 @@
+import NIOCore
 import SwarmProto
 import SwarmRPC
 import Synchronization
@@ -14,7 +15,9 @@ final class CoordinatorClient: Sendable {
     private let apiKey: String?
     private let identityBox: Mutex<NodeIdentity?>
 
-    init(configuration: WorkerConfiguration, identity: NodeIdentity?) {
+    /// Connects on `loop` only (an event loop is a group of one): the agent's tasks
+    /// prefer that loop, so a call and its answer do not change threads.
+    init(configuration: WorkerConfiguration, identity: NodeIdentity?, loop: any EventLoop) {
         let backoff = ConnectionBackoff(
             initial: configuration.reconnectInitialDelay, multiplier: 2, jitter: 0.2,
             maximum: configuration.reconnectMaximumDelay)
@@ -22,7 +25,7 @@ final class CoordinatorClient: Sendable {
             configuration: RPCClient.Configuration(
                 host: configuration.coordinatorHost, port: configuration.coordinatorPort,
                 maxReceiveMessageSize: 64 << 20,
-                connectionBackoff: backoff, tls: configuration.tls))
+                connectionBackoff: backoff, tls: configuration.tls), group: loop)
         apiKey = configuration.registrationAPIKey
         identityBox = Mutex(identity)
     }

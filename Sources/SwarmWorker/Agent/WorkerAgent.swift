@@ -118,8 +118,10 @@ final class AgentControl: Sendable {
 
     /// Runs `operation` as a task that a drain cancels (a long poll must not hold up
     /// a drain for its whole wait).
-    func cancellingOnDrain<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await operation() }
+    func cancellingOnDrain<T: Sendable>(
+        on executor: (any TaskExecutor)? = nil, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let task = Task(executorPreference: executor) { try await operation() }
         let token = state.withLock { state -> Int? in
             guard !state.draining else { return nil }
             state.nextHandler += 1

@@ -5,6 +5,7 @@ import SwarmProto
 /// The simplest end-to-end check of a deployment.
 public struct EchoRuntime: ModelRuntime {
     public let name = "builtin:echo"
+    public var runsOnEventLoop: Bool { true }
 
     public init() {}
 
@@ -26,6 +27,7 @@ public struct EchoRuntime: ModelRuntime {
 /// for long model calls in tests of leases, heartbeats, cancellation and draining.
 public struct SleepRuntime: ModelRuntime {
     public let name = "builtin:sleep"
+    public var runsOnEventLoop: Bool { true }
 
     public init() {}
 
@@ -90,6 +92,7 @@ public struct SHA256Runtime: ModelRuntime {
 /// transient), to exercise the coordinator's retry policy.
 public struct FailRuntime: ModelRuntime {
     public let name = "builtin:fail"
+    public var runsOnEventLoop: Bool { true }
 
     public init() {}
 
@@ -117,6 +120,7 @@ public struct FailRuntime: ModelRuntime {
 /// injected so tests choose exactly which runs lie.
 public struct ByzantineRuntime: ModelRuntime {
     public var name: String { "builtin:byzantine:\(rate)" }
+    public var runsOnEventLoop: Bool { true }
     public let rate: Double
     /// Uniform in 0..<1; a run lies when it is below `rate`.
     private let random: @Sendable () -> Double
@@ -145,6 +149,7 @@ public struct ByzantineRuntime: ModelRuntime {
 /// and a harsh one are two workers with different scores.
 public struct ReviewRuntime: ModelRuntime {
     public var name: String { "builtin:review:\(score)" }
+    public var runsOnEventLoop: Bool { true }
     public let score: Double
 
     public init(score: Double) {

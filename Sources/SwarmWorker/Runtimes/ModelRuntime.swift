@@ -27,6 +27,17 @@ public protocol ModelRuntime: Sendable {
     /// `RuntimeFailure.classify` (cancellation becomes ERROR_KIND_CANCELLED, anything
     /// else ERROR_KIND_TRANSIENT).
     func run(_ job: RuntimeJob, progress: @escaping @Sendable (RuntimeProgress) -> Void) async throws -> RuntimeOutput
+
+    /// Whether `run` may run on the agent's network thread (the coordinator
+    /// connection's event loop): it never blocks a thread and its CPU is small and
+    /// bounded. Such a job starts and reports without a thread hop (two wake-ups, a
+    /// tenth of an echo task's worker CPU). Default false: the job runs on Swift's
+    /// global pool, where blocking or long computation holds up nothing else.
+    var runsOnEventLoop: Bool { get }
+}
+
+extension ModelRuntime {
+    public var runsOnEventLoop: Bool { false }
 }
 
 /// What a runtime gets: the lease's task, without the scheduling details.
