@@ -32,7 +32,7 @@ final class SQLiteCheckpointer: Sendable {
     private let connection: Mutex<OpaquePointer?>
     private let queue = DispatchQueue(label: "openswarm.sqlite.checkpoint", qos: .utility)
     private let requests = Mutex(Requests())
-    private let passes = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
 
     /// The passes asked for since the WAL last started over.
     private struct Requests {
@@ -76,7 +76,7 @@ final class SQLiteCheckpointer: Sendable {
     }
 
     /// Background checkpoints completed (for tests and diagnostics).
-    var completedPasses: Int { passes.load(ordering: .acquiring) }
+    var completedPasses: Int { completed.load(ordering: .acquiring) }
 
     /// Called by the committing connection with the WAL's size after a commit. Returns
     /// true when the caller should checkpoint inline (the background has fallen behind).
@@ -112,7 +112,7 @@ final class SQLiteCheckpointer: Sendable {
             return rc == SQLITE_OK && frames >= 0
         }
         requests.withLock { $0.pending = false }
-        if done { passes.add(1, ordering: .releasing) }
+        if done { completed.add(1, ordering: .releasing) }
     }
 
     /// Waits for a pass under way and closes the connection; later requests are ignored.

@@ -117,9 +117,9 @@ final class AgentControl: Sendable {
     }
 
     /// Runs `operation` as a task that a drain cancels (a long poll must not hold up
-    /// a drain for its whole wait).
+    /// a drain for its whole wait), preferring `executor` (the caller's loop).
     func cancellingOnDrain<T: Sendable>(
-        on executor: (any TaskExecutor)? = nil, _ operation: @escaping @Sendable () async throws -> T
+        on executor: any TaskExecutor, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let task = Task(executorPreference: executor) { try await operation() }
         let token = state.withLock { state -> Int? in
